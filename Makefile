@@ -1,0 +1,53 @@
+# newsgraph — every target sets up what it needs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NEWSGRAPH_DATA ?= ../shared/data
+export NEWSGRAPH_DATA
+
+.PHONY: install demo test test-fast lint bench lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,bench]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	rm -f demo.db demo.db-wal demo.db-shm
+	$(BIN)/newsgraph ingest examples/corpus --db demo.db
+	@echo
+	$(BIN)/newsgraph stats --db demo.db
+	@echo
+	@echo "Next, try:"
+	@echo "  $(BIN)/newsgraph search \"dam breach\" --db demo.db"
+	@echo "  $(BIN)/newsgraph rejections --db demo.db"
+	@echo "  $(BIN)/newsgraph stats --db demo.db --json"
+	@echo "  $(BIN)/newsgraph analyze examples/corpus/text/<file>.txt"
+
+lint: install
+	$(BIN)/ruff check newsgraph tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not slow"
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+# Regenerate the pinned versions after changing dependencies in pyproject.toml.
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/python -m pip install --quiet --upgrade "pip>=24"
+	.lockenv/bin/python -m pip install --quiet ".[dev,bench]"
+	.lockenv/bin/python -m pip freeze --exclude newsgraph > requirements.lock
+	rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,293 @@
+"""Thin command line: parse, call the library, print text or --json, exit with a meaningful code.
+
+Exit codes: 0 success, 1 failure, 2 user error (missing file, bad option, unusable database),
+130 interrupted. Tracebacks only with --debug.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from newsgraph import __version__
+from newsgraph.errors import InputNotFound, NewsgraphError
+from newsgraph.settings import Settings, load_settings
+
+app = typer.Typer(
+    name="newsgraph",
+    help="Turn news pages into a knowledge base: articles, sources, people, organisations and places.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+_state: dict[str, Any] = {"debug": False, "config": None}
+
+DbOption = typer.Option(None, "--db", help="SQLite database file [default: newsgraph.db, or NEWSGRAPH_DB].")
+JsonOption = typer.Option(False, "--json", help="Print JSON (one object, or JSON Lines for lists).")
+
+
+def _settings(**overrides: Any) -> Settings:
+    return load_settings(_state["config"], **overrides)
+
+
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Turn library errors into one clear line and an exit code."""
+    try:
+        yield
+    except NewsgraphError as exc:
+        if _state["debug"]:
+            raise
+        err.print(f"[bold red]error:[/] {escape(exc.message)}")
+        raise typer.Exit(exc.exit_code) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        if _state["debug"]:
+            raise
+        err.print(f"[bold red]error:[/] {type(exc).__name__}: {escape(str(exc))} (run with --debug for details)")
+        raise typer.Exit(1) from None
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
+def _print_json_lines(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        _print_json(row)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"newsgraph {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+    config: Path | None = typer.Option(None, "--config", help="Settings file [default: ./newsgraph.toml]."),
+) -> None:
+    _state["debug"] = debug
+    _state["config"] = config
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files and folders of HTML (.html/.htm, .gz), text (.txt), JSON Lines."),
+    db: str | None = DbOption,
+    processes: int | None = typer.Option(None, "--processes", "-p", help="Worker processes [default: one per core]."),
+    max_bytes: int | None = typer.Option(None, "--max-bytes", help="Reject inputs larger than this."),
+    as_json: bool = JsonOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Read pages into the database. Re-running skips what is done; bad inputs become rejections."""
+    from newsgraph.run.local import ingest_paths
+    from newsgraph.store.sqlite import open_store
+
+    with _guard():
+        settings = _settings(db=db, processes=processes, max_bytes=max_bytes)
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:  # checked before the database is created
+            raise InputNotFound(f"no such file or folder: {missing[0]}")
+        with open_store(settings.db) as store:
+            show = not (quiet or as_json) and err.is_terminal
+            progress = Progress(
+                TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+                TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err, disable=not show,
+            )
+            with progress:
+                task = progress.add_task("ingest", total=None, rate="")
+
+                def on_total(total: int) -> None:
+                    progress.update(task, total=total)
+
+                def advance(n: int) -> None:
+                    progress.advance(task, n)
+                    speed = progress.tasks[0].speed
+                    if speed:
+                        progress.update(task, rate=f"{speed:,.1f} docs/s")
+
+                summary = ingest_paths(paths, store, settings, progress=advance, on_total=on_total)
+        result = summary.as_dict() | {"database": settings.db}
+        if as_json:
+            _print_json(result)
+        else:
+            _print_ingest_summary(result)
+        if summary.interrupted:
+            err.print("interrupted: everything above is saved; run the same command again to finish")
+            raise typer.Exit(130)
+
+
+def _print_ingest_summary(result: dict[str, Any]) -> None:
+    out.print(
+        f"[bold]{result['articles']}[/] new articles from {result['documents']} documents in {result['files']} files "
+        f"({result['seconds']:.1f}s) → {escape(result['database'])}"
+    )
+    if result["duplicates"] or result["already_done"]:
+        out.print(f"  {result['already_done']} already ingested, {result['duplicates']} duplicates of stored articles")
+    if result["rejected"]:
+        codes = ", ".join(f"{code} {n}" for code, n in result["rejections_by_code"].items())
+        out.print(f"  {result['rejected']} rejected: {codes}  (see `newsgraph rejections`)")
+
+
+@app.command()
+def analyze(
+    file: Path = typer.Argument(..., help="One article: .html/.htm (optionally .gz), .txt or .jsonl."),
+    line: int = typer.Option(1, "--line", help="For JSON Lines: which record."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Analyse one article without a database: source, title, date, people, organisations, places."""
+    from newsgraph.report import analyse_path
+
+    with _guard():
+        report = analyse_path(file, _settings(), line=line)
+    if as_json:
+        _print_json(report)
+        return
+    out.print(f"[bold]{escape(report['title'] or '(no title)')}[/]")
+    meta = [
+        ("source", report["source"]), ("published", report["published"] and
+                                        f"{report['published']} (from {report['published_from']})"),
+        ("authors", ", ".join(report["authors"])), ("language", report["language"]),
+        ("sections", " / ".join(report["sections"])), ("url", report["url"]),
+        ("length", f"{report['words']} words in {report['paragraphs']} paragraphs"),
+    ]
+    for key, value in meta:
+        if value:
+            out.print(f"  {key:<10} {escape(str(value))}")
+    for kind, heading in (("person", "People"), ("org", "Organisations"), ("place", "Places"),
+                          ("group", "Groups"), ("facility", "Facilities"), ("event", "Events")):
+        rows = [e for e in report["entities"] if e["type"] == kind]
+        if not rows:
+            continue
+        out.print(f"\n[bold]{heading}[/]")
+        for entity in rows:
+            others = [a for a in entity["alias_counts"] if a["name"] != entity["name"]]
+            aka = "  also: " + ", ".join(f"{a['name']} ×{a['count']}" for a in others) if others else ""
+            out.print(f"  {escape(entity['name'])} ×{entity['count']}{escape(aka)}")
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="Words to find (all must appear)."),
+    db: str | None = DbOption,
+    source: str | None = typer.Option(None, "--source", help="Only articles from this source."),
+    since: str | None = typer.Option(None, "--since", help="Only articles published on or after this date."),
+    limit: int = typer.Option(20, "--limit", "-n", help="How many results."),
+    raw: bool = typer.Option(False, "--raw", help="Pass the query to SQLite FTS5 as written (OR, NEAR, phrases)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Full-text search over titles and texts, best matches first, with highlighted snippets."""
+    from newsgraph.store import read
+    from newsgraph.store.sqlite import open_store
+
+    with _guard(), open_store(_settings(db=db).db, create=False) as store:
+        rows = read.search(store, query, source=source, since=since, limit=limit, raw=raw)
+    if as_json:
+        _print_json_lines(rows)
+        return
+    if not rows:
+        out.print("no matches")
+        return
+    for row in rows:
+        out.print(f"[bold]{escape(row['title'] or '(no title)')}[/]  "
+                  f"[dim]{escape(row['source'] or '?')} · {escape((row['published'] or '')[:10])} · {row['id']}[/]")
+        out.print("  " + _highlight(row["snippet"], row["highlights"]))
+
+
+def _highlight(snippet: str, spans: list[list[int]]) -> str:
+    """Rich markup for a search snippet with its matched words in bold."""
+    parts, position = [], 0
+    for start, end in spans:
+        parts.append(escape(snippet[position:start]))
+        parts.append(f"[bold yellow]{escape(snippet[start:end])}[/]")
+        position = end
+    parts.append(escape(snippet[position:]))
+    return "".join(parts).replace("\n", " ")
+
+
+@app.command()
+def stats(
+    db: str | None = DbOption,
+    top: int = typer.Option(5, "--top", help="How many top sources and entities of each type."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Counts of articles, sources, entities and rejections, with the most mentioned entities."""
+    from newsgraph.store import read
+    from newsgraph.store.sqlite import open_store
+
+    with _guard(), open_store(_settings(db=db).db, create=False) as store:
+        data = read.stats(store, top=top)
+    if as_json:
+        _print_json(data)
+        return
+    out.print(
+        f"[bold]{data['articles']}[/] articles from [bold]{data['sources']}[/] sources, "
+        f"{data['entities']} entities ({data['mentions']} mentions), {data['rejections']} rejections"
+    )
+    if data["first_published"]:
+        out.print(f"published {data['first_published'][:10]} … {data['last_published'][:10]}")
+    if data["top_sources"]:
+        out.print("sources: " + ", ".join(f"{escape(s['name'])} ({s['articles']})" for s in data["top_sources"]))
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for heading in ("people", "organisations", "places"):
+        table.add_column(heading)
+    columns = [data["top_entities"][k] for k in ("person", "org", "place")]
+    for i in range(max((len(c) for c in columns), default=0)):
+        table.add_row(*[
+            f"{escape(c[i]['name'])} [dim]({c[i]['articles']})[/]" if i < len(c) else "" for c in columns
+        ])
+    out.print(table)
+    if data["rejections_by_code"]:
+        out.print("rejections: " + ", ".join(f"{c} {n}" for c, n in data["rejections_by_code"].items()))
+
+
+@app.command()
+def rejections(
+    db: str | None = DbOption,
+    code: str | None = typer.Option(None, "--code", help="Only this rejection code."),
+    limit: int | None = typer.Option(None, "--limit", "-n"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Inputs that did not become articles, with the reason for each."""
+    from newsgraph.store import read
+    from newsgraph.store.sqlite import open_store
+
+    with _guard(), open_store(_settings(db=db).db, create=False) as store:
+        rows = read.rejections(store, code=code, limit=limit)
+    if as_json:
+        _print_json_lines(rows)
+        return
+    if not rows:
+        out.print("no rejections")
+        return
+    table = Table("location", "stage", "code", "reason", box=None, header_style="bold")
+    for row in rows:
+        table.add_row(escape(row["location"]), row["stage"], row["code"], escape(row["reason"]))
+    out.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Set-level steps over stored records: copies, entity resolution, stories, source profiles."""

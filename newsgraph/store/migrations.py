@@ -1,0 +1,141 @@
+"""Named, ordered schema migrations, recorded in the database as they are applied."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_core",
+        """
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE
+        );
+        CREATE TABLE articles (
+            id TEXT PRIMARY KEY,
+            source_id INTEGER REFERENCES sources(id),
+            url TEXT,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            authors TEXT NOT NULL DEFAULT '[]',
+            published TEXT,
+            published_from TEXT,
+            language TEXT,
+            sections TEXT NOT NULL DEFAULT '[]',
+            format TEXT NOT NULL,
+            location TEXT NOT NULL,
+            word_count INTEGER NOT NULL,
+            raw_hash TEXT NOT NULL,
+            extractor TEXT NOT NULL,
+            ingested_at TEXT NOT NULL
+        );
+        CREATE INDEX articles_source ON articles(source_id);
+        CREATE INDEX articles_published ON articles(published);
+        CREATE TABLE entities (
+            id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            name TEXT NOT NULL,
+            key TEXT NOT NULL,
+            article_count INTEGER NOT NULL DEFAULT 0,
+            mention_count INTEGER NOT NULL DEFAULT 0,
+            method TEXT NOT NULL
+        );
+        CREATE INDEX entities_type ON entities(type, article_count DESC);
+        CREATE INDEX entities_key ON entities(key);
+        CREATE TABLE entity_aliases (
+            entity_id TEXT NOT NULL REFERENCES entities(id),
+            alias TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (entity_id, alias)
+        );
+        CREATE INDEX entity_aliases_alias ON entity_aliases(alias COLLATE NOCASE);
+        CREATE TABLE mentions (
+            article_id TEXT NOT NULL REFERENCES articles(id),
+            field TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            label TEXT NOT NULL,
+            type TEXT NOT NULL,
+            entity_id TEXT REFERENCES entities(id),
+            method TEXT NOT NULL,
+            PRIMARY KEY (article_id, field, start)
+        );
+        CREATE INDEX mentions_entity ON mentions(entity_id);
+        CREATE TABLE rejections (
+            id TEXT PRIMARY KEY,
+            stage TEXT NOT NULL,
+            code TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            location TEXT NOT NULL,
+            raw_hash TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX rejections_location ON rejections(location);
+        CREATE TABLE inputs (
+            location TEXT NOT NULL,
+            raw_hash TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            PRIMARY KEY (location, raw_hash)
+        );
+        """,
+    ),
+    (
+        "0002_search",
+        """
+        CREATE VIRTUAL TABLE articles_fts USING fts5(
+            title, text, content='articles', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+            INSERT INTO articles_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
+        END;
+        CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+            INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.rowid, old.title, old.text);
+        END;
+        """,
+    ),
+]
+
+
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    return [row[0] for row in conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
+
+
+def apply_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Apply every migration not yet recorded, each in its own transaction; returns their names."""
+    done = set(applied_migrations(conn))
+    applied = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        with conn:
+            conn.execute("BEGIN")
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                (name, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+        applied.append(name)
+    return applied
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies (BEGIN … END;) whole."""
+    statements: list[str] = []
+    buffer: list[str] = []
+    for line in sql.strip().splitlines():
+        buffer.append(line)
+        joined = "\n".join(buffer).strip()
+        if joined.endswith(";") and sqlite3.complete_statement(joined):
+            statements.append(joined)
+            buffer = []
+    if "\n".join(buffer).strip():
+        statements.append("\n".join(buffer).strip())
+    return statements

@@ -1,0 +1,166 @@
+"""Read-side queries over the store, returning plain dicts ready for JSON or tables."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from typing import Any
+
+from newsgraph.errors import BadQuery
+from newsgraph.extract.dates import normalise_date
+from newsgraph.store.sqlite import Store
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def stats(store: Store, top: int = 5) -> dict[str, Any]:
+    """Counts of articles, sources, entities, mentions and rejections, with the top entities by type."""
+    conn = store.conn
+
+    def one(sql: str) -> int:
+        return int(conn.execute(sql).fetchone()[0])
+
+    by_code = dict(conn.execute("SELECT code, COUNT(*) FROM rejections GROUP BY code ORDER BY code").fetchall())
+    return {
+        "database": store.path,
+        "articles": one("SELECT COUNT(*) FROM articles"),
+        "sources": one("SELECT COUNT(*) FROM sources WHERE id IN (SELECT source_id FROM articles)"),
+        "entities": one("SELECT COUNT(*) FROM entities"),
+        "mentions": one("SELECT COUNT(*) FROM mentions"),
+        "rejections": one("SELECT COUNT(*) FROM rejections"),
+        "rejections_by_code": by_code,
+        "first_published": conn.execute("SELECT MIN(published) FROM articles").fetchone()[0],
+        "last_published": conn.execute("SELECT MAX(published) FROM articles").fetchone()[0],
+        "top_sources": [
+            {"name": name, "articles": count}
+            for name, count in conn.execute(
+                "SELECT s.name, COUNT(*) AS n FROM articles a JOIN sources s ON s.id = a.source_id "
+                "GROUP BY s.id ORDER BY n DESC, s.name LIMIT ?",
+                (top,),
+            )
+        ],
+        "top_entities": {kind: top_entities(store, kind, top) for kind in ("person", "org", "place")},
+    }
+
+
+def top_entities(store: Store, kind: str | None = None, limit: int = 10) -> list[dict[str, Any]]:
+    sql = "SELECT id, name, type, article_count, mention_count FROM entities"
+    params: list[Any] = []
+    if kind:
+        sql += " WHERE type = ?"
+        params.append(kind)
+    sql += " ORDER BY article_count DESC, mention_count DESC, name LIMIT ?"
+    params.append(limit)
+    rows = store.conn.execute(sql, params).fetchall()
+    result = []
+    for ident, name, etype, articles, mentions in rows:
+        aliases = store.conn.execute(
+            "SELECT alias, count FROM entity_aliases WHERE entity_id = ? ORDER BY count DESC, alias", (ident,)
+        ).fetchall()
+        result.append({
+            "id": ident, "name": name, "type": etype, "articles": articles, "mentions": mentions,
+            "aliases": [{"name": a, "count": c} for a, c in aliases],
+        })
+    return result
+
+
+def rejections(store: Store, code: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    sql = "SELECT stage, code, reason, location, created_at FROM rejections"
+    params: list[Any] = []
+    if code:
+        sql += " WHERE code = ?"
+        params.append(code)
+    sql += " ORDER BY location, stage, code"
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [
+        {"stage": s, "code": c, "reason": r, "location": loc, "at": at}
+        for s, c, r, loc, at in store.conn.execute(sql, params)
+    ]
+
+
+def _fts_query(query: str) -> str:
+    """User words as an FTS5 query of quoted terms (so punctuation cannot break the syntax)."""
+    words = _WORD.findall(query)
+    if not words:
+        raise BadQuery(f"search query has no words: {query!r}")
+    return " ".join(f'"{w}"' for w in words)
+
+
+def search(
+    store: Store,
+    query: str,
+    source: str | None = None,
+    since: str | None = None,
+    limit: int = 20,
+    raw: bool = False,
+) -> list[dict[str, Any]]:
+    """Articles matching a full-text query, best first, with highlighted snippets.
+
+    Words are matched as terms (all must appear); with `raw` the query is passed to FTS5 as
+    written, so `OR`, `NEAR` and `"phrases"` work.
+    """
+    match = query if raw else _fts_query(query)
+    sql = (
+        "SELECT a.id, a.title, s.name, a.published, a.url, a.location, "
+        "snippet(articles_fts, 1, char(2), char(3), ' … ', 16) AS snip, bm25(articles_fts, 5.0, 1.0) AS score "
+        "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+        "LEFT JOIN sources s ON s.id = a.source_id WHERE articles_fts MATCH ?"
+    )
+    params: list[Any] = [match]
+    if source:
+        sql += " AND s.name = ? COLLATE NOCASE"
+        params.append(source)
+    if since:
+        day = normalise_date(since)
+        if not day:
+            raise BadQuery(f"--since expects a date such as 2026-03-01, got {since!r}")
+        sql += " AND a.published >= ?"
+        params.append(day)
+    sql += " ORDER BY score LIMIT ?"
+    params.append(limit)
+    try:
+        rows = store.conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise BadQuery(f"cannot run search {query!r}: {exc}") from None
+    results = []
+    for i, t, s, p, u, loc, marked, score in rows:
+        snippet, highlights = _unmark(marked or "")
+        results.append({"id": i, "title": t, "source": s, "published": p, "url": u, "location": loc,
+                        "snippet": snippet, "highlights": highlights, "score": round(-score, 3)})
+    return results
+
+
+def _unmark(marked: str) -> tuple[str, list[list[int]]]:
+    """Snippet text without FTS markers (\\x02 … \\x03), and the [start, end] of each match in it."""
+    text: list[str] = []
+    spans: list[list[int]] = []
+    position = 0
+    start = 0
+    for ch in marked:
+        if ch == "\x02":
+            start = position
+        elif ch == "\x03":
+            spans.append([start, position])
+        else:
+            text.append(ch)
+            position += 1
+    return "".join(text), spans
+
+
+def article(store: Store, ident: str) -> dict[str, Any] | None:
+    row = store.conn.execute(
+        "SELECT a.id, a.title, s.name, a.published, a.published_from, a.url, a.authors, a.language, a.sections, "
+        "a.location, a.text FROM articles a LEFT JOIN sources s ON s.id = a.source_id WHERE a.id = ?",
+        (ident,),
+    ).fetchone()
+    if row is None:
+        return None
+    keys = ("id", "title", "source", "published", "published_from", "url", "authors", "language", "sections",
+            "location", "text")
+    record = dict(zip(keys, row, strict=True))
+    record["authors"] = json.loads(record["authors"])
+    record["sections"] = json.loads(record["sections"])
+    return record

@@ -1,0 +1,197 @@
+"""The SQLite store: one file in WAL mode, written in batches, one transaction per batch.
+
+A batch is all or nothing, so a run stopped by Ctrl-C or `kill -9` leaves the database as it
+was after the last whole batch; the `inputs` table then tells the next run what is done.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from newsgraph.errors import DatabaseUnavailable
+from newsgraph.extract.article import EXTRACTOR
+from newsgraph.records import Analysis, Article, Processed, RawDocument, Rejection, content_hash
+from newsgraph.store.migrations import apply_migrations
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def entity_id(key: str) -> str:
+    return content_hash("entity", key, length=16)
+
+
+@dataclass
+class BatchCounts:
+    articles: int = 0
+    duplicates: int = 0
+    rejections: int = 0
+
+    def add(self, other: BatchCounts) -> None:
+        self.articles += other.articles
+        self.duplicates += other.duplicates
+        self.rejections += other.rejections
+
+
+class Store:
+    """Reads and writes newsgraph records in one SQLite database."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- inputs already handled -------------------------------------------------------------
+
+    def is_done(self, raw: RawDocument | Rejection) -> bool:
+        """Whether this exact input (location and content) was fully handled by an earlier run."""
+        raw_hash = raw.raw_hash
+        if not raw_hash:
+            return False
+        row = self.conn.execute(
+            "SELECT 1 FROM inputs WHERE location = ? AND raw_hash = ?", (str(raw.location), raw_hash)
+        ).fetchone()
+        return row is not None
+
+    # ---- writing -----------------------------------------------------------------------------
+
+    def write_batch(self, results: Iterable[Processed | Rejection]) -> BatchCounts:
+        """Write a batch of outcomes in one transaction."""
+        counts = BatchCounts()
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for item in results:
+                if isinstance(item, Rejection):
+                    self._write_rejection(item)
+                    counts.rejections += 1
+                elif item.rejection is not None:
+                    self._write_rejection(item.rejection)
+                    self._record_input(item.raw, "rejection", item.rejection.id)
+                    counts.rejections += 1
+                elif item.article is not None:
+                    new = self._write_article(item.article, item.analysis)
+                    self._record_input(item.raw, "article", item.article.id)
+                    if new:
+                        counts.articles += 1
+                    else:
+                        counts.duplicates += 1
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return counts
+
+    def _record_input(self, raw: RawDocument, outcome: str, ref: str) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO inputs (location, raw_hash, outcome, ref) VALUES (?, ?, ?, ?)",
+            (str(raw.location), raw.raw_hash, outcome, ref),
+        )
+
+    def _write_rejection(self, rejection: Rejection) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO rejections (id, stage, code, reason, location, raw_hash, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (rejection.id, rejection.stage, rejection.code, rejection.reason, str(rejection.location),
+             rejection.raw_hash, _now()),
+        )
+
+    def source_id(self, name: str | None) -> int | None:
+        if not name:
+            return None
+        row = self.conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
+        if row:
+            return int(row[0])
+        cursor = self.conn.execute("INSERT INTO sources (name) VALUES (?)", (name,))
+        return int(cursor.lastrowid or 0)
+
+    def _write_article(self, article: Article, analysis: Analysis | None) -> bool:
+        """Insert an article with its mentions and entity counts; False when it was already stored."""
+        cursor = self.conn.execute(
+            "INSERT OR IGNORE INTO articles (id, source_id, url, title, text, authors, published, published_from, "
+            "language, sections, format, location, word_count, raw_hash, extractor, ingested_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                article.id, self.source_id(article.source), article.url, article.title, article.text,
+                json.dumps(list(article.authors), ensure_ascii=False), article.published, article.published_from,
+                article.language, json.dumps(list(article.sections), ensure_ascii=False), article.format,
+                str(article.location), article.word_count, article.raw_hash, EXTRACTOR, _now(),
+            ),
+        )
+        # a location that now yields an article no longer stands rejected
+        self.conn.execute("DELETE FROM rejections WHERE location = ?", (str(article.location),))
+        if cursor.rowcount == 0:
+            return False
+        if analysis is not None:
+            self._write_analysis(analysis)
+        return True
+
+    def _write_analysis(self, analysis: Analysis) -> None:
+        conn = self.conn
+        ids = []
+        for group in analysis.groups:
+            ident = entity_id(group.key)
+            ids.append(ident)
+            conn.execute(
+                "INSERT INTO entities (id, type, name, key, article_count, mention_count, method) "
+                "VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "article_count = article_count + 1, mention_count = mention_count + excluded.mention_count",
+                (ident, group.type, group.name, group.key, group.count, analysis.method),
+            )
+            conn.executemany(
+                "INSERT INTO entity_aliases (entity_id, alias, count) VALUES (?, ?, ?) "
+                "ON CONFLICT(entity_id, alias) DO UPDATE SET count = count + excluded.count",
+                [(ident, alias.name, alias.count) for alias in group.aliases],
+            )
+            self._refresh_entity_name(ident)
+        conn.executemany(
+            "INSERT OR IGNORE INTO mentions (article_id, field, start, end, text, label, type, entity_id, method) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (analysis.article_id, m.field, m.start, m.end, m.text, m.label, m.type, ids[m.group], analysis.method)
+                for m in analysis.mentions
+            ],
+        )
+
+    def _refresh_entity_name(self, ident: str) -> None:
+        """The entity's name is its most complete alias, the most used among equally complete ones."""
+        rows = self.conn.execute("SELECT alias, count FROM entity_aliases WHERE entity_id = ?", (ident,)).fetchall()
+        if rows:
+            best = max(rows, key=lambda r: (len(r[0].split()), r[1], r[0]))[0]
+            self.conn.execute("UPDATE entities SET name = ? WHERE id = ?", (best, ident))
+
+
+def open_store(path: str | Path, create: bool = True) -> Store:
+    """Open (and migrate) the database at `path`; ':memory:' for a throwaway one."""
+    target = str(path)
+    if target != ":memory:":
+        file = Path(target)
+        if not create and not file.exists():
+            raise DatabaseUnavailable(f"no database at {target} (run `newsgraph ingest PATH --db {target}` first)")
+        if file.exists() and file.is_dir():
+            raise DatabaseUnavailable(f"database path is a folder: {target}")
+        if not file.parent.exists():
+            raise DatabaseUnavailable(f"cannot create database {target}: folder {file.parent} does not exist")
+    try:
+        conn = sqlite3.connect(target, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        apply_migrations(conn)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseUnavailable(f"cannot open database {target}: {exc}") from None
+    return Store(conn, target)
