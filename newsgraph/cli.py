@@ -16,7 +16,14 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from newsgraph import __version__
@@ -31,7 +38,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 _state: dict[str, Any] = {"debug": False, "config": None}
 
 DbOption = typer.Option(None, "--db", help="SQLite database file [default: newsgraph.db, or NEWSGRAPH_DB].")
@@ -91,7 +98,9 @@ def main_options(
 
 @app.command()
 def ingest(
-    paths: list[Path] = typer.Argument(..., help="Files and folders of HTML (.html/.htm, .gz), text (.txt), JSON Lines."),
+    paths: list[Path] = typer.Argument(
+        ..., help="Files and folders of HTML (.html/.htm, .gz), text (.txt), JSON Lines."
+    ),
     db: str | None = DbOption,
     processes: int | None = typer.Option(None, "--processes", "-p", help="Worker processes [default: one per core]."),
     max_bytes: int | None = typer.Option(None, "--max-bytes", help="Reject inputs larger than this."),
@@ -110,8 +119,14 @@ def ingest(
         with open_store(settings.db) as store:
             show = not (quiet or as_json) and err.is_terminal
             progress = Progress(
-                TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
-                TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err, disable=not show,
+                TextColumn("ingesting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeRemainingColumn(),
+                console=err,
+                disable=not show,
             )
             with progress:
                 task = progress.add_task("ingest", total=None, rate="")
@@ -164,17 +179,25 @@ def analyze(
         return
     out.print(f"[bold]{escape(report['title'] or '(no title)')}[/]")
     meta = [
-        ("source", report["source"]), ("published", report["published"] and
-                                        f"{report['published']} (from {report['published_from']})"),
-        ("authors", ", ".join(report["authors"])), ("language", report["language"]),
-        ("sections", " / ".join(report["sections"])), ("url", report["url"]),
+        ("source", report["source"]),
+        ("published", report["published"] and f"{report['published']} (from {report['published_from']})"),
+        ("authors", ", ".join(report["authors"])),
+        ("language", report["language"]),
+        ("sections", " / ".join(report["sections"])),
+        ("url", report["url"]),
         ("length", f"{report['words']} words in {report['paragraphs']} paragraphs"),
     ]
     for key, value in meta:
         if value:
             out.print(f"  {key:<10} {escape(str(value))}")
-    for kind, heading in (("person", "People"), ("org", "Organisations"), ("place", "Places"),
-                          ("group", "Groups"), ("facility", "Facilities"), ("event", "Events")):
+    for kind, heading in (
+        ("person", "People"),
+        ("org", "Organisations"),
+        ("place", "Places"),
+        ("group", "Groups"),
+        ("facility", "Facilities"),
+        ("event", "Events"),
+    ):
         rows = [e for e in report["entities"] if e["type"] == kind]
         if not rows:
             continue
@@ -208,8 +231,10 @@ def search(
         out.print("no matches")
         return
     for row in rows:
-        out.print(f"[bold]{escape(row['title'] or '(no title)')}[/]  "
-                  f"[dim]{escape(row['source'] or '?')} · {escape((row['published'] or '')[:10])} · {row['id']}[/]")
+        out.print(
+            f"[bold]{escape(row['title'] or '(no title)')}[/]  "
+            f"[dim]{escape(row['source'] or '?')} · {escape((row['published'] or '')[:10])} · {row['id']}[/]"
+        )
         out.print("  " + _highlight(row["snippet"], row["highlights"]))
 
 
@@ -252,9 +277,7 @@ def stats(
         table.add_column(heading)
     columns = [data["top_entities"][k] for k in ("person", "org", "place")]
     for i in range(max((len(c) for c in columns), default=0)):
-        table.add_row(*[
-            f"{escape(c[i]['name'])} [dim]({c[i]['articles']})[/]" if i < len(c) else "" for c in columns
-        ])
+        table.add_row(*[f"{escape(c[i]['name'])} [dim]({c[i]['articles']})[/]" if i < len(c) else "" for c in columns])
     out.print(table)
     if data["rejections_by_code"]:
         out.print("rejections: " + ", ".join(f"{c} {n}" for c, n in data["rejections_by_code"].items()))
@@ -279,10 +302,9 @@ def rejections(
     if not rows:
         out.print("no rejections")
         return
-    table = Table("location", "stage", "code", "reason", box=None, header_style="bold")
     for row in rows:
-        table.add_row(escape(row["location"]), row["stage"], row["code"], escape(row["reason"]))
-    out.print(table)
+        out.print(f"{escape(row['location'])}  [bold]{row['code']}[/] ({row['stage']}): {escape(row['reason'])}")
+    out.print(f"{len(rows)} rejected")
 
 
 def main() -> None:

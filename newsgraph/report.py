@@ -17,19 +17,17 @@ TYPE_ORDER = {"person": 0, "org": 1, "place": 2, "group": 3, "facility": 4, "eve
 
 def article_report(article: Article, analysis: Analysis) -> dict[str, Any]:
     """The article's metadata and its entities, each once, with every form the text used."""
-    entities = sorted(
-        (
-            {
-                "name": g.name,
-                "type": g.type,
-                "aliases": [a.name for a in g.aliases],
-                "alias_counts": [{"name": a.name, "count": a.count} for a in g.aliases],
-                "count": g.count,
-            }
-            for g in analysis.groups
-        ),
-        key=lambda e: (TYPE_ORDER.get(str(e["type"]), 9), -int(e["count"]), str(e["name"])),
-    )
+    groups = sorted(analysis.groups, key=lambda g: (TYPE_ORDER.get(g.type, 9), -g.count, g.name))
+    entities = [
+        {
+            "name": g.name,
+            "type": g.type,
+            "aliases": [a.name for a in g.aliases],
+            "alias_counts": [{"name": a.name, "count": a.count} for a in g.aliases],
+            "count": g.count,
+        }
+        for g in groups
+    ]
     return {
         "id": article.id,
         "location": str(article.location),

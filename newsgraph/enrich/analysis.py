@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from newsgraph.enrich.grouping import GROUPING, LABEL_TYPES, Span, group_spans, usable
+from newsgraph.enrich.namekeys import ORG_WORDS, clean_surface, fold, looks_like_org
 from newsgraph.enrich.nlp import load_pipeline
 from newsgraph.records import Analysis, Article, Mention
 from newsgraph.settings import Settings
@@ -14,30 +15,111 @@ from newsgraph.settings import Settings
 # A single-token NORP that reads as a nationality or creed (Iraqi, Iranian, Sunni) stays a group;
 # any other NORP directly before an ORG is the first word of the organisation's name (Kata’ib Hezbollah).
 _DEMONYM = re.compile(r"(?:an|ian|ese|ish|i|ic|ch|ean|ite|ist)s?$", re.I)
+# A name right after one of these is a person's, whatever label the model gave it (`Minister Okonkwo-Hale`).
+PERSON_TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "professor",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "president",
+        "minister",
+        "premier",
+        "chancellor",
+        "senator",
+        "governor",
+        "mayor",
+        "councillor",
+        "councilor",
+        "judge",
+        "justice",
+        "ambassador",
+        "envoy",
+        "general",
+        "gen",
+        "colonel",
+        "col",
+        "major",
+        "captain",
+        "capt",
+        "lieutenant",
+        "sergeant",
+        "admiral",
+        "commander",
+        "sheikh",
+        "sheik",
+        "imam",
+        "rabbi",
+        "father",
+        "bishop",
+        "cardinal",
+        "pope",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "emir",
+        "sultan",
+        "ayatollah",
+        "mullah",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "secretary",
+        "chairman",
+        "chairwoman",
+        "deputy",
+        "mp",
+    ]
+)
+
+
+def _org_word(token: Any) -> bool:
+    return bool(token.text[:1].isupper()) and fold(token.text) in ORG_WORDS
 
 
 def _entity_spans(doc: Any, field: str) -> list[Span]:
-    """The document's entities as Spans, with two model slips mended.
+    """The document's entities as Spans, with the model's common slips mended.
 
     - an entity running over a paragraph break is cut at the break;
+    - a name after a personal title (`Minister Okonkwo-Hale`) is a person;
+    - an organisation takes in organisation words beside it (`Kata’ib` + `Hezbollah`);
     - a non-nationality NORP directly followed by an ORG or PERSON becomes one ORG.
     """
     raw: list[Span] = []
     for ent in doc.ents:
         if ent.label_ not in LABEL_TYPES:
             continue
-        text, start = ent.text, ent.start_char
+        label = ent.label_
+        first, last = ent.start, ent.end
+        after_title = first > 0 and doc[first - 1].text.lower().rstrip(".") in PERSON_TITLES
+        if label in {"ORG", "NORP"} and after_title and not looks_like_org(ent.text):
+            label = "PERSON"
+        if label == "ORG":
+            while first > 0 and _org_word(doc[first - 1]) and not doc[first - 1].ent_type_:
+                first -= 1
+            while last < len(doc) and _org_word(doc[last]) and not doc[last].ent_type_:
+                last += 1
+        span = doc[first:last]
+        text, start = span.text, span.start_char
         if "\n" in text:
-            pieces = text.split("\n")
             offset = 0
-            for piece in pieces:
+            for piece in text.split("\n"):
                 if piece.strip():
                     lead = len(piece) - len(piece.lstrip())
-                    raw.append(Span(field, start + offset + lead, start + offset + len(piece.rstrip()),
-                                    piece.strip(), ent.label_))
+                    raw.append(
+                        Span(field, start + offset + lead, start + offset + len(piece.rstrip()), piece.strip(), label)
+                    )
                 offset += len(piece) + 1
             continue
-        raw.append(Span(field, start, ent.end_char, text, ent.label_))
+        raw.append(Span(field, start, span.end_char, text, label))
     merged: list[Span] = []
     source = doc.text
     for span in raw:
@@ -54,6 +136,38 @@ def _entity_spans(doc: Any, field: str) -> list[Span]:
             continue
         merged.append(span)
     return merged
+
+
+def _propagate_names(spans: list[Span], texts: dict[str, str]) -> list[Span]:
+    """Add mentions the model missed of names it found elsewhere in the same article.
+
+    A person's surname or an organisation's name found once (`Vanterpool` in the text) is a
+    mention wherever else it stands capitalised as a whole word (the headline, a later paragraph).
+    """
+    forms: dict[str, str] = {}
+    for span in spans:
+        if span.label not in {"PERSON", "ORG"}:
+            continue
+        name = clean_surface(span.text)
+        if len(name) >= 4:
+            forms.setdefault(name, span.label)
+        words = name.split()
+        if span.label == "PERSON" and len(words) > 1 and len(words[-1]) >= 4 and words[-1][:1].isupper():
+            forms.setdefault(words[-1], "PERSON")
+    if not forms:
+        return spans
+    taken = {(s.field, i) for s in spans for i in range(s.start, s.end)}
+    added = []
+    pattern = re.compile(
+        r"(?<![\w’'-])(" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + r")(?![\w-])"
+    )
+    for field, text in texts.items():
+        for match in pattern.finditer(text):
+            if any((field, i) in taken for i in range(match.start(), match.end())):
+                continue
+            added.append(Span(field, match.start(), match.end(), match.group(1), forms[match.group(1)]))
+            taken.update((field, i) for i in range(match.start(), match.end()))
+    return sorted(spans + added, key=lambda s: (s.field != "title", s.start))
 
 
 def build_analysis(article: Article, spans: list[Span]) -> Analysis:
@@ -91,5 +205,6 @@ def analyse_articles(articles: Sequence[Article], settings: Settings | None = No
     for article in articles:
         title_doc, text_doc = next(doc_iter), next(doc_iter)
         spans = _entity_spans(title_doc, "title") + _entity_spans(text_doc, "text")
+        spans = _propagate_names(spans, {"title": title_doc.text, "text": text_doc.text})
         results.append(build_analysis(article, spans))
     return results

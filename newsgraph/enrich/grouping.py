@@ -158,8 +158,9 @@ def _build(group: _Group, spans: list[Span], names: list[str], types: list[Entit
         norm = normalise_apostrophes(form).lower()
         kept = by_form.get(norm)
         by_form[norm] = (kept[0], kept[1] + count) if kept else (form, count)
-    first_seen = {names[i]: n for n, i in enumerate(sorted(members, key=lambda m: (spans[m].field != "title",
-                                                                                    spans[m].start)))}
+    first_seen = {
+        names[i]: n for n, i in enumerate(sorted(members, key=lambda m: (spans[m].field != "title", spans[m].start)))
+    }
     best = max(
         by_form.values(),
         key=lambda fc: (len(name_tokens(fc[0])), fc[1], -first_seen.get(fc[0], 0)),
@@ -172,7 +173,5 @@ def _build(group: _Group, spans: list[Span], names: list[str], types: list[Entit
         kind = "person"
     else:
         kind = Counter(member_types).most_common(1)[0][0]
-    aliases = tuple(
-        Alias(form, count) for form, count in sorted(by_form.values(), key=lambda fc: (-fc[1], fc[0]))
-    )
+    aliases = tuple(Alias(form, count) for form, count in sorted(by_form.values(), key=lambda fc: (-fc[1], fc[0])))
     return NameGroup(name=best, type=kind, aliases=aliases, count=len(members), key=f"{kind}:{name_key(best)}")

@@ -94,10 +94,14 @@ def extract_article(raw: RawDocument, settings: Settings | None = None) -> Artic
         paragraphs = paragraphs[1:]
     text = "\n\n".join(paragraphs)
     if len(text) < settings.min_text_chars:
-        if not text:
-            return reject("no_main_text", "no article text found")
+        if raw.format == "html":
+            return reject(
+                "no_main_text",
+                f"only {len(text)} characters of main text on the page (boilerplate only, or broken HTML); "
+                f"the minimum is {settings.min_text_chars}",
+            )
         return reject(
-            "too_short", f"main text is {len(text)} characters, under the {settings.min_text_chars}-character minimum"
+            "too_short", f"text is {len(text)} characters, under the {settings.min_text_chars}-character minimum"
         )
 
     published, published_from = None, None

@@ -8,8 +8,18 @@ from charset_normalizer import from_bytes
 
 # Signatures of common binary formats that sometimes arrive with a text or HTML suffix.
 BINARY_MAGIC = (
-    b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"\x7fELF",
-    b"RIFF", b"OggS", b"\x00\x00\x01\x00", b"7z\xbc\xaf",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"%PDF",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\x7fELF",
+    b"RIFF",
+    b"OggS",
+    b"\x00\x00\x01\x00",
+    b"7z\xbc\xaf",
 )
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
 
@@ -37,7 +47,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     if not data.strip():
         raise DecodeProblem("empty", "file is empty or whitespace only")
     head = data[:4096]
-    if head.startswith(BINARY_MAGIC) or b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith(BINARY_MAGIC) or (b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))):
         raise DecodeProblem("binary", "content is binary, not text")
     if _control_ratio(head) > 0.05:
         raise DecodeProblem("binary", "content is mostly control bytes, not text")

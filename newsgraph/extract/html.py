@@ -10,6 +10,21 @@ from trafilatura.settings import Document
 
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|\||,?\s+and\s+|\s+&\s+)\s*")
 _BY = re.compile(r"^\s*by\s+", re.I)
+_STAMP = r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)"
+# Publication timestamps in page metadata, in the forms news sites use most.
+_TIMESTAMPS = (
+    re.compile(
+        r"<meta[^>]+(?:property|name|itemprop)=[\"'](?:article:published_time|og:published_time|datePublished|"
+        r"pubdate|publishdate|dc\.date\.issued|dcterms\.created|sailthru\.date)[\"'][^>]*?content=[\"']" + _STAMP,
+        re.I,
+    ),
+    re.compile(
+        r"<meta[^>]+content=[\"']" + _STAMP + r"[\"'][^>]*?(?:property|name|itemprop)=[\"']"
+        r"(?:article:published_time|og:published_time|datePublished|pubdate)[\"']",
+        re.I,
+    ),
+    re.compile(r"[\"']datePublished[\"']\s*:\s*[\"']" + _STAMP, re.I),
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +39,13 @@ class HtmlPage:
     sections: tuple[str, ...]
 
 
+def _best_date(day: str | None, stamp: str | None) -> str | None:
+    """trafilatura's date, made precise by a metadata timestamp of the same day."""
+    if stamp and (day is None or stamp[:10] == day[:10]):
+        return stamp
+    return day
+
+
 def split_authors(value: str | None) -> tuple[str, ...]:
     """`By Ana Ruiz and Tom Hale; Staff` → ("Ana Ruiz", "Tom Hale", "Staff")."""
     if not value:
@@ -34,6 +56,16 @@ def split_authors(value: str | None) -> tuple[str, ...]:
         if name and name not in names:
             names.append(name)
     return tuple(names)
+
+
+def published_timestamp(html: str) -> str | None:
+    """The publication time from the page's metadata, when it gives one with a time of day."""
+    head = html[:200_000]
+    for pattern in _TIMESTAMPS:
+        match = pattern.search(head)
+        if match:
+            return match.group(1)
+    return None
 
 
 def parse_html_page(html: str, url: str | None = None, include_comments: bool = False) -> HtmlPage | None:
@@ -49,7 +81,7 @@ def parse_html_page(html: str, url: str | None = None, include_comments: bool = 
         title=(document.title or "").strip(),
         paragraphs=paragraphs,
         authors=split_authors(document.author),
-        date=document.date or None,
+        date=_best_date(document.date or None, published_timestamp(html)),
         site=(document.sitename or document.hostname or None),
         url=document.url or url,
         language=document.language or None,

@@ -79,8 +79,9 @@ def read_document(path: Path, max_bytes: int) -> Iterator[RawDocument | Rejectio
     location = Location(str(path))
     fmt = detect_format(path)
     if fmt is None:
-        yield Rejection("ingest", "unsupported_format", f"not a format newsgraph reads: {path.suffix or path.name}",
-                        location)
+        yield Rejection(
+            "ingest", "unsupported_format", f"not a format newsgraph reads: {path.suffix or path.name}", location
+        )
         return
     if fmt == "jsonl":
         yield from _read_jsonl_file(path, max_bytes)

@@ -58,10 +58,16 @@ def top_entities(store: Store, kind: str | None = None, limit: int = 10) -> list
         aliases = store.conn.execute(
             "SELECT alias, count FROM entity_aliases WHERE entity_id = ? ORDER BY count DESC, alias", (ident,)
         ).fetchall()
-        result.append({
-            "id": ident, "name": name, "type": etype, "articles": articles, "mentions": mentions,
-            "aliases": [{"name": a, "count": c} for a, c in aliases],
-        })
+        result.append(
+            {
+                "id": ident,
+                "name": name,
+                "type": etype,
+                "articles": articles,
+                "mentions": mentions,
+                "aliases": [{"name": a, "count": c} for a, c in aliases],
+            }
+        )
     return result
 
 
@@ -128,8 +134,19 @@ def search(
     results = []
     for i, t, s, p, u, loc, marked, score in rows:
         snippet, highlights = _unmark(marked or "")
-        results.append({"id": i, "title": t, "source": s, "published": p, "url": u, "location": loc,
-                        "snippet": snippet, "highlights": highlights, "score": round(-score, 3)})
+        results.append(
+            {
+                "id": i,
+                "title": t,
+                "source": s,
+                "published": p,
+                "url": u,
+                "location": loc,
+                "snippet": snippet,
+                "highlights": highlights,
+                "score": round(-score, 3),
+            }
+        )
     return results
 
 
@@ -158,8 +175,19 @@ def article(store: Store, ident: str) -> dict[str, Any] | None:
     ).fetchone()
     if row is None:
         return None
-    keys = ("id", "title", "source", "published", "published_from", "url", "authors", "language", "sections",
-            "location", "text")
+    keys = (
+        "id",
+        "title",
+        "source",
+        "published",
+        "published_from",
+        "url",
+        "authors",
+        "language",
+        "sections",
+        "location",
+        "text",
+    )
     record = dict(zip(keys, row, strict=True))
     record["authors"] = json.loads(record["authors"])
     record["sections"] = json.loads(record["sections"])

@@ -106,8 +106,15 @@ class Store:
         self.conn.execute(
             "INSERT OR REPLACE INTO rejections (id, stage, code, reason, location, raw_hash, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (rejection.id, rejection.stage, rejection.code, rejection.reason, str(rejection.location),
-             rejection.raw_hash, _now()),
+            (
+                rejection.id,
+                rejection.stage,
+                rejection.code,
+                rejection.reason,
+                str(rejection.location),
+                rejection.raw_hash,
+                _now(),
+            ),
         )
 
     def source_id(self, name: str | None) -> int | None:
@@ -126,10 +133,22 @@ class Store:
             "language, sections, format, location, word_count, raw_hash, extractor, ingested_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                article.id, self.source_id(article.source), article.url, article.title, article.text,
-                json.dumps(list(article.authors), ensure_ascii=False), article.published, article.published_from,
-                article.language, json.dumps(list(article.sections), ensure_ascii=False), article.format,
-                str(article.location), article.word_count, article.raw_hash, EXTRACTOR, _now(),
+                article.id,
+                self.source_id(article.source),
+                article.url,
+                article.title,
+                article.text,
+                json.dumps(list(article.authors), ensure_ascii=False),
+                article.published,
+                article.published_from,
+                article.language,
+                json.dumps(list(article.sections), ensure_ascii=False),
+                article.format,
+                str(article.location),
+                article.word_count,
+                article.raw_hash,
+                EXTRACTOR,
+                _now(),
             ),
         )
         # a location that now yields an article no longer stands rejected

@@ -1,0 +1,133 @@
+"""The SQLite store: migrations, idempotent batches, search, rejections and resuming."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from newsgraph.errors import BadQuery, DatabaseUnavailable
+from newsgraph.run import ingest_paths
+from newsgraph.settings import Settings
+from newsgraph.store import read
+from newsgraph.store.migrations import MIGRATIONS
+from newsgraph.store.sqlite import Store, open_store
+
+from .conftest import FIXTURES
+
+
+def snapshot(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """Everything a user can see in the database, in a stable order (timestamps left out)."""
+    queries = {
+        "articles": "SELECT id, title, text, published, location FROM articles ORDER BY id",
+        "sources": "SELECT name FROM sources ORDER BY name",
+        "mentions": "SELECT article_id, field, start, end, entity_id FROM mentions ORDER BY 1, 2, 3",
+        "entities": "SELECT id, type, name, article_count, mention_count FROM entities ORDER BY id",
+        "aliases": "SELECT entity_id, alias, count FROM entity_aliases ORDER BY 1, 2",
+        "rejections": "SELECT location, stage, code FROM rejections ORDER BY 1, 2, 3",
+        "search": "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'refinery' ORDER BY rowid",
+    }
+    return {name: store.conn.execute(sql).fetchall() for name, sql in queries.items()}
+
+
+def test_migrations_are_recorded_in_order(store: Store) -> None:
+    names = [row[0] for row in store.conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
+    assert names == [name for name, _ in MIGRATIONS]
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
+    open_store(tmp_path / "a.db").close()
+    with open_store(tmp_path / "a.db") as again:
+        assert again.conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_ingest_twice_changes_nothing(store: Store, settings: Settings) -> None:
+    first = ingest_paths([FIXTURES], store, settings)
+    before = snapshot(store)
+    second = ingest_paths([FIXTURES], store, settings)
+    assert first.articles == 6 and first.rejected == 2
+    assert second.articles == 0 and second.already_done == 6
+    assert snapshot(store) == before
+
+
+def test_same_article_from_two_places_is_stored_once(tmp_path: Path, store: Store, settings: Settings) -> None:
+    page = (FIXTURES / "html" / "harbour-strike.html").read_bytes()
+    (tmp_path / "a.html").write_bytes(page)
+    (tmp_path / "b.html").write_bytes(page)
+    summary = ingest_paths([tmp_path / "a.html", tmp_path / "b.html"], store, settings)
+    assert summary.articles == 1 and summary.duplicates == 1
+    assert store.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 1
+
+
+def test_entities_count_articles_and_aliases(store: Store, settings: Settings) -> None:
+    ingest_paths([FIXTURES], store, settings)
+    people = {e["name"]: e for e in read.top_entities(store, "person", 50)}
+    haddadin = people["Faisal Haddadin"]
+    assert haddadin["articles"] == 2, "the spokesman appears in both wire stories"
+    achterberg = people["Rosalind Achterberg"]
+    assert {a["name"] for a in achterberg["aliases"]} == {"Rosalind Achterberg", "Achterberg"}
+
+
+def test_search_ranks_and_filters(store: Store, settings: Settings) -> None:
+    ingest_paths([FIXTURES], store, settings)
+    hits = read.search(store, "refinery")
+    assert {h["source"] for h in hits} == {"Gulf Wire Service"} and len(hits) == 2
+    assert all(h["snippet"][s:e].lower().startswith("refiner") for h in hits for s, e in h["highlights"])
+    assert read.search(store, "refinery", source="Northern Ledger") == []
+    assert len(read.search(store, "refinery", since="2026-03-06T12:00")) == 1
+    assert read.search(store, 'dockworkers! "(Selvane') != [], "punctuation in a query cannot break it"
+    with pytest.raises(BadQuery):
+        read.search(store, "refinery", since="yesterday-ish")
+    with pytest.raises(BadQuery):
+        read.search(store, "(((", raw=True)
+
+
+def test_stats_and_rejections(store: Store, settings: Settings) -> None:
+    ingest_paths([FIXTURES], store, settings)
+    data = read.stats(store)
+    assert (data["articles"], data["sources"], data["rejections"]) == (6, 4, 2)
+    assert data["rejections_by_code"] == {"bad_json": 1, "missing_field": 1}
+    rows = read.rejections(store)
+    assert [r["location"].rsplit("/", 1)[-1] for r in rows] == ["wire.jsonl:3", "wire.jsonl:4"]
+
+
+def test_a_fixed_input_is_no_longer_rejected(tmp_path: Path, store: Store, settings: Settings) -> None:
+    page = tmp_path / "page.html"
+    page.write_bytes(b"")
+    ingest_paths([tmp_path], store, settings)
+    assert [r["code"] for r in read.rejections(store)] == ["empty"]
+    page.write_bytes((FIXTURES / "html" / "harbour-strike.html").read_bytes())
+    ingest_paths([tmp_path], store, settings)
+    assert read.rejections(store) == []
+    assert read.stats(store)["articles"] == 1
+
+
+def test_unusable_database_paths_are_user_errors(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseUnavailable, match="does not exist"):
+        open_store(tmp_path / "missing-folder" / "x.db")
+    with pytest.raises(DatabaseUnavailable, match="no database"):
+        open_store(tmp_path / "absent.db", create=False)
+    (tmp_path / "junk.db").write_bytes(b"this is not a database file" * 100)
+    with pytest.raises(DatabaseUnavailable, match="cannot open"):
+        open_store(tmp_path / "junk.db")
+
+
+def test_a_failed_batch_leaves_nothing_behind(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = {"n": 0}
+    original = store._write_analysis
+
+    def failing(analysis: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise sqlite3.OperationalError("disk I/O error")
+        original(analysis)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "_write_analysis", failing)
+    with pytest.raises(sqlite3.OperationalError):
+        ingest_paths([FIXTURES], store, settings.replace(commit_every=100))
+    assert store.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0
+    assert store.conn.execute("SELECT COUNT(*) FROM inputs").fetchone()[0] == 0
