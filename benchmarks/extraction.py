@@ -204,7 +204,7 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         per_page.append(entry)
 
     n = len(inputs)
-    metrics = {
+    metrics: dict[str, dict[str, Any]] = {
         name: {
             **scores(counts[name]),
             "accuracy": statistics.fmean(exacts[name]),

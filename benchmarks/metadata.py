@@ -113,6 +113,7 @@ def _splitter() -> Callable[[str | None], tuple[str, ...]]:
 
 def _systems() -> dict[str, Callable[[bytes, str, str, Path], Prediction]]:
     import trafilatura
+    from trafilatura.settings import Document
 
     from newsgraph.extract import extract_article
     from newsgraph.records import Article, Location, RawDocument, SourceHints
@@ -130,7 +131,7 @@ def _systems() -> dict[str, Callable[[bytes, str, str, Path], Prediction]]:
 
     def plain(data: bytes, html: str, url: str, path: Path) -> Prediction:
         doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
-        if doc is None:
+        if not isinstance(doc, Document):
             return {"title": "", "authors": (), "date": None, "rejected": "no_text"}
         return {
             "title": doc.title or "",
@@ -202,8 +203,8 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
             seconds[name] += time.perf_counter() - started
             day = predicted_day(predicted["date"])
             page[name] = {
-                "title_ok": bool(norm_title(item.get("title"))) and norm_title(predicted["title"])
-                == norm_title(item.get("title")),
+                "title_ok": bool(norm_title(item.get("title")))
+                and norm_title(predicted["title"]) == norm_title(item.get("title")),
                 "has_title": bool(norm_title(predicted["title"])),
                 "author_f1": round(author_f1(gold_authors, predicted["authors"]), 4),
                 "authors": len(predicted["authors"]),
@@ -231,12 +232,16 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
             ("date_day", "date to the day"),
         ):
             rows.append(row(f"{metric} ({label})", [ours[key], anchor[key]], "≥ anchor", ours[key] >= anchor[key]))
-        rows.append(row(f"date, gold zone or UTC ({label})", [ours["date_day_either_zone"],
-                                                                anchor["date_day_either_zone"]]))
+        rows.append(
+            row(f"date, gold zone or UTC ({label})", [ours["date_day_either_zone"], anchor["date_day_either_zone"]])
+        )
     ours_all, anchor_all = summary["all"]["newsgraph"], summary["all"]["trafilatura"]
-    rows.append(row("pages with no title / no date (all)",
-                    [f"{ours_all['no_title']} / {ours_all['no_date']}",
-                     f"{anchor_all['no_title']} / {anchor_all['no_date']}"]))
+    rows.append(
+        row(
+            "pages with no title / no date (all)",
+            [f"{ours_all['no_title']} / {ours_all['no_date']}", f"{anchor_all['no_title']} / {anchor_all['no_date']}"],
+        )
+    )
     rows.append(row("pages rejected / no text (all)", [ours_all["rejected"], anchor_all["rejected"]], fmt="d"))
     rows.append(row("pages/s (one process)", [len(pages) / seconds[n] for n in systems], fmt=".1f"))
 

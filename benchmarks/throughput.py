@@ -222,13 +222,23 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
     rows = [
         row("articles/s (ours) · docs/s (spaCy)", [ours_rate, anchor_rate], fmt=".1f"),
         row("ratio ours / spaCy", [ratio, None], f"≥ {TARGET_RATIO}", ratio >= TARGET_RATIO, fmt=".2f"),
-        row("peak RSS, MB (process + children)", [ours["peak_rss_bytes"] / mb, anchor["peak_rss_bytes"] / mb],
-            f"< {TARGET_RSS_BYTES / mb:,.0f}", ours["peak_rss_bytes"] < TARGET_RSS_BYTES, fmt=",.0f"),
+        row(
+            "peak RSS, MB (process + children)",
+            [ours["peak_rss_bytes"] / mb, anchor["peak_rss_bytes"] / mb],
+            f"< {TARGET_RSS_BYTES / mb:,.0f}",
+            ours["peak_rss_bytes"] < TARGET_RSS_BYTES,
+            fmt=",.0f",
+        ),
         row("seconds (timed section)", [ours["seconds"], anchor["seconds"]], fmt=".1f"),
-        row("words/s (article texts)", [prepared["words"] / ours["seconds"], prepared["words"] / anchor["seconds"]],
-            fmt=",.0f"),
-        row("documents in · out", [f"{count} pages · {articles} articles",
-                                   f"{prepared['texts']} texts · {anchor['docs']} docs"]),
+        row(
+            "words/s (article texts)",
+            [prepared["words"] / ours["seconds"], prepared["words"] / anchor["seconds"]],
+            fmt=",.0f",
+        ),
+        row(
+            "documents in · out",
+            [f"{count} pages · {articles} articles", f"{prepared['texts']} texts · {anchor['docs']} docs"],
+        ),
     ]
     summary = ours["summary"]
     notes = [
@@ -242,8 +252,15 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         f"{summary['duplicates']}; stored articles: {ours['stored_articles']}.",
         "Peak RSS sums the process and its children (copy-on-write pages after fork are counted in each).",
     ]
-    raw = {"prepared": prepared, "processes": processes, "ours": ours, "spacy": anchor,
-           "ours_articles_per_s": ours_rate, "spacy_docs_per_s": anchor_rate, "ratio": ratio}
+    raw = {
+        "prepared": prepared,
+        "processes": processes,
+        "ours": ours,
+        "spacy": anchor,
+        "ours_articles_per_s": ours_rate,
+        "spacy_docs_per_s": anchor_rate,
+        "ratio": ratio,
+    }
     return result(NAME, TITLE, ["newsgraph ingest", "spaCy nlp.pipe"], rows, notes, raw)
 
 

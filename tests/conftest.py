@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -27,6 +28,22 @@ def settings() -> Settings:
 def store(tmp_path: Path) -> Store:
     with open_store(tmp_path / "test.db") as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def manifest() -> dict:
+    return json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Path:
+    """The demo corpus ingested once per test session (read-only for tests: copy it to change it)."""
+    from newsgraph.run import ingest_paths
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    with open_store(path) as store:
+        ingest_paths([CORPUS], store, settings.replace(commit_every=16))
+    return path
 
 
 @pytest.fixture

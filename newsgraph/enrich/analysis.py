@@ -81,6 +81,38 @@ PERSON_TITLES = frozenset(
 )
 
 
+# Words before a name that say it is a place (`in Erbil`, `port of Umm Qasr`) or a person (`Editing by …`).
+PLACE_CUES = frozenset({"in", "at", "near", "towards", "toward", "outside", "across", "into", "around", "of"})
+PLACE_NOUNS = frozenset({"port", "city", "town", "village", "province", "region", "capital", "outskirts", "district"})
+# Nouns after a name that make it a place's name (`the Umm Khashab reservoir`, `the al-Qaim crossing`).
+PLACE_HEADS = frozenset(
+    "dam reservoir port crossing river province governorate district airport valley camp border checkpoint "
+    "bridge village town region mountains lake sea gulf island desert oilfield refinery".split()
+)
+BYLINE_CUES = frozenset({"reporting", "editing", "writing", "written", "photographs", "photo", "additional"})
+
+
+def _relabel(doc: Any, ent: Any) -> str:
+    """The entity's label, corrected by the words just before it where they leave no doubt."""
+    label: str = ent.label_
+    if looks_like_org(ent.text):
+        return label
+    previous = doc[ent.start - 1].text.lower().rstrip(".") if ent.start > 0 else ""
+    before = doc[ent.start - 2].text.lower() if ent.start > 1 else ""
+    if previous in PERSON_TITLES and label in {"ORG", "NORP", "GPE"}:
+        return "PERSON"
+    if previous == "by" and before in BYLINE_CUES and label in {"ORG", "GPE", "NORP"}:
+        return "PERSON"
+    following = doc[ent.end].text.lower() if ent.end < len(doc) else ""
+    if label in {"PERSON", "ORG"} and following in PLACE_HEADS and len(ent) <= 3:
+        return "GPE"
+    possessive = ent.text.endswith(("'s", "’s")) or (ent.end < len(doc) and doc[ent.end].text in {"'s", "’s", "'"})
+    place_of = previous != "of" or before in PLACE_NOUNS
+    if label in {"PERSON", "ORG"} and previous in PLACE_CUES and place_of and not possessive:
+        return "GPE"
+    return label
+
+
 def _org_word(token: Any) -> bool:
     return bool(token.text[:1].isupper()) and fold(token.text) in ORG_WORDS
 
@@ -99,9 +131,7 @@ def _entity_spans(doc: Any, field: str) -> list[Span]:
             continue
         label = ent.label_
         first, last = ent.start, ent.end
-        after_title = first > 0 and doc[first - 1].text.lower().rstrip(".") in PERSON_TITLES
-        if label in {"ORG", "NORP"} and after_title and not looks_like_org(ent.text):
-            label = "PERSON"
+        label = _relabel(doc, ent)
         if label == "ORG":
             while first > 0 and _org_word(doc[first - 1]) and not doc[first - 1].ent_type_:
                 first -= 1
@@ -135,7 +165,26 @@ def _entity_spans(doc: Any, field: str) -> list[Span]:
             merged[-1] = Span(field, previous.start, span.end, source[previous.start : span.end], "ORG")
             continue
         merged.append(span)
-    return merged
+    return _harmonise_lists(merged, source)
+
+
+def _harmonise_lists(spans: list[Span], source: str) -> list[Span]:
+    """Names joined by `and`/`or` take the place label when one of them has it: `Kirkuk and Erbil`.
+
+    Commas are left alone: `the mayor of Lindhaven, Priya Vanterpool` is an apposition, not a list.
+    """
+    result = list(spans)
+    for i in range(len(result) - 1):
+        left, right = result[i], result[i + 1]
+        if source[left.end : right.start] not in {" and ", " or "}:
+            continue
+        labels = {left.label, right.label}
+        if labels & {"GPE"} and labels & {"ORG", "PERSON"}:
+            odd = i if left.label != "GPE" else i + 1
+            if len(result[odd].text.split()) <= 2 and not looks_like_org(result[odd].text):
+                span = result[odd]
+                result[odd] = Span(span.field, span.start, span.end, span.text, "GPE")
+    return result
 
 
 def _propagate_names(spans: list[Span], texts: dict[str, str]) -> list[Span]:

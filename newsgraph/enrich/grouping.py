@@ -114,9 +114,9 @@ def group_spans(spans: list[Span]) -> tuple[list[int], list[NameGroup]]:
 
 
 def _find_group(groups: list[_Group], key: str, tokens: list[str], name: str, kind: EntityType) -> int | None:
-    # 1. the same name (after transliteration folding)
+    # 1. the same name (after transliteration folding), whatever label the model gave each
     for index, group in enumerate(groups):
-        if group.full_key == key and _compatible(group.type, kind):
+        if group.full_key == key:
             return index
     # 2. a short form: its tokens are all in exactly one longer name
     if tokens:
@@ -149,6 +149,24 @@ def _find_group(groups: list[_Group], key: str, tokens: list[str], name: str, ki
     return None
 
 
+def _vote_type(labels: list[str], types: list[EntityType], org_words: bool) -> EntityType:
+    """One type for a group whose mentions the model labelled differently.
+
+    Organisation words decide for an organisation; a place label as often as a person label
+    decides for a place; any person label beats organisation (the model's usual slip on
+    surnames); otherwise the majority.
+    """
+    counts = Counter(labels)
+    places = counts["GPE"] + counts["LOC"]
+    if org_words and not places:
+        return "org"
+    if places and places >= counts["PERSON"]:
+        return "place"
+    if counts["PERSON"]:
+        return "person"
+    return Counter(types).most_common(1)[0][0]
+
+
 def _build(group: _Group, spans: list[Span], names: list[str], types: list[EntityType]) -> NameGroup:
     members = group.members
     counts = Counter(names[i] for i in members)
@@ -165,13 +183,8 @@ def _build(group: _Group, spans: list[Span], names: list[str], types: list[Entit
         by_form.values(),
         key=lambda fc: (len(name_tokens(fc[0])), fc[1], -first_seen.get(fc[0], 0)),
     )[0]
-    member_types = [types[i] for i in members]
-    labels = {spans[i].label for i in members}
-    if any(looks_like_org(names[i]) for i in members) and "GPE" not in labels:
-        kind: EntityType = "org"
-    elif "PERSON" in labels and group.type in _NAME_LIKE:
-        kind = "person"
-    else:
-        kind = Counter(member_types).most_common(1)[0][0]
+    kind = _vote_type(
+        [spans[i].label for i in members], [types[i] for i in members], any(looks_like_org(names[i]) for i in members)
+    )
     aliases = tuple(Alias(form, count) for form, count in sorted(by_form.values(), key=lambda fc: (-fc[1], fc[0])))
-    return NameGroup(name=best, type=kind, aliases=aliases, count=len(members), key=f"{kind}:{name_key(best)}")
+    return NameGroup(name=best, type=kind, aliases=aliases, count=len(members), key=name_key(best))

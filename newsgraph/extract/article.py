@@ -6,6 +6,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from newsgraph.extract.boilerplate import drop_furniture
 from newsgraph.extract.dates import date_in_text, date_in_url, normalise_date
 from newsgraph.extract.decode import DecodeProblem, decode_bytes
 from newsgraph.extract.html import parse_html_page
@@ -71,7 +72,7 @@ def extract_article(raw: RawDocument, settings: Settings | None = None) -> Artic
         page = parse_html_page(decoded, url=hints.url, include_comments=settings.include_comments)
         if page is None:
             return reject("no_main_text", "no article text found on the page (boilerplate only or broken HTML)")
-        paragraphs = list(page.paragraphs)
+        paragraphs = drop_furniture(list(page.paragraphs))
         title = title or page.title
         authors = authors or page.authors
         page_date, site, sections = page.date, page.site, page.sections

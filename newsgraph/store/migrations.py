@@ -51,6 +51,12 @@ MIGRATIONS: list[tuple[str, str]] = [
             PRIMARY KEY (entity_id, alias)
         );
         CREATE INDEX entity_aliases_alias ON entity_aliases(alias COLLATE NOCASE);
+        CREATE TABLE entity_types (
+            entity_id TEXT NOT NULL REFERENCES entities(id),
+            type TEXT NOT NULL,
+            articles INTEGER NOT NULL,
+            PRIMARY KEY (entity_id, type)
+        );
         CREATE TABLE mentions (
             article_id TEXT NOT NULL REFERENCES articles(id),
             field TEXT NOT NULL,

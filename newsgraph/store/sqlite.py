@@ -176,7 +176,12 @@ class Store:
                 "ON CONFLICT(entity_id, alias) DO UPDATE SET count = count + excluded.count",
                 [(ident, alias.name, alias.count) for alias in group.aliases],
             )
-            self._refresh_entity_name(ident)
+            conn.execute(
+                "INSERT INTO entity_types (entity_id, type, articles) VALUES (?, ?, 1) "
+                "ON CONFLICT(entity_id, type) DO UPDATE SET articles = articles + 1",
+                (ident, group.type),
+            )
+            self._refresh_entity(ident)
         conn.executemany(
             "INSERT OR IGNORE INTO mentions (article_id, field, start, end, text, label, type, entity_id, method) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -186,12 +191,22 @@ class Store:
             ],
         )
 
-    def _refresh_entity_name(self, ident: str) -> None:
-        """The entity's name is its most complete alias, the most used among equally complete ones."""
+    def _refresh_entity(self, ident: str) -> None:
+        """Name and type from all articles so far.
+
+        The name is the most complete alias, the most used among equally complete ones, written
+        in mixed case where any form is (`Basra` over a dateline's `BASRA`). The type is the one
+        most articles gave it (the model's labels vary from article to article).
+        """
         rows = self.conn.execute("SELECT alias, count FROM entity_aliases WHERE entity_id = ?", (ident,)).fetchall()
         if rows:
-            best = max(rows, key=lambda r: (len(r[0].split()), r[1], r[0]))[0]
+            best = max(rows, key=lambda r: (not r[0].isupper(), len(r[0].split()), r[1], r[0]))[0]
             self.conn.execute("UPDATE entities SET name = ? WHERE id = ?", (best, ident))
+        votes = self.conn.execute(
+            "SELECT type FROM entity_types WHERE entity_id = ? ORDER BY articles DESC, type LIMIT 1", (ident,)
+        ).fetchone()
+        if votes:
+            self.conn.execute("UPDATE entities SET type = ? WHERE id = ?", (votes[0], ident))
 
 
 def open_store(path: str | Path, create: bool = True) -> Store:
