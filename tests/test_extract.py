@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsgraph.extract import extract_article
-from newsgraph.extract.dates import date_in_text, date_in_url, normalise_date
+from newsgraph.extract.dates import date_in_text, date_in_url, normalise_date, utc_timestamp
 from newsgraph.extract.textpage import parse_text_page
 from newsgraph.ingest import iter_inputs
 from newsgraph.records import Article, Location, RawDocument, Rejection, SourceHints
@@ -31,8 +31,9 @@ def test_html_page_main_text_and_metadata() -> None:
     assert article.title == "Dockworkers walk out at Port Selvane as wage talks collapse"
     assert article.source == "The Coastal Herald"
     assert article.authors == ("Ines Carvalho", "Tomas Wren")
-    # +01:00 on the page, stored in UTC
-    assert article.published == "2026-03-02T06:45:00" and article.published_from == "metadata"
+    # the page's own zone is kept, so the day is the day the page gave
+    assert article.published == "2026-03-02T07:45:00+01:00" and article.published_from == "metadata"
+    assert utc_timestamp(article.published) == "2026-03-02T06:45:00"
     assert article.url == "https://coastalherald.example/business/2026/03/02/port-selvane-strike"
     assert article.language == "en"
     assert len(article.paragraphs) == 5
@@ -44,7 +45,7 @@ def test_html_page_main_text_and_metadata() -> None:
 def test_sidecar_fills_what_the_page_lacks() -> None:
     article = _article(FIXTURES / "html" / "no-meta.html")
     assert article.source == "Lindhaven Gazette"
-    assert article.published == "2026-03-03T18:30:00" and article.published_from == "hint"
+    assert article.published == "2026-03-03T18:30:00+00:00" and article.published_from == "hint"
     assert article.url == "https://lindhaven-gazette.example/local/footbridge"
     assert "Lindhaven Gazette · Letters" not in article.text
 
@@ -55,7 +56,7 @@ def test_text_page_title_line_gives_site_and_sections() -> None:
     assert article.sections == ("World News", "Europe")
     assert article.title == "Minister Okonkwo-Hale resigns over procurement inquiry"
     assert len(article.paragraphs) == 3
-    assert article.published == "2026-03-05T12:00:00"
+    assert article.published == "2026-03-05T12:00:00+00:00"
 
 
 def test_plain_text_headline_and_body() -> None:
@@ -112,7 +113,9 @@ def test_legacy_encodings_are_decoded() -> None:
 
 
 def test_dates_from_metadata_url_and_text() -> None:
-    assert normalise_date("2026-03-04T09:15:00+03:00") == "2026-03-04T06:15:00"
+    assert normalise_date("2026-03-04T23:15:00+03:00") == "2026-03-04T23:15:00+03:00"
+    assert utc_timestamp("2026-03-04T23:15:00+03:00") == "2026-03-04T20:15:00"
+    assert normalise_date("2026-03-04T01:15:00Z") == "2026-03-04T01:15:00+00:00"
     assert normalise_date("2026-03-04") == "2026-03-04"
     assert normalise_date("not a date") is None
     assert date_in_url("https://x.example/world/2026/03/04/story") == "2026-03-04"

@@ -69,10 +69,12 @@ def extract_article(raw: RawDocument, settings: Settings | None = None) -> Artic
     if raw.format == "html":
         if not _TAG.search(decoded[:20000]):
             return reject("not_html", "file has an HTML suffix but contains no markup")
-        page = parse_html_page(decoded, url=hints.url, include_comments=settings.include_comments)
+        page = parse_html_page(
+            decoded, url=hints.url, include_comments=settings.include_comments, fallback=settings.extraction_fallback
+        )
         if page is None:
             return reject("no_main_text", "no article text found on the page (boilerplate only or broken HTML)")
-        paragraphs = drop_furniture(list(page.paragraphs))
+        paragraphs = list(page.paragraphs)
         title = title or page.title
         authors = authors or page.authors
         page_date, site, sections = page.date, page.site, page.sections
@@ -94,15 +96,17 @@ def extract_article(raw: RawDocument, settings: Settings | None = None) -> Artic
     if paragraphs and title and _same_words(paragraphs[0], title):
         paragraphs = paragraphs[1:]
     text = "\n\n".join(paragraphs)
-    if len(text) < settings.min_text_chars:
+    # cookie notices, subscription boxes and the like do not count towards the minimum
+    substance = sum(len(p) for p in drop_furniture(paragraphs))
+    if substance < settings.min_text_chars:
         if raw.format == "html":
             return reject(
                 "no_main_text",
-                f"only {len(text)} characters of main text on the page (boilerplate only, or broken HTML); "
+                f"only {substance} characters of main text on the page (boilerplate only, or broken HTML); "
                 f"the minimum is {settings.min_text_chars}",
             )
         return reject(
-            "too_short", f"text is {len(text)} characters, under the {settings.min_text_chars}-character minimum"
+            "too_short", f"text is {substance} characters, under the {settings.min_text_chars}-character minimum"
         )
 
     published, published_from = None, None

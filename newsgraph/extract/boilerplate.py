@@ -1,7 +1,8 @@
 """Page furniture that main-text extraction sometimes keeps: cookie notices, subscription boxes, ads.
 
-Only short paragraphs are judged, so an article that discusses cookies or subscriptions keeps
-its text.
+Used to tell a page with no article (a section front, a consent wall) from a short article; the
+paragraphs themselves are kept, since quoted text and wire credits can look like furniture.
+Only short paragraphs are judged.
 """
 
 from __future__ import annotations

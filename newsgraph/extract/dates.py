@@ -47,7 +47,8 @@ def _valid(year: int, month: int, day: int) -> date | None:
 def normalise_date(value: str | None) -> str | None:
     """An ISO 8601 string for a date or timestamp in common forms; None if it is not one.
 
-    Timestamps with a zone are converted to UTC; those without keep their wall-clock time.
+    A timestamp keeps the zone it was given in (`Z` becomes `+00:00`), so its day is the day the
+    page gave; `utc_timestamp` gives the instant for ordering.
     """
     if not value:
         return None
@@ -58,12 +59,26 @@ def normalise_date(value: str | None) -> str | None:
     except ValueError:
         stamp = None
     if stamp is not None:
-        if stamp.tzinfo is not None:
-            stamp = stamp.astimezone(UTC).replace(tzinfo=None)
         if stamp.time() == datetime.min.time() and len(text) <= 10:
             return stamp.date().isoformat()
         return stamp.isoformat(timespec="seconds")
     return date_in_text(text)
+
+
+def utc_timestamp(value: str | None) -> str | None:
+    """A normalised date or timestamp as naive UTC (`2026-03-04T06:15:00`), sortable as text.
+
+    Dates and timestamps without a zone are taken as they stand.
+    """
+    if not value:
+        return None
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(UTC).replace(tzinfo=None)
+    return stamp.isoformat(timespec="seconds")
 
 
 def date_in_url(url: str | None) -> str | None:

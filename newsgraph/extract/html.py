@@ -68,10 +68,16 @@ def published_timestamp(html: str) -> str | None:
     return None
 
 
-def parse_html_page(html: str, url: str | None = None, include_comments: bool = False) -> HtmlPage | None:
-    """Main text and metadata of a page, or None when trafilatura finds no main text."""
+def parse_html_page(
+    html: str, url: str | None = None, include_comments: bool = False, fallback: bool = False
+) -> HtmlPage | None:
+    """Main text and metadata of a page, or None when trafilatura finds no main text.
+
+    `fallback` runs trafilatura's second-opinion extractors too: a third slower, and no better
+    on the extraction benchmark (see benchmarks/README.md).
+    """
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=include_comments, include_tables=True
+        html, url=url, with_metadata=True, include_comments=include_comments, include_tables=True, fast=not fallback
     )
     if not isinstance(document, Document) or not document.text:
         return None

@@ -21,6 +21,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             text TEXT NOT NULL,
             authors TEXT NOT NULL DEFAULT '[]',
             published TEXT,
+            published_utc TEXT,
             published_from TEXT,
             language TEXT,
             sections TEXT NOT NULL DEFAULT '[]',
@@ -32,7 +33,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             ingested_at TEXT NOT NULL
         );
         CREATE INDEX articles_source ON articles(source_id);
-        CREATE INDEX articles_published ON articles(published);
+        CREATE INDEX articles_published ON articles(published_utc);
         CREATE TABLE entities (
             id TEXT PRIMARY KEY,
             type TEXT NOT NULL,

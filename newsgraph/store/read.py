@@ -8,7 +8,7 @@ import sqlite3
 from typing import Any
 
 from newsgraph.errors import BadQuery
-from newsgraph.extract.dates import normalise_date
+from newsgraph.extract.dates import normalise_date, utc_timestamp
 from newsgraph.store.sqlite import Store
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -30,8 +30,8 @@ def stats(store: Store, top: int = 5) -> dict[str, Any]:
         "mentions": one("SELECT COUNT(*) FROM mentions"),
         "rejections": one("SELECT COUNT(*) FROM rejections"),
         "rejections_by_code": by_code,
-        "first_published": conn.execute("SELECT MIN(published) FROM articles").fetchone()[0],
-        "last_published": conn.execute("SELECT MAX(published) FROM articles").fetchone()[0],
+        "first_published": conn.execute("SELECT MIN(published_utc) FROM articles").fetchone()[0],
+        "last_published": conn.execute("SELECT MAX(published_utc) FROM articles").fetchone()[0],
         "top_sources": [
             {"name": name, "articles": count}
             for name, count in conn.execute(
@@ -120,10 +120,10 @@ def search(
         sql += " AND s.name = ? COLLATE NOCASE"
         params.append(source)
     if since:
-        day = normalise_date(since)
+        day = utc_timestamp(normalise_date(since))
         if not day:
             raise BadQuery(f"--since expects a date such as 2026-03-01, got {since!r}")
-        sql += " AND a.published >= ?"
+        sql += " AND a.published_utc >= ?"
         params.append(day)
     sql += " ORDER BY score LIMIT ?"
     params.append(limit)

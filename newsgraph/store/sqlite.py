@@ -15,6 +15,7 @@ from pathlib import Path
 
 from newsgraph.errors import DatabaseUnavailable
 from newsgraph.extract.article import EXTRACTOR
+from newsgraph.extract.dates import utc_timestamp
 from newsgraph.records import Analysis, Article, Processed, RawDocument, Rejection, content_hash
 from newsgraph.store.migrations import apply_migrations
 
@@ -129,9 +130,9 @@ class Store:
     def _write_article(self, article: Article, analysis: Analysis | None) -> bool:
         """Insert an article with its mentions and entity counts; False when it was already stored."""
         cursor = self.conn.execute(
-            "INSERT OR IGNORE INTO articles (id, source_id, url, title, text, authors, published, published_from, "
-            "language, sections, format, location, word_count, raw_hash, extractor, ingested_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO articles (id, source_id, url, title, text, authors, published, published_utc, "
+            "published_from, language, sections, format, location, word_count, raw_hash, extractor, ingested_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 article.id,
                 self.source_id(article.source),
@@ -140,6 +141,7 @@ class Store:
                 article.text,
                 json.dumps(list(article.authors), ensure_ascii=False),
                 article.published,
+                utc_timestamp(article.published),
                 article.published_from,
                 article.language,
                 json.dumps(list(article.sections), ensure_ascii=False),
