@@ -142,9 +142,13 @@ class Rejection:
 
 @dataclass(frozen=True)
 class Processed:
-    """The outcome of running one raw document through extract and enrich."""
+    """The outcome of running one raw document through extract and enrich.
 
-    raw: RawDocument
+    It names its input by location and content hash only, so workers do not send page bytes back.
+    """
+
+    location: Location
+    raw_hash: str
     article: Article | None = None
     analysis: Analysis | None = None
     rejection: Rejection | None = None

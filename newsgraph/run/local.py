@@ -62,17 +62,21 @@ def process_documents(chunk: Sequence[RawDocument], settings: Settings) -> list[
     except Exception as exc:  # a model failure must not lose the batch: keep articles, say why
         reason = f"entity analysis failed: {type(exc).__name__}: {exc}"
         return [
-            Processed(raw, rejection=Rejection("enrich", "analysis_failed", reason, raw.location, raw.raw_hash))
+            Processed(
+                raw.location,
+                raw.raw_hash,
+                rejection=Rejection("enrich", "analysis_failed", reason, raw.location, raw.raw_hash),
+            )
             if isinstance(item, Article)
-            else Processed(raw, rejection=item)
+            else Processed(raw.location, raw.raw_hash, rejection=item)
             for raw, item in zip(chunk, extracted, strict=True)
         ]
     results = []
     for raw, item in zip(chunk, extracted, strict=True):
         if isinstance(item, Article):
-            results.append(Processed(raw, article=item, analysis=next(analyses)))
+            results.append(Processed(raw.location, raw.raw_hash, article=item, analysis=next(analyses)))
         else:
-            results.append(Processed(raw, rejection=item))
+            results.append(Processed(raw.location, raw.raw_hash, rejection=item))
     return results
 
 

@@ -82,11 +82,11 @@ class Store:
                     counts.rejections += 1
                 elif item.rejection is not None:
                     self._write_rejection(item.rejection)
-                    self._record_input(item.raw, "rejection", item.rejection.id)
+                    self._record_input(item, "rejection", item.rejection.id)
                     counts.rejections += 1
                 elif item.article is not None:
                     new = self._write_article(item.article, item.analysis)
-                    self._record_input(item.raw, "article", item.article.id)
+                    self._record_input(item, "article", item.article.id)
                     if new:
                         counts.articles += 1
                     else:
@@ -97,10 +97,10 @@ class Store:
             raise
         return counts
 
-    def _record_input(self, raw: RawDocument, outcome: str, ref: str) -> None:
+    def _record_input(self, item: Processed, outcome: str, ref: str) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO inputs (location, raw_hash, outcome, ref) VALUES (?, ?, ?, ?)",
-            (str(raw.location), raw.raw_hash, outcome, ref),
+            (str(item.location), item.raw_hash, outcome, ref),
         )
 
     def _write_rejection(self, rejection: Rejection) -> None:
