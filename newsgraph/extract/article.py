@@ -18,11 +18,12 @@ from newsgraph.settings import Settings
 EXTRACTOR = "extract.v1"
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _TAG = re.compile(r"<[a-zA-Z!/]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = _CONTROL.sub("", text)
     return _SPACES.sub(" ", text).strip()
 
 

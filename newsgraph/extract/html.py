@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import trafilatura
@@ -58,6 +59,39 @@ def split_authors(value: str | None) -> tuple[str, ...]:
     return tuple(names)
 
 
+_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—·:]{1,2}\s+")
+
+
+def _squash(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in folded if ch.isalnum() and ch.isascii())
+
+
+def _names_site(segment: str, site: str | None, host: str | None) -> bool:
+    squashed = _squash(segment)
+    if len(squashed) < 3:
+        return False
+    if site and (squashed == _squash(site) or (len(squashed) >= 5 and squashed in _squash(site))):
+        return True
+    if host:
+        bare = _squash(host.removeprefix("www.").rsplit(".", 1)[0])
+        return squashed == bare or (len(squashed) >= 5 and squashed in bare) or (len(bare) >= 5 and bare in squashed)
+    return False
+
+
+def strip_site_name(title: str, site: str | None, host: str | None) -> str:
+    """A headline without the site name that pages append or prepend (`Headline | Example News`)."""
+    separators = list(_TITLE_SEPARATOR.finditer(title))
+    if not separators:
+        return title
+    last, first = separators[-1], separators[0]
+    if _names_site(title[last.end() :], site, host) and len(title[: last.start()].strip()) >= 10:
+        return title[: last.start()].strip()
+    if _names_site(title[: first.start()], site, host) and len(title[first.end() :].strip()) >= 10:
+        return title[first.end() :].strip()
+    return title
+
+
 def published_timestamp(html: str) -> str | None:
     """The publication time from the page's metadata, when it gives one with a time of day."""
     head = html[:200_000]
@@ -84,7 +118,7 @@ def parse_html_page(
     paragraphs = tuple(p.strip() for p in document.text.split("\n") if p.strip())
     categories = document.categories if isinstance(document.categories, list) else []
     return HtmlPage(
-        title=(document.title or "").strip(),
+        title=strip_site_name((document.title or "").strip(), document.sitename, document.hostname),
         paragraphs=paragraphs,
         authors=split_authors(document.author),
         date=_best_date(document.date or None, published_timestamp(html)),

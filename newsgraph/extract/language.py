@@ -15,7 +15,7 @@ def _identifier() -> Any:
 
 def detect_language(text: str, min_chars: int = 40) -> str | None:
     """ISO 639-1 code of the text's language, or None when the text is too short to tell."""
-    sample = text[:5000]
+    sample = text[:2000]
     if len(sample.strip()) < min_chars:
         return None
     code, probability = _identifier().classify(sample)

@@ -1,0 +1,193 @@
+"""Cross-document entity resolution: one entity per real person, organisation and place.
+
+The input is the set of *names* the corpus uses — the most complete form of each in-article
+name group (`enrich.grouping`), with the type most articles gave it. Names are compared only
+within blocks that share a key (`matching.blocking_keys`), and every pair judged the same
+(`matching.same_entity`) is joined. A surname standing alone (an article that never gives the
+full name) joins the one full name it fits; when it fits several, it stays unresolved rather
+than being guessed — unless the articles around it settle the question (co-mentioned names).
+
+The result depends only on the set of names and the curation rules, never on the order or the
+batches in which articles arrived, so ingesting a corpus in one batch or ten gives the same
+entities. Curation rules (merge, split, rename) are applied on every run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from newsgraph.corpus.matching import MATCHING, NameForm, blocking_keys, parse_name, same_entity
+from newsgraph.enrich.namekeys import normalise_apostrophes
+from newsgraph.records import content_hash
+
+RESOLUTION = f"resolution.v1+{MATCHING}"
+MAX_BLOCK = 400  # a block larger than this is compared only within its exact-skeleton sub-blocks
+TIE_MARGIN = 2  # co-mentions needed, and needed ahead of the runner-up, to settle an ambiguous surname
+
+
+def name_norm(text: str) -> str:
+    """The identity of a name string: apostrophes folded, case and spacing ignored."""
+    return " ".join(normalise_apostrophes(text).lower().split())
+
+
+def name_id(text: str) -> str:
+    return content_hash("name", name_norm(text), length=16)
+
+
+@dataclass(frozen=True)
+class NameRecord:
+    """One distinct name in the corpus, with what resolution needs to know about it."""
+
+    id: str
+    text: str
+    type: str
+    articles: int = 1
+    context: frozenset[str] = frozenset()  # ids of names co-mentioned with it
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A curation rule: merge two names' entities, split a name off its entity, or rename an entity."""
+
+    action: str  # merge, split, rename
+    a: str
+    b: str = ""
+
+
+@dataclass
+class Resolution:
+    """Which entity each name belongs to, and the names left unresolved (ambiguous short forms)."""
+
+    entity_of: dict[str, str] = field(default_factory=dict)  # name id → entity id
+    members: dict[str, list[str]] = field(default_factory=dict)  # entity id → name ids
+    unresolved: set[str] = field(default_factory=set)
+    renamed: dict[str, str] = field(default_factory=dict)  # entity id → display name from a rule
+
+
+class _UnionFind:
+    def __init__(self, items: Iterable[str]) -> None:
+        self.parent = {item: item for item in items}
+
+    def find(self, item: str) -> str:
+        root = item
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[item] != root:
+            self.parent[item], item = root, self.parent[item]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # the smaller id wins, so the result does not depend on the order of unions
+            if rb < ra:
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+
+
+def _candidate_pairs(forms: Mapping[str, NameForm]) -> Iterable[tuple[str, str]]:
+    blocks: dict[str, list[str]] = defaultdict(list)
+    for ident in sorted(forms):
+        for key in blocking_keys(forms[ident]):
+            blocks[key].append(ident)
+    seen: set[tuple[str, str]] = set()
+    for key, members in blocks.items():
+        if len(members) > MAX_BLOCK and key.startswith("p:"):
+            continue  # a prefix block this large is noise; exact-skeleton blocks still cover it
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                pair = (a, b)
+                if pair not in seen:
+                    seen.add(pair)
+                    yield pair
+
+
+def resolve_names(records: Iterable[NameRecord], rules: Iterable[Rule] = ()) -> Resolution:
+    """Group names into entities. Pure: the same records and rules always give the same result."""
+    by_id = {r.id: r for r in records}
+    forms = {i: parse_name(r.text, r.type) for i, r in by_id.items()}
+    rules = list(rules)
+    split_off = {name_id(rule.a) for rule in rules if rule.action == "split"}
+    uf = _UnionFind(by_id)
+
+    full = {i: f for i, f in forms.items() if not (f.kind == "person" and f.single)}
+    for a, b in _candidate_pairs(full):
+        if a in split_off or b in split_off:
+            continue
+        if same_entity(full[a], full[b]):
+            uf.union(a, b)
+
+    # surnames standing alone: join the one full name they fit
+    unresolved: set[str] = set()
+    surnames: dict[str, list[str]] = defaultdict(list)
+    for ident, form in full.items():
+        if form.kind == "person":
+            surnames[form.skeletons[-1]].append(ident)
+    singles = sorted(i for i, f in forms.items() if f.kind == "person" and f.single)
+    same_single: dict[str, list[str]] = defaultdict(list)
+    for ident in singles:
+        same_single[forms[ident].skeletons[0]].append(ident)
+    for skeleton_key, idents in same_single.items():
+        for other in idents[1:]:
+            uf.union(idents[0], other)
+        candidates = sorted({uf.find(i) for i in surnames.get(skeleton_key, [])})
+        if any(i in split_off for i in idents):
+            continue
+        if len(candidates) == 1:
+            uf.union(idents[0], candidates[0])
+        elif len(candidates) > 1:
+            chosen = _settle_by_context(idents, candidates, by_id, uf)
+            if chosen is None:
+                unresolved.update(idents)
+            else:
+                uf.union(idents[0], chosen)
+
+    for rule in rules:
+        if rule.action == "merge":
+            a, b = name_id(rule.a), name_id(rule.b)
+            if a in by_id and b in by_id:
+                uf.union(a, b)
+
+    result = Resolution(unresolved=unresolved)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for ident in sorted(by_id):
+        groups[uf.find(ident)].append(ident)
+    for root, members in groups.items():
+        entity = content_hash("entity", root, length=16)
+        result.members[entity] = members
+        for member in members:
+            result.entity_of[member] = entity
+    for rule in rules:
+        if rule.action == "rename":
+            target = result.entity_of.get(name_id(rule.a))
+            if target is not None:
+                result.renamed[target] = rule.b
+    return result
+
+
+def _settle_by_context(
+    idents: list[str], candidates: list[str], by_id: Mapping[str, NameRecord], uf: _UnionFind
+) -> str | None:
+    """The candidate whose names share clearly more co-mentions with the surname's articles, if any."""
+    context: set[str] = set()
+    for ident in idents:
+        context |= by_id[ident].context
+    scores: Counter[str] = Counter()
+    for ident, record in by_id.items():
+        root = uf.find(ident)
+        if root in candidates:
+            scores[root] += len(record.context & context)
+    ranked = scores.most_common()
+    if not ranked or ranked[0][1] < TIE_MARGIN:
+        return None
+    if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < TIE_MARGIN:
+        return None
+    return ranked[0][0]
+
+
+def preferred_name(names: Iterable[tuple[str, int]]) -> str:
+    """The entity's display name: the most complete form, the most used among equally complete ones,
+    in mixed case where any form is (`Basra` over a dateline's `BASRA`)."""
+    return max(names, key=lambda nc: (not nc[0].isupper(), len(nc[0].split()), nc[1], nc[0]))[0]

@@ -1,0 +1,149 @@
+"""Whether two names can be the same person, organisation or place.
+
+The decision works on transliteration skeletons (`enrich.namekeys.skeleton`), so `Kadhimi`,
+`Kadhemi`, `Kazemi` and `Khadimi` agree, and then guards against false merges:
+
+- a person's surname must agree, and so must the given name where both names have one
+  (`Hillary Clinton` ≠ `Bill Clinton`), an initial agreeing with a full given name (`M. al-Kadhimi`);
+- `Kadhimi, Mustafa` is read as `Mustafa Kadhimi`;
+- a close spelling (Jaro-Winkler on the folded letters) is accepted only for long names with the
+  same first letter, so `Olaf Schulze` stays apart from `Olaf Scholz`;
+- organisations and places agree token by token, ignoring order and function words, or by acronym.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import JaroWinkler
+
+from newsgraph.enrich.namekeys import ORG_WORDS, acronym, fold, initials, name_tokens, skeleton
+
+MATCHING = "matching.v1"
+CLOSE_SPELLING = 0.94  # Jaro-Winkler on folded tokens for a spelling slip to count as the same name
+CLOSE_MIN_LENGTH = 6
+_FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "de", "&"})
+_LEGAL_FORMS = frozenset(
+    "inc incorporated ltd limited llc plc co corp corporation company gmbh ag sa sas srl bv nv oao ooo pao zao jsc "
+    "pjsc ojsc llp lp sarl spa oy ab as".split()
+)
+
+
+@dataclass(frozen=True)
+class NameForm:
+    """A name prepared for comparison: folded tokens without particles, and their skeletons."""
+
+    text: str
+    kind: str  # person, org, place, group, facility, event
+    tokens: tuple[str, ...]
+    skeletons: tuple[str, ...]
+    acronym: str | None
+
+    @property
+    def single(self) -> bool:
+        return len(self.tokens) == 1
+
+
+def _reorder(text: str) -> str:
+    """`Kadhimi, Mustafa` → `Mustafa Kadhimi` (one comma, a short tail)."""
+    if text.count(",") == 1:
+        head, tail = (part.strip() for part in text.split(","))
+        if head and tail and len(tail.split()) <= 3:
+            return f"{tail} {head}"
+    return text
+
+
+@lru_cache(maxsize=200_000)
+def parse_name(text: str, kind: str) -> NameForm:
+    short = acronym(text)
+    if kind == "person":
+        tokens = tuple(name_tokens(_reorder(text)))
+    else:
+        words = [t for t in re.split(r"[\s\-]+", fold(text)) if t and t not in _FUNCTION_WORDS]
+        kept = [t for t in words if t not in _LEGAL_FORMS] or words
+        tokens = tuple(t for t in kept if t not in {"al", "el"}) or tuple(kept)
+    return NameForm(
+        text=text,
+        kind=kind,
+        tokens=tokens,
+        skeletons=tuple(skeleton(t) for t in tokens),
+        acronym=short or (initials(text) if kind != "person" and len(tokens) > 1 else None),
+    )
+
+
+def _same_token(a: str, b: str, sa: str, sb: str) -> bool:
+    if sa == sb:
+        return True
+    return a[:1] == b[:1] and min(len(a), len(b)) >= CLOSE_MIN_LENGTH and JaroWinkler.similarity(a, b) >= CLOSE_SPELLING
+
+
+def _same_given(a: str, b: str, sa: str, sb: str) -> bool:
+    if len(a) == 1 or len(b) == 1:
+        return a[:1] == b[:1]
+    return _same_token(a, b, sa, sb)
+
+
+def same_person(a: NameForm, b: NameForm) -> bool:
+    """Full names (two tokens or more) that can be the same person."""
+    if a.single or b.single:
+        return a.skeletons == b.skeletons
+    if not _same_token(a.tokens[-1], b.tokens[-1], a.skeletons[-1], b.skeletons[-1]):
+        return False
+    if not _same_given(a.tokens[0], b.tokens[0], a.skeletons[0], b.skeletons[0]):
+        return False
+    # middle names: where both give one in the same place, they must agree
+    middle_a, middle_b = a.tokens[1:-1], b.tokens[1:-1]
+    if middle_a and middle_b and len(middle_a) == len(middle_b):
+        return all(_same_given(x, y, skeleton(x), skeleton(y)) for x, y in zip(middle_a, middle_b, strict=True))
+    return True
+
+
+def same_label(a: NameForm, b: NameForm) -> bool:
+    """Organisation or place names that agree token by token (any order), or by acronym."""
+    if a.skeletons == b.skeletons or sorted(a.skeletons) == sorted(b.skeletons):
+        return True
+    if a.acronym and b.acronym and (a.acronym == b.acronym) and (a.single or b.single):
+        return True
+    if len(a.tokens) != len(b.tokens):
+        return False
+    pairs = list(zip(sorted(a.tokens), sorted(b.tokens), strict=True))
+    exact = sum(skeleton(x) == skeleton(y) for x, y in pairs)
+    if exact == 0 and len(pairs) > 1:
+        return False
+    return all(
+        skeleton(x) == skeleton(y)
+        or (x[:1] == y[:1] and min(len(x), len(y)) >= 5 and JaroWinkler.similarity(skeleton(x), skeleton(y)) >= 0.9)
+        for x, y in pairs
+    )
+
+
+def same_entity(a: NameForm, b: NameForm) -> bool:
+    """Whether two names of the same type can refer to one entity."""
+    if a.kind != b.kind:
+        return False
+    if a.kind == "person":
+        return same_person(a, b)
+    return same_label(a, b)
+
+
+def blocking_keys(form: NameForm) -> set[str]:
+    """Keys that any name it can match shares with it, so only names in a shared block are compared."""
+    keys: set[str] = set()
+    if not form.tokens:
+        return keys
+    if form.kind == "person":
+        keys.add("s:" + form.skeletons[-1])
+        keys.add("p:" + form.tokens[-1][:3])
+        return keys
+    distinctive = [s for t, s in zip(form.tokens, form.skeletons, strict=True) if t not in ORG_WORDS and len(t) > 2]
+    for value in distinctive or form.skeletons:
+        keys.add("t:" + value)
+        keys.add("p:" + value[:3])
+    if form.acronym:
+        keys.add("a:" + form.acronym.lower())
+    return keys
+
+
+__all__ = ["MATCHING", "NameForm", "blocking_keys", "parse_name", "same_entity", "same_label", "same_person"]
