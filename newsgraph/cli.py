@@ -27,7 +27,7 @@ from rich.progress import (
 from rich.table import Table
 
 from newsgraph import __version__
-from newsgraph.errors import InputNotFound, NewsgraphError
+from newsgraph.errors import InputNotFound, NewsgraphError, NotFound, UserError
 from newsgraph.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -305,6 +305,157 @@ def rejections(
     for row in rows:
         out.print(f"{escape(row['location'])}  [bold]{row['code']}[/] ({row['stage']}): {escape(row['reason'])}")
     out.print(f"{len(rows)} rejected")
+
+
+entities_app = typer.Typer(
+    help="Entities across the corpus (every spelling of one person, organisation or place), and curation.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(entities_app, name="entities")
+TYPES = ("person", "org", "place", "group", "facility", "event")
+
+
+@entities_app.callback()
+def entities_list(
+    ctx: typer.Context,
+    db: str | None = DbOption,
+    kind: str | None = typer.Option(None, "--type", help="person, org, place, group, facility or event."),
+    top: int = typer.Option(20, "--top", "-n", help="How many, most mentioned first."),
+    as_json: bool = JsonOption,
+) -> None:
+    """List entities, most mentioned first (subcommands: merge, split, rename)."""
+    if ctx.invoked_subcommand is not None:
+        ctx.ensure_object(dict)["db"] = db
+        return
+    from newsgraph.store.entities import list_entities
+    from newsgraph.store.sqlite import open_store
+
+    with _guard():
+        if kind is not None and kind not in TYPES:
+            raise UserError(f"--type must be one of {', '.join(TYPES)}, not {kind!r}")
+        with open_store(_settings(db=db).db, create=False) as store:
+            rows = list_entities(store, kind, top)
+    if as_json:
+        _print_json_lines(rows)
+        return
+    for row in rows:
+        others = [a["name"] for a in row["aliases"] if a["name"] != row["name"]][:6]
+        aka = f"  [dim]also {escape(', '.join(others))}[/]" if others else ""
+        flag = " [yellow](unresolved)[/]" if row["unresolved"] else ""
+        out.print(f"{escape(row['name'])} [dim]{row['type']} · {row['articles']} articles[/]{flag}{aka}")
+
+
+def _curate(ctx: typer.Context, db: str | None, action: str, a: str, b: str = "") -> None:
+    from newsgraph.store.entities import add_rule
+    from newsgraph.store.sqlite import open_store
+
+    path = db or (ctx.obj or {}).get("db")
+    with _guard(), open_store(_settings(db=path).db, create=False) as store:
+        result = add_rule(store, action, a, b)
+    out.print(f"{action} recorded; {result['names']} names resolved again into {result['entities']} entities")
+
+
+@entities_app.command("merge")
+def entities_merge(
+    ctx: typer.Context,
+    a: str = typer.Argument(..., help="A name of the first entity (as `newsgraph entity` lists it)."),
+    b: str = typer.Argument(..., help="A name of the second entity."),
+    db: str | None = DbOption,
+) -> None:
+    """Make two entities one, now and in every later run."""
+    _curate(ctx, db, "merge", a, b)
+
+
+@entities_app.command("split")
+def entities_split(
+    ctx: typer.Context,
+    entity: str = typer.Argument(..., help="A name of the entity."),
+    alias: str = typer.Argument(..., help="The name to take out of it into an entity of its own."),
+    db: str | None = DbOption,
+) -> None:
+    """Take a name out of an entity it was wrongly joined to, now and in every later run."""
+    from newsgraph.store.entities import entity_for_name
+    from newsgraph.store.sqlite import open_store
+
+    path = db or (ctx.obj or {}).get("db")
+    with _guard(), open_store(_settings(db=path).db, create=False) as store:
+        owner, member = entity_for_name(store, entity), entity_for_name(store, alias)
+        if owner is None or member != owner:
+            raise UserError(f"{alias!r} is not a name of the entity {entity!r}")
+    _curate(ctx, db, "split", alias)
+
+
+@entities_app.command("rename")
+def entities_rename(
+    ctx: typer.Context,
+    entity: str = typer.Argument(..., help="A name of the entity."),
+    name: str = typer.Argument(..., help="The name to show for it."),
+    db: str | None = DbOption,
+) -> None:
+    """Give an entity the display name you choose, now and in every later run."""
+    _curate(ctx, db, "rename", entity, name)
+
+
+@app.command()
+def entity(
+    name: str = typer.Argument(..., help="Any spelling of the name: an alias, a transliteration, a near-spelling."),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """One entity found by any of its names: aliases with sources, weeks, co-mentions, articles."""
+    from newsgraph.store.entities import entity_detail, find_entities
+    from newsgraph.store.sqlite import open_store
+
+    with _guard(), open_store(_settings(db=db).db, create=False) as store:
+        found = find_entities(store, name)
+        if not found:
+            raise NotFound(f"no entity matches {name!r}")
+        detail = entity_detail(store, found[0])
+        detail["other_matches"] = [entity_detail(store, e, articles=0, co_mentions=0)["name"] for e in found[1:]]
+    if as_json:
+        _print_json(detail)
+        return
+    flag = " [yellow](unresolved: several entities share this name)[/]" if detail["unresolved"] else ""
+    out.print(
+        f"[bold]{escape(detail['name'])}[/] [dim]{detail['type']} · {detail['articles']} articles, "
+        f"{detail['mentions']} mentions · {detail['first_seen'] or '?'} … {detail['last_seen'] or '?'}[/]{flag}"
+    )
+    if detail["candidates"]:
+        out.print("could be: " + ", ".join(escape(c["name"]) for c in detail["candidates"]))
+    out.print("[bold]aliases[/]")
+    for alias in detail["aliases"]:
+        out.print(f"  {escape(alias['name'])} ×{alias['count']}  [dim]{escape(', '.join(alias['sources']))}[/]")
+    if detail["weeks"]:
+        out.print("[bold]articles per week[/]  " + "  ".join(f"{w['week']}: {w['articles']}" for w in detail["weeks"]))
+    if detail["co_mentions"]:
+        out.print(
+            "[bold]mentioned with[/]  "
+            + ", ".join(f"{escape(c['name'])} ({c['articles']})" for c in detail["co_mentions"])
+        )
+    out.print("[bold]articles[/]")
+    for art in detail["article_list"]:
+        out.print(f"  {(art['published'] or '')[:10]}  {escape(art['source'] or '?')}: {escape(art['title'] or '')}")
+    if detail["other_matches"]:
+        out.print("[dim]other matches: " + escape(", ".join(detail["other_matches"])) + "[/]")
+
+
+@app.command()
+def resolve(
+    db: str | None = DbOption,
+    full: bool = typer.Option(False, "--full", help="Resolve every name again, not only those new articles touched."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Resolve names into entities (ingest does this itself; use --full after changing the method)."""
+    from newsgraph.store.entities import resolve_entities
+    from newsgraph.store.sqlite import open_store
+
+    with _guard(), open_store(_settings(db=db).db, create=False) as store:
+        result = resolve_entities(store, full=full)
+    if as_json:
+        _print_json(result)
+    else:
+        out.print(f"{result['names']} names resolved into {result['entities']} entities ({result['seconds']}s)")
 
 
 def main() -> None:

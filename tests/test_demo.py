@@ -47,7 +47,7 @@ def test_in_document_name_forms_are_grouped(demo_db: Path, manifest: dict) -> No
     """Within one article, the surname and possessive forms of a person join the full name."""
     with open_store(demo_db) as store:
         rows = store.conn.execute(
-            "SELECT a.location, m.text, m.entity_id FROM mentions m JOIN articles a ON a.id = m.article_id"
+            "SELECT a.location, m.text, m.name_id FROM mentions m JOIN articles a ON a.id = m.article_id"
         ).fetchall()
     by_article: dict[str, dict[str, set[str]]] = {}
     for location, text, entity in rows:

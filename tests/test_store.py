@@ -22,9 +22,9 @@ def snapshot(store: Store) -> dict[str, list[tuple[object, ...]]]:
     queries = {
         "articles": "SELECT id, title, text, published, location FROM articles ORDER BY id",
         "sources": "SELECT name FROM sources ORDER BY name",
-        "mentions": "SELECT article_id, field, start, end, entity_id FROM mentions ORDER BY 1, 2, 3",
-        "entities": "SELECT id, type, name, article_count, mention_count FROM entities ORDER BY id",
-        "aliases": "SELECT entity_id, alias, count FROM entity_aliases ORDER BY 1, 2",
+        "mentions": "SELECT article_id, field, start, end, name_id FROM mentions ORDER BY 1, 2, 3",
+        "names": "SELECT id, name, entity_id, dirty FROM names ORDER BY id",
+        "entities": "SELECT id, type, name, article_count, mention_count, first_seen, last_seen FROM entities ORDER BY id",
         "rejections": "SELECT location, stage, code FROM rejections ORDER BY 1, 2, 3",
         "search": "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'refinery' ORDER BY rowid",
     }

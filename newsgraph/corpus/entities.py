@@ -36,6 +36,12 @@ def name_id(text: str) -> str:
     return content_hash("name", name_norm(text), length=16)
 
 
+def name_index_keys(text: str) -> set[str]:
+    """The blocking keys of a name under either reading (person, or organisation/place), so a
+    name's block is known before its type is settled by votes."""
+    return blocking_keys(parse_name(text, "person")) | blocking_keys(parse_name(text, "org"))
+
+
 @dataclass(frozen=True)
 class NameRecord:
     """One distinct name in the corpus, with what resolution needs to know about it."""

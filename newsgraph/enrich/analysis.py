@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from newsgraph.enrich.grouping import GROUPING, LABEL_TYPES, Span, group_spans, usable
-from newsgraph.enrich.namekeys import ORG_WORDS, clean_surface, fold, looks_like_org
+from newsgraph.enrich.namekeys import ORG_WORDS, PERSON_TITLES, clean_surface, fold, looks_like_org
 from newsgraph.enrich.nlp import load_pipeline
 from newsgraph.records import Analysis, Article, Mention
 from newsgraph.settings import Settings
@@ -15,70 +15,6 @@ from newsgraph.settings import Settings
 # A single-token NORP that reads as a nationality or creed (Iraqi, Iranian, Sunni) stays a group;
 # any other NORP directly before an ORG is the first word of the organisation's name (Kata’ib Hezbollah).
 _DEMONYM = re.compile(r"(?:an|ian|ese|ish|i|ic|ch|ean|ite|ist)s?$", re.I)
-# A name right after one of these is a person's, whatever label the model gave it (`Minister Okonkwo-Hale`).
-PERSON_TITLES = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "dr",
-        "prof",
-        "professor",
-        "sir",
-        "dame",
-        "lord",
-        "lady",
-        "president",
-        "minister",
-        "premier",
-        "chancellor",
-        "senator",
-        "governor",
-        "mayor",
-        "councillor",
-        "councilor",
-        "judge",
-        "justice",
-        "ambassador",
-        "envoy",
-        "general",
-        "gen",
-        "colonel",
-        "col",
-        "major",
-        "captain",
-        "capt",
-        "lieutenant",
-        "sergeant",
-        "admiral",
-        "commander",
-        "sheikh",
-        "sheik",
-        "imam",
-        "rabbi",
-        "father",
-        "bishop",
-        "cardinal",
-        "pope",
-        "king",
-        "queen",
-        "prince",
-        "princess",
-        "emir",
-        "sultan",
-        "ayatollah",
-        "mullah",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "secretary",
-        "chairman",
-        "chairwoman",
-        "deputy",
-        "mp",
-    ]
-)
 
 
 # Words before a name that say it is a place (`in Erbil`, `port of Umm Qasr`) or a person (`Editing by …`).

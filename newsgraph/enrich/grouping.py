@@ -22,6 +22,7 @@ from newsgraph.enrich.namekeys import (
     name_tokens,
     normalise_apostrophes,
     skeleton,
+    strip_titles,
 )
 from newsgraph.records import Alias, EntityType, NameGroup
 
@@ -89,6 +90,7 @@ def group_spans(spans: list[Span]) -> tuple[list[int], list[NameGroup]]:
     """
     names = [clean_surface(s.text) for s in spans]
     types = [_span_type(s, n) for s, n in zip(spans, names, strict=True)]
+    names = [strip_titles(n) if t == "person" else n for n, t in zip(names, types, strict=True)]
     tokens = [[skeleton(t) for t in name_tokens(n)] for n in names]
     order = sorted(range(len(spans)), key=lambda i: (-len(tokens[i]), spans[i].field != "title", spans[i].start))
     groups: list[_Group] = []

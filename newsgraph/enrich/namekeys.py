@@ -18,126 +18,34 @@ _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$|['’]$", re.I)
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 _EDGE_PUNCT = re.compile(r"^[\s\"'’‘“”«»„(\[{,.;:–—-]+|[\s\"“”«»„)\]},;:–—-]+$")
 _SPACES = re.compile(r"\s+")
+# a final full stop that belongs to the name: `U.S.`, `M.`, `Inc.`, `Jr.`
+_ABBREVIATION_END = re.compile(r"(?:\b\w\.|\b(?:Inc|Co|Corp|Ltd|Jr|Sr|St|Bros)\.)$")
 _TOKEN_SPLIT = re.compile(r"[\s\-]+")
 
 # Name particles and articles that transliterations add, drop or attach: al-Kadhimi, Al Kazemi,
 # bin Salman, ibn, abu, von, van, de la …
 PARTICLES = frozenset(
-    [
-        "al",
-        "el",
-        "ul",
-        "il",
-        "ad",
-        "ar",
-        "as",
-        "ash",
-        "at",
-        "az",
-        "an",
-        "bin",
-        "ibn",
-        "ben",
-        "bint",
-        "abu",
-        "abi",
-        "abou",
-        "bou",
-        "von",
-        "van",
-        "der",
-        "den",
-        "de",
-        "del",
-        "della",
-        "di",
-        "da",
-        "dos",
-        "du",
-        "la",
-        "le",
-        "los",
-        "las",
-        "mc",
-    ]
+    "al el ul il ad ar as ash at az an bin ibn ben bint abu abi abou bou "
+    "von van der den de del della di da dos du la le los las mc".split()
 )
-# Words that mark an organisation whatever the NER model guessed, in English and in the
-# transliterated forms common in news about armed groups and parties.
+# Words that mark an organisation whatever the NER model guessed.
 ORG_WORDS = frozenset(
-    [
-        "party",
-        "movement",
-        "front",
-        "council",
-        "ministry",
-        "ministries",
-        "department",
-        "agency",
-        "authority",
-        "commission",
-        "committee",
-        "company",
-        "corporation",
-        "corp",
-        "inc",
-        "ltd",
-        "plc",
-        "llc",
-        "group",
-        "bank",
-        "fund",
-        "union",
-        "association",
-        "federation",
-        "league",
-        "brigade",
-        "brigades",
-        "battalion",
-        "battalions",
-        "army",
-        "forces",
-        "militia",
-        "militias",
-        "organisation",
-        "organization",
-        "institute",
-        "university",
-        "college",
-        "school",
-        "hospital",
-        "court",
-        "parliament",
-        "assembly",
-        "senate",
-        "congress",
-        "foundation",
-        "network",
-        "news",
-        "times",
-        "post",
-        "press",
-        "service",
-        "services",
-        "alliance",
-        "coalition",
-        "hezbollah",
-        "hizbollah",
-        "hizballah",
-        "hizbullah",
-        "kataib",
-        "kataeb",
-        "katib",
-        "saraya",
-        "sarayat",
-        "jaysh",
-        "jaish",
-        "harakat",
-        "harakat",
-        "liwa",
-        "asaib",
-        "hashd",
-        "tanzim",
-    ]
+    "party movement front council ministry ministries department agency authority commission committee "
+    "company corporation corp inc ltd plc llc group bank fund union association federation league "
+    "brigade brigades battalion battalions army forces militia militias organisation organization "
+    "institute university college school hospital court parliament assembly senate congress "
+    "foundation network news times post press service services alliance coalition".split()
+)
+# The same for transliterated words common in names of armed groups and parties; compared by
+# skeleton, since their spellings vary (`Kata’ib`, `Kataeb`; `Saraya`, `Saraya’a`).
+TRANSLITERATED_ORG_WORDS = "hezbollah kataib saraya sarayat jaysh harakat liwa asaib hashd tanzim jabhat ansar".split()
+# Words before a name that make it a person's (`Minister Okonkwo-Hale`); dropped from person names.
+PERSON_TITLES = frozenset(
+    "mr mrs ms miss dr prof professor sir dame lord lady president minister premier chancellor senator "
+    "governor mayor councillor councilor judge justice ambassador envoy general gen colonel col major "
+    "captain capt lieutenant sergeant admiral commander sheikh sheik imam rabbi father bishop cardinal "
+    "pope king queen prince princess emir sultan ayatollah mullah spokesman spokeswoman spokesperson "
+    "secretary chairman chairwoman deputy mp pm".split()
 )
 
 
@@ -156,7 +64,10 @@ def clean_surface(text: str) -> str:
     text = _EDGE_PUNCT.sub("", text)
     text = _POSSESSIVE.sub("", text).strip()
     text = _LEADING_ARTICLE.sub("", text).strip()
-    return _EDGE_PUNCT.sub("", text)
+    text = _EDGE_PUNCT.sub("", text)
+    if text.endswith(".") and not _ABBREVIATION_END.search(text):
+        text = text[:-1].rstrip()
+    return text
 
 
 def fold(text: str) -> str:
@@ -218,5 +129,19 @@ def acronym(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _org_skeletons() -> frozenset[str]:
+    return frozenset(skeleton(w) for w in TRANSLITERATED_ORG_WORDS)
+
+
 def looks_like_org(name: str) -> bool:
-    return any(t in ORG_WORDS for t in _TOKEN_SPLIT.split(fold(name)) if t)
+    tokens = [t for t in _TOKEN_SPLIT.split(fold(name)) if t]
+    return any(t in ORG_WORDS or (len(t) > 3 and skeleton(t) in _org_skeletons()) for t in tokens)
+
+
+def strip_titles(name: str) -> str:
+    """A person's name without the titles before it: `PM Haidar Zubeidi` → `Haidar Zubeidi`."""
+    words = name.split()
+    while len(words) > 1 and words[0].lower().rstrip(".") in PERSON_TITLES:
+        words = words[1:]
+    return " ".join(words)

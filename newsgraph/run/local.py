@@ -19,6 +19,7 @@ from newsgraph.extract.article import extract_article
 from newsgraph.ingest.files import list_inputs, read_document
 from newsgraph.records import Article, Processed, RawDocument, Rejection
 from newsgraph.settings import Settings
+from newsgraph.store.entities import resolve_entities
 from newsgraph.store.sqlite import BatchCounts, Store
 
 Progress = Callable[[int], None]
@@ -34,6 +35,7 @@ class IngestSummary:
     rejections: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     interrupted: bool = False
+    resolution: dict[str, object] = field(default_factory=dict)
 
     @property
     def rejected(self) -> int:
@@ -50,6 +52,7 @@ class IngestSummary:
             "rejections_by_code": dict(sorted(self.rejections.items())),
             "seconds": round(self.seconds, 2),
             "interrupted": self.interrupted,
+            "resolution": self.resolution,
         }
 
 
@@ -165,8 +168,9 @@ def ingest_paths(
         else:
             _run_pool(_chunks(todo(), settings.chunk_size), settings, record, advance)
         flush()
+        summary.resolution = resolve_entities(store)
     except KeyboardInterrupt:
-        flush()  # keep every whole result we have; the next run picks up the rest
+        flush()  # keep every whole result we have; the next run picks up the rest and resolves it
         summary.interrupted = True
     summary.seconds = time.perf_counter() - started
     return summary

@@ -34,30 +34,37 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         CREATE INDEX articles_source ON articles(source_id);
         CREATE INDEX articles_published ON articles(published_utc);
+        CREATE TABLE names (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            entity_id TEXT,
+            dirty INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX names_entity ON names(entity_id);
+        CREATE INDEX names_dirty ON names(dirty) WHERE dirty = 1;
+        CREATE TABLE name_types (
+            name_id TEXT NOT NULL REFERENCES names(id),
+            type TEXT NOT NULL,
+            articles INTEGER NOT NULL,
+            PRIMARY KEY (name_id, type)
+        );
+        CREATE TABLE name_keys (
+            key TEXT NOT NULL,
+            name_id TEXT NOT NULL REFERENCES names(id),
+            PRIMARY KEY (key, name_id)
+        ) WITHOUT ROWID;
         CREATE TABLE entities (
             id TEXT PRIMARY KEY,
             type TEXT NOT NULL,
             name TEXT NOT NULL,
-            key TEXT NOT NULL,
             article_count INTEGER NOT NULL DEFAULT 0,
             mention_count INTEGER NOT NULL DEFAULT 0,
+            first_seen TEXT,
+            last_seen TEXT,
+            unresolved INTEGER NOT NULL DEFAULT 0,
             method TEXT NOT NULL
         );
         CREATE INDEX entities_type ON entities(type, article_count DESC);
-        CREATE INDEX entities_key ON entities(key);
-        CREATE TABLE entity_aliases (
-            entity_id TEXT NOT NULL REFERENCES entities(id),
-            alias TEXT NOT NULL,
-            count INTEGER NOT NULL,
-            PRIMARY KEY (entity_id, alias)
-        );
-        CREATE INDEX entity_aliases_alias ON entity_aliases(alias COLLATE NOCASE);
-        CREATE TABLE entity_types (
-            entity_id TEXT NOT NULL REFERENCES entities(id),
-            type TEXT NOT NULL,
-            articles INTEGER NOT NULL,
-            PRIMARY KEY (entity_id, type)
-        );
         CREATE TABLE mentions (
             article_id TEXT NOT NULL REFERENCES articles(id),
             field TEXT NOT NULL,
@@ -66,11 +73,18 @@ MIGRATIONS: list[tuple[str, str]] = [
             text TEXT NOT NULL,
             label TEXT NOT NULL,
             type TEXT NOT NULL,
-            entity_id TEXT REFERENCES entities(id),
+            name_id TEXT NOT NULL REFERENCES names(id),
             method TEXT NOT NULL,
             PRIMARY KEY (article_id, field, start)
         );
-        CREATE INDEX mentions_entity ON mentions(entity_id);
+        CREATE INDEX mentions_name ON mentions(name_id, article_id);
+        CREATE TABLE curation (
+            id INTEGER PRIMARY KEY,
+            action TEXT NOT NULL,
+            a TEXT NOT NULL,
+            b TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
         CREATE TABLE rejections (
             id TEXT PRIMARY KEY,
             stage TEXT NOT NULL,

@@ -45,30 +45,9 @@ def stats(store: Store, top: int = 5) -> dict[str, Any]:
 
 
 def top_entities(store: Store, kind: str | None = None, limit: int = 10) -> list[dict[str, Any]]:
-    sql = "SELECT id, name, type, article_count, mention_count FROM entities"
-    params: list[Any] = []
-    if kind:
-        sql += " WHERE type = ?"
-        params.append(kind)
-    sql += " ORDER BY article_count DESC, mention_count DESC, name LIMIT ?"
-    params.append(limit)
-    rows = store.conn.execute(sql, params).fetchall()
-    result = []
-    for ident, name, etype, articles, mentions in rows:
-        aliases = store.conn.execute(
-            "SELECT alias, count FROM entity_aliases WHERE entity_id = ? ORDER BY count DESC, alias", (ident,)
-        ).fetchall()
-        result.append(
-            {
-                "id": ident,
-                "name": name,
-                "type": etype,
-                "articles": articles,
-                "mentions": mentions,
-                "aliases": [{"name": a, "count": c} for a, c in aliases],
-            }
-        )
-    return result
+    from newsgraph.store.entities import list_entities
+
+    return list_entities(store, kind, limit)
 
 
 def rejections(store: Store, code: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:

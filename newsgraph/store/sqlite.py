@@ -13,19 +13,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from newsgraph.corpus.entities import name_id, name_index_keys
 from newsgraph.errors import DatabaseUnavailable
 from newsgraph.extract.article import EXTRACTOR
 from newsgraph.extract.dates import utc_timestamp
-from newsgraph.records import Analysis, Article, Processed, RawDocument, Rejection, content_hash
+from newsgraph.records import Analysis, Article, Processed, RawDocument, Rejection
 from newsgraph.store.migrations import apply_migrations
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def entity_id(key: str) -> str:
-    return content_hash("entity", key, length=16)
 
 
 @dataclass
@@ -162,53 +159,38 @@ class Store:
         return True
 
     def _write_analysis(self, analysis: Analysis) -> None:
+        """Mentions point at the name of their in-article group; each group votes for its name's type.
+
+        Names touched here are marked dirty; `resolve_entities` then places them in entities.
+        """
         conn = self.conn
         ids = []
         for group in analysis.groups:
-            ident = entity_id(group.key)
+            ident = name_id(group.name)
             ids.append(ident)
+            cursor = conn.execute("INSERT OR IGNORE INTO names (id, name, dirty) VALUES (?, ?, 1)", (ident, group.name))
+            if cursor.rowcount:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO name_keys (key, name_id) VALUES (?, ?)",
+                    [(key, ident) for key in name_index_keys(group.name)],
+                )
+            else:
+                conn.execute("UPDATE names SET dirty = 1 WHERE id = ? AND dirty = 0", (ident,))
+                if not group.name.isupper():  # `Basra` in running text replaces a dateline's `BASRA`
+                    conn.execute("UPDATE names SET name = ? WHERE id = ? AND name = upper(name)", (group.name, ident))
             conn.execute(
-                "INSERT INTO entities (id, type, name, key, article_count, mention_count, method) "
-                "VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                "article_count = article_count + 1, mention_count = mention_count + excluded.mention_count",
-                (ident, group.type, group.name, group.key, group.count, analysis.method),
-            )
-            conn.executemany(
-                "INSERT INTO entity_aliases (entity_id, alias, count) VALUES (?, ?, ?) "
-                "ON CONFLICT(entity_id, alias) DO UPDATE SET count = count + excluded.count",
-                [(ident, alias.name, alias.count) for alias in group.aliases],
-            )
-            conn.execute(
-                "INSERT INTO entity_types (entity_id, type, articles) VALUES (?, ?, 1) "
-                "ON CONFLICT(entity_id, type) DO UPDATE SET articles = articles + 1",
+                "INSERT INTO name_types (name_id, type, articles) VALUES (?, ?, 1) "
+                "ON CONFLICT(name_id, type) DO UPDATE SET articles = articles + 1",
                 (ident, group.type),
             )
-            self._refresh_entity(ident)
         conn.executemany(
-            "INSERT OR IGNORE INTO mentions (article_id, field, start, end, text, label, type, entity_id, method) "
+            "INSERT OR IGNORE INTO mentions (article_id, field, start, end, text, label, type, name_id, method) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (analysis.article_id, m.field, m.start, m.end, m.text, m.label, m.type, ids[m.group], analysis.method)
                 for m in analysis.mentions
             ],
         )
-
-    def _refresh_entity(self, ident: str) -> None:
-        """Name and type from all articles so far.
-
-        The name is the most complete alias, the most used among equally complete ones, written
-        in mixed case where any form is (`Basra` over a dateline's `BASRA`). The type is the one
-        most articles gave it (the model's labels vary from article to article).
-        """
-        rows = self.conn.execute("SELECT alias, count FROM entity_aliases WHERE entity_id = ?", (ident,)).fetchall()
-        if rows:
-            best = max(rows, key=lambda r: (not r[0].isupper(), len(r[0].split()), r[1], r[0]))[0]
-            self.conn.execute("UPDATE entities SET name = ? WHERE id = ?", (best, ident))
-        votes = self.conn.execute(
-            "SELECT type FROM entity_types WHERE entity_id = ? ORDER BY articles DESC, type LIMIT 1", (ident,)
-        ).fetchone()
-        if votes:
-            self.conn.execute("UPDATE entities SET type = ? WHERE id = ?", (votes[0], ident))
 
 
 def open_store(path: str | Path, create: bool = True) -> Store:

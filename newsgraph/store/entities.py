@@ -1,0 +1,350 @@
+"""Entities in the store: running resolution over the names an ingest touched, curation rules,
+and the entity views (listing, lookup by any spelling, detail).
+
+Resolution is incremental: only names marked dirty by new articles, the names that share a
+blocking key with them, and the entities those belong to are resolved again. Because
+`corpus.entities.resolve_names` depends only on the names it is given, this gives the same
+entities as resolving the whole corpus at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from newsgraph.corpus.entities import (
+    RESOLUTION,
+    NameRecord,
+    Resolution,
+    Rule,
+    name_id,
+    name_index_keys,
+    name_norm,
+    preferred_name,
+    resolve_names,
+)
+from newsgraph.enrich.namekeys import clean_surface, normalise_apostrophes, strip_titles
+from newsgraph.errors import NotFound, UserError
+from newsgraph.store.sqlite import Store
+
+CURATION_ACTIONS = ("merge", "split", "rename")
+_BATCH = 500
+
+
+def _chunks(items: list[str], size: int = _BATCH) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _rules(store: Store) -> list[Rule]:
+    return [Rule(a, x, y) for a, x, y in store.conn.execute("SELECT action, a, b FROM curation ORDER BY id")]
+
+
+def _region(store: Store, full: bool) -> list[str]:
+    """Names to resolve again: the dirty ones, their block mates, and their entities' other names."""
+    conn = store.conn
+    if full:
+        return [row[0] for row in conn.execute("SELECT id FROM names")]
+    dirty = [row[0] for row in conn.execute("SELECT id FROM names WHERE dirty = 1")]
+    if not dirty:
+        return []
+    region = set(dirty)
+    for chunk in _chunks(dirty):
+        marks = ",".join("?" * len(chunk))
+        region.update(
+            row[0]
+            for row in conn.execute(
+                f"SELECT DISTINCT k2.name_id FROM name_keys k1 JOIN name_keys k2 ON k2.key = k1.key "
+                f"WHERE k1.name_id IN ({marks})",
+                chunk,
+            )
+        )
+    entities: set[str] = set()
+    for chunk in _chunks(sorted(region)):
+        marks = ",".join("?" * len(chunk))
+        entities.update(
+            row[0]
+            for row in conn.execute(
+                f"SELECT DISTINCT entity_id FROM names WHERE id IN ({marks}) AND entity_id IS NOT NULL", chunk
+            )
+        )
+    for chunk in _chunks(sorted(entities)):
+        marks = ",".join("?" * len(chunk))
+        region.update(row[0] for row in conn.execute(f"SELECT id FROM names WHERE entity_id IN ({marks})", chunk))
+    return sorted(region)
+
+
+def _records(store: Store, ids: list[str]) -> list[NameRecord]:
+    conn = store.conn
+    texts: dict[str, str] = {}
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        texts.update(conn.execute(f"SELECT id, name FROM names WHERE id IN ({marks})", chunk).fetchall())
+        for ident, kind, articles in conn.execute(
+            f"SELECT name_id, type, articles FROM name_types WHERE name_id IN ({marks})", chunk
+        ):
+            votes[ident][kind] += articles
+    records = []
+    for ident in ids:
+        counts = votes[ident]
+        kind = max(sorted(counts), key=lambda k: counts[k]) if counts else "org"
+        records.append(NameRecord(ident, texts[ident], kind, sum(counts.values())))
+    return records
+
+
+def _context(store: Store, ids: list[str]) -> dict[str, frozenset[str]]:
+    """For each name, the other names mentioned in the same articles."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for chunk in _chunks(ids, 200):
+        marks = ",".join("?" * len(chunk))
+        for ident, other in store.conn.execute(
+            f"SELECT DISTINCT m1.name_id, m2.name_id FROM mentions m1 JOIN mentions m2 "
+            f"ON m2.article_id = m1.article_id AND m2.name_id != m1.name_id WHERE m1.name_id IN ({marks})",
+            chunk,
+        ):
+            found[ident].add(other)
+    return {ident: frozenset(found[ident]) for ident in ids}
+
+
+def resolve_entities(store: Store, full: bool = False) -> dict[str, Any]:
+    """Resolve the names new articles touched (or, with `full`, every name) into entities."""
+    started = time.perf_counter()
+    region = _region(store, full)
+    if not region:
+        return {"names": 0, "entities": 0, "seconds": 0.0}
+    records = _records(store, region)
+    persons = [r.id for r in records if r.type == "person" and len(r.text.split()) <= 2]
+    context = _context(store, persons) if persons else {}
+    records = [NameRecord(r.id, r.text, r.type, r.articles, context.get(r.id, frozenset())) for r in records]
+    resolution = resolve_names(records, _rules(store))
+    _write_resolution(store, region, records, resolution)
+    return {
+        "names": len(region),
+        "entities": len(resolution.members),
+        "unresolved": len(resolution.unresolved),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def _write_resolution(store: Store, region: list[str], records: list[NameRecord], resolution: Resolution) -> None:
+    conn = store.conn
+    by_id = {r.id: r for r in records}
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        old_entities: set[str] = set()
+        for chunk in _chunks(region):
+            marks = ",".join("?" * len(chunk))
+            old_entities.update(
+                row[0]
+                for row in conn.execute(
+                    f"SELECT DISTINCT entity_id FROM names WHERE id IN ({marks}) AND entity_id IS NOT NULL", chunk
+                )
+            )
+        conn.executemany(
+            "UPDATE names SET entity_id = ?, dirty = 0 WHERE id = ?",
+            [(resolution.entity_of[i], i) for i in region],
+        )
+        for chunk in _chunks(sorted(old_entities)):
+            marks = ",".join("?" * len(chunk))
+            conn.execute(f"DELETE FROM entities WHERE id IN ({marks})", chunk)
+        for entity, members in resolution.members.items():
+            _write_entity(store, entity, [by_id[m] for m in members], resolution)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _write_entity(store: Store, entity: str, members: list[NameRecord], resolution: Resolution) -> None:
+    conn = store.conn
+    marks = ",".join("?" * len(members))
+    ids = [m.id for m in members]
+    articles, mentions, first, last = conn.execute(
+        f"SELECT COUNT(DISTINCT m.article_id), COUNT(*), MIN(a.published_utc), MAX(a.published_utc) "
+        f"FROM mentions m JOIN articles a ON a.id = m.article_id WHERE m.name_id IN ({marks})",
+        ids,
+    ).fetchone()
+    votes: Counter[str] = Counter()
+    for member in members:
+        votes[member.type] += member.articles
+    kind = max(sorted(votes), key=lambda k: votes[k])
+    name = resolution.renamed.get(entity) or preferred_name((m.text, m.articles) for m in members)
+    unresolved = int(all(m.id in resolution.unresolved for m in members))
+    conn.execute(
+        "INSERT OR REPLACE INTO entities (id, type, name, article_count, mention_count, first_seen, last_seen, "
+        "unresolved, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (entity, kind, name, articles, mentions, first, last, unresolved, RESOLUTION),
+    )
+
+
+# ---- curation -------------------------------------------------------------------------------------
+
+
+def add_rule(store: Store, action: str, a: str, b: str = "") -> dict[str, Any]:
+    """Record a curation rule and re-resolve the names it touches. Rules last: every run applies them."""
+    if action not in CURATION_ACTIONS:
+        raise UserError(f"unknown curation action {action!r}; use one of {', '.join(CURATION_ACTIONS)}")
+    names = [a, b] if action == "merge" else [a]
+    for value in names:
+        if store.conn.execute("SELECT 1 FROM names WHERE id = ?", (name_id(value),)).fetchone() is None:
+            raise NotFound(f"no name {value!r} in the corpus (use the exact spelling `newsgraph entity` lists)")
+    conn = store.conn
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO curation (action, a, b, created_at) VALUES (?, ?, ?, datetime('now'))", (action, a, b))
+    for value in names:
+        ident = name_id(value)
+        conn.execute("UPDATE names SET dirty = 1 WHERE id = ?", (ident,))
+        conn.execute(
+            "UPDATE names SET dirty = 1 WHERE entity_id = (SELECT entity_id FROM names WHERE id = ?)", (ident,)
+        )
+    conn.execute("COMMIT")
+    return resolve_entities(store)
+
+
+def entity_for_name(store: Store, text: str) -> str | None:
+    row = store.conn.execute("SELECT entity_id FROM names WHERE id = ?", (name_id(text),)).fetchone()
+    return row[0] if row and row[0] else None
+
+
+# ---- views ----------------------------------------------------------------------------------------
+
+
+def _aliases(store: Store, entity: str) -> list[dict[str, Any]]:
+    """Every form the corpus used for the entity, with counts and the sources that used it."""
+    row = store.conn.execute("SELECT type FROM entities WHERE id = ?", (entity,)).fetchone()
+    person = bool(row) and row[0] == "person"
+    counts: Counter[str] = Counter()
+    forms: dict[str, str] = {}
+    sources: dict[str, set[str]] = defaultdict(set)
+    for text, source in store.conn.execute(
+        "SELECT m.text, s.name FROM names n JOIN mentions m ON m.name_id = n.id JOIN articles a ON a.id = m.article_id "
+        "LEFT JOIN sources s ON s.id = a.source_id WHERE n.entity_id = ?",
+        (entity,),
+    ):
+        form = strip_titles(clean_surface(text)) if person else clean_surface(text)
+        key = name_norm(form)
+        forms.setdefault(key, form)
+        counts[key] += 1
+        if source:
+            sources[key].add(source)
+    return [
+        {"name": forms[key], "count": count, "sources": sorted(sources[key])}
+        for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], forms[kv[0]]))
+    ]
+
+
+def _entity_row(store: Store, entity: str) -> dict[str, Any] | None:
+    row = store.conn.execute(
+        "SELECT id, name, type, article_count, mention_count, first_seen, last_seen, unresolved FROM entities "
+        "WHERE id = ?",
+        (entity,),
+    ).fetchone()
+    if row is None:
+        return None
+    keys = ("id", "name", "type", "articles", "mentions", "first_seen", "last_seen", "unresolved")
+    record = dict(zip(keys, row, strict=True))
+    record["unresolved"] = bool(record["unresolved"])
+    return record
+
+
+def list_entities(store: Store, kind: str | None = None, top: int = 20) -> list[dict[str, Any]]:
+    sql = "SELECT id FROM entities"
+    params: list[Any] = []
+    if kind:
+        sql += " WHERE type = ?"
+        params.append(kind)
+    sql += " ORDER BY article_count DESC, mention_count DESC, name LIMIT ?"
+    params.append(top)
+    result = []
+    for (entity,) in store.conn.execute(sql, params).fetchall():
+        record = _entity_row(store, entity)
+        if record is not None:
+            record["aliases"] = [{"name": a["name"], "count": a["count"]} for a in _aliases(store, entity)]
+            result.append(record)
+    return result
+
+
+def find_entities(store: Store, text: str, limit: int = 5) -> list[str]:
+    """Entities a user means by `text`: an exact spelling, the same name transliterated, or a close one."""
+    exact = entity_for_name(store, text)
+    if exact:
+        return [exact]
+    form = clean_surface(text)
+    keys = sorted(name_index_keys(form))
+    candidates: dict[str, str] = {}
+    for chunk in _chunks(keys):
+        marks = ",".join("?" * len(chunk))
+        for ident, name, _entity in store.conn.execute(
+            f"SELECT DISTINCT n.id, n.name, n.entity_id FROM name_keys k JOIN names n ON n.id = k.name_id "
+            f"WHERE k.key IN ({marks}) AND n.entity_id IS NOT NULL",
+            chunk,
+        ):
+            candidates[ident] = name
+    if not candidates:
+        return []
+    wanted = normalise_apostrophes(form).lower()
+    scored = process.extract(
+        wanted, {i: normalise_apostrophes(n).lower() for i, n in candidates.items()}, scorer=fuzz.WRatio, limit=None
+    )
+    entities: list[str] = []
+    for _, score, ident in scored:
+        if score < 80:
+            break
+        entity = store.conn.execute("SELECT entity_id FROM names WHERE id = ?", (ident,)).fetchone()[0]
+        if entity not in entities:
+            entities.append(entity)
+        if len(entities) >= limit:
+            break
+    return entities
+
+
+def _candidates(store: Store, entity: str) -> list[dict[str, Any]]:
+    """For an unresolved short name, the entities it could be."""
+    rows = store.conn.execute(
+        "SELECT DISTINCT e.id, e.name, e.article_count FROM names n JOIN name_keys k ON k.name_id = n.id "
+        "JOIN name_keys k2 ON k2.key = k.key AND k.key LIKE 's:%' JOIN names n2 ON n2.id = k2.name_id "
+        "JOIN entities e ON e.id = n2.entity_id WHERE n.entity_id = ? AND e.id != ? AND e.type = 'person' "
+        "ORDER BY e.article_count DESC, e.name",
+        (entity, entity),
+    ).fetchall()
+    return [{"id": i, "name": n, "articles": c} for i, n, c in rows]
+
+
+def entity_detail(store: Store, entity: str, articles: int = 50, co_mentions: int = 10) -> dict[str, Any]:
+    record = _entity_row(store, entity)
+    if record is None:
+        raise NotFound(f"no entity {entity!r}")
+    conn = store.conn
+    record["aliases"] = _aliases(store, entity)
+    record["candidates"] = _candidates(store, entity) if record["unresolved"] else []
+    weeks = conn.execute(
+        "SELECT strftime('%Y-W%W', a.published_utc) AS week, COUNT(DISTINCT a.id) FROM names n "
+        "JOIN mentions m ON m.name_id = n.id JOIN articles a ON a.id = m.article_id "
+        "WHERE n.entity_id = ? AND a.published_utc IS NOT NULL GROUP BY week ORDER BY week",
+        (entity,),
+    ).fetchall()
+    record["weeks"] = [{"week": w, "articles": c} for w, c in weeks]
+    record["co_mentions"] = [
+        {"id": i, "name": n, "type": t, "articles": c}
+        for i, n, t, c in conn.execute(
+            "SELECT e.id, e.name, e.type, COUNT(DISTINCT m2.article_id) AS c FROM names n "
+            "JOIN mentions m ON m.name_id = n.id JOIN mentions m2 ON m2.article_id = m.article_id "
+            "JOIN names n2 ON n2.id = m2.name_id JOIN entities e ON e.id = n2.entity_id "
+            "WHERE n.entity_id = ? AND n2.entity_id != ? GROUP BY e.id ORDER BY c DESC, e.name LIMIT ?",
+            (entity, entity, co_mentions),
+        )
+    ]
+    record["article_list"] = [
+        {"id": i, "title": t, "source": s, "published": p, "location": loc}
+        for i, t, s, p, loc in conn.execute(
+            "SELECT DISTINCT a.id, a.title, s.name, a.published, a.location FROM names n "
+            "JOIN mentions m ON m.name_id = n.id JOIN articles a ON a.id = m.article_id "
+            "LEFT JOIN sources s ON s.id = a.source_id WHERE n.entity_id = ? "
+            "ORDER BY a.published_utc, a.id LIMIT ?",
+            (entity, articles),
+        )
+    ]
+    return record
