@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from newsgraph.corpus.matching import MATCHING, NameForm, blocking_keys, parse_name, same_entity
-from newsgraph.enrich.namekeys import normalise_apostrophes
+from newsgraph.enrich.namekeys import normalise_apostrophes, skeleton_variants
 from newsgraph.records import content_hash
 
 RESOLUTION = f"resolution.v1+{MATCHING}"
@@ -115,7 +115,15 @@ def resolve_names(records: Iterable[NameRecord], rules: Iterable[Rule] = ()) -> 
     by_id = {r.id: r for r in records}
     forms = {i: parse_name(r.text, r.type) for i, r in by_id.items()}
     rules = list(rules)
-    split_off = {name_id(rule.a) for rule in rules if rule.action == "split"}
+    # a later rule wins: a split undoes earlier merges of that name, a merge undoes an earlier split
+    last_split = {name_id(r.a): i for i, r in enumerate(rules) if r.action == "split"}
+    merges = [
+        (i, name_id(r.a), name_id(r.b))
+        for i, r in enumerate(rules)
+        if r.action == "merge" and last_split.get(name_id(r.a), -1) < i and last_split.get(name_id(r.b), -1) < i
+    ]
+    merged_after = {n for _, a, b in merges for n in (a, b)}
+    split_off = {n for n in last_split if n not in merged_after}
     uf = _UnionFind(by_id)
 
     full = {i: f for i, f in forms.items() if not (f.kind == "person" and f.single)}
@@ -130,15 +138,17 @@ def resolve_names(records: Iterable[NameRecord], rules: Iterable[Rule] = ()) -> 
     surnames: dict[str, list[str]] = defaultdict(list)
     for ident, form in full.items():
         if form.kind == "person":
-            surnames[form.skeletons[-1]].append(ident)
+            for variant in skeleton_variants(form.tokens[-1]):
+                surnames[variant].append(ident)
     singles = sorted(i for i, f in forms.items() if f.kind == "person" and f.single)
     same_single: dict[str, list[str]] = defaultdict(list)
     for ident in singles:
         same_single[forms[ident].skeletons[0]].append(ident)
-    for skeleton_key, idents in same_single.items():
+    for idents in same_single.values():
         for other in idents[1:]:
             uf.union(idents[0], other)
-        candidates = sorted({uf.find(i) for i in surnames.get(skeleton_key, [])})
+        variants = skeleton_variants(forms[idents[0]].tokens[0])
+        candidates = sorted({uf.find(i) for v in sorted(variants) for i in surnames.get(v, [])})
         if any(i in split_off for i in idents):
             continue
         if len(candidates) == 1:
@@ -150,11 +160,9 @@ def resolve_names(records: Iterable[NameRecord], rules: Iterable[Rule] = ()) -> 
             else:
                 uf.union(idents[0], chosen)
 
-    for rule in rules:
-        if rule.action == "merge":
-            a, b = name_id(rule.a), name_id(rule.b)
-            if a in by_id and b in by_id:
-                uf.union(a, b)
+    for _, a, b in merges:
+        if a in by_id and b in by_id:
+            uf.union(a, b)
 
     result = Resolution(unresolved=unresolved)
     groups: dict[str, list[str]] = defaultdict(list)

@@ -6,8 +6,8 @@ The decision works on transliteration skeletons (`enrich.namekeys.skeleton`), so
 - a person's surname must agree, and so must the given name where both names have one
   (`Hillary Clinton` ≠ `Bill Clinton`), an initial agreeing with a full given name (`M. al-Kadhimi`);
 - `Kadhimi, Mustafa` is read as `Mustafa Kadhimi`;
-- a close spelling (Jaro-Winkler on the folded letters) is accepted only for long names with the
-  same first letter, so `Olaf Schulze` stays apart from `Olaf Scholz`;
+- person names agree only through their skeletons, never by a loose similarity score, so
+  `Olaf Schulze` stays apart from `Olaf Scholz` and `Zubairi` from `Zubaidi`;
 - organisations and places agree token by token, ignoring order and function words, or by acronym.
 """
 
@@ -19,11 +19,10 @@ from functools import lru_cache
 
 from rapidfuzz.distance import JaroWinkler
 
-from newsgraph.enrich.namekeys import ORG_WORDS, acronym, fold, initials, name_tokens, skeleton
+from newsgraph.enrich.namekeys import ORG_WORDS, acronym, fold, initials, name_tokens, skeleton, skeleton_variants
 
 MATCHING = "matching.v1"
-CLOSE_SPELLING = 0.94  # Jaro-Winkler on folded tokens for a spelling slip to count as the same name
-CLOSE_MIN_LENGTH = 6
+CLOSE_LABEL_TOKEN = 0.9  # Jaro-Winkler on skeletons for one token of an organisation or place name
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "de", "&"})
 _LEGAL_FORMS = frozenset(
     "inc incorporated ltd limited llc plc co corp corporation company gmbh ag sa sas srl bv nv oao ooo pao zao jsc "
@@ -74,9 +73,16 @@ def parse_name(text: str, kind: str) -> NameForm:
 
 
 def _same_token(a: str, b: str, sa: str, sb: str) -> bool:
-    if sa == sb:
+    """Name tokens agree when their transliteration skeletons do. No looser spelling is accepted:
+    `Zubaidi`/`Zubairi` and `Tarasov`/`Tarakov` are different family names."""
+    if sa == sb or skeleton_variants(a) & skeleton_variants(b):
         return True
-    return a[:1] == b[:1] and min(len(a), len(b)) >= CLOSE_MIN_LENGTH and JaroWinkler.similarity(a, b) >= CLOSE_SPELLING
+    # a dropped inner vowel (Persian `Tahmasebi` / `Tahmasbi`), same first and last letters
+    return len(sa) >= 6 and len(sb) >= 6 and _elided(sa) == _elided(sb)
+
+
+def _elided(s: str) -> str:
+    return s[0] + s[1:-1].replace("a", "") + s[-1]
 
 
 def _same_given(a: str, b: str, sa: str, sb: str) -> bool:
@@ -88,7 +94,7 @@ def _same_given(a: str, b: str, sa: str, sb: str) -> bool:
 def same_person(a: NameForm, b: NameForm) -> bool:
     """Full names (two tokens or more) that can be the same person."""
     if a.single or b.single:
-        return a.skeletons == b.skeletons
+        return len(a.tokens) == len(b.tokens) and bool(skeleton_variants(a.tokens[0]) & skeleton_variants(b.tokens[0]))
     if not _same_token(a.tokens[-1], b.tokens[-1], a.skeletons[-1], b.skeletons[-1]):
         return False
     if not _same_given(a.tokens[0], b.tokens[0], a.skeletons[0], b.skeletons[0]):
@@ -114,7 +120,11 @@ def same_label(a: NameForm, b: NameForm) -> bool:
         return False
     return all(
         skeleton(x) == skeleton(y)
-        or (x[:1] == y[:1] and min(len(x), len(y)) >= 5 and JaroWinkler.similarity(skeleton(x), skeleton(y)) >= 0.9)
+        or (
+            x[:1] == y[:1]
+            and min(len(x), len(y)) >= 5
+            and JaroWinkler.similarity(skeleton(x), skeleton(y)) >= CLOSE_LABEL_TOKEN
+        )
         for x, y in pairs
     )
 
@@ -134,13 +144,14 @@ def blocking_keys(form: NameForm) -> set[str]:
     if not form.tokens:
         return keys
     if form.kind == "person":
-        keys.add("s:" + form.skeletons[-1])
+        keys.update("s:" + variant for variant in skeleton_variants(form.tokens[-1]))
         keys.add("p:" + form.tokens[-1][:3])
         return keys
-    distinctive = [s for t, s in zip(form.tokens, form.skeletons, strict=True) if t not in ORG_WORDS and len(t) > 2]
-    for value in distinctive or form.skeletons:
-        keys.add("t:" + value)
-        keys.add("p:" + value[:3])
+    distinctive = [t for t in form.tokens if t not in ORG_WORDS and len(t) > 2] or list(form.tokens)
+    for token in distinctive:
+        for value in skeleton_variants(token):
+            keys.add("t:" + value)
+            keys.add("p:" + value[:3])
     if form.acronym:
         keys.add("a:" + form.acronym.lower())
     return keys

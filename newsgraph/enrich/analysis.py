@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from newsgraph.enrich.grouping import GROUPING, LABEL_TYPES, Span, group_spans, usable
-from newsgraph.enrich.namekeys import ORG_WORDS, PERSON_TITLES, clean_surface, fold, looks_like_org
+from newsgraph.enrich.namekeys import PERSON_TITLES, clean_surface, looks_like_org
 from newsgraph.enrich.nlp import load_pipeline
 from newsgraph.records import Analysis, Article, Mention
 from newsgraph.settings import Settings
@@ -50,7 +50,7 @@ def _relabel(doc: Any, ent: Any) -> str:
 
 
 def _org_word(token: Any) -> bool:
-    return bool(token.text[:1].isupper()) and fold(token.text) in ORG_WORDS
+    return bool(token.text[:1].isupper()) and looks_like_org(token.text)
 
 
 def _entity_spans(doc: Any, field: str) -> list[Span]:
@@ -105,7 +105,7 @@ def _entity_spans(doc: Any, field: str) -> list[Span]:
 
 
 def _harmonise_lists(spans: list[Span], source: str) -> list[Span]:
-    """Names joined by `and`/`or` take the place label when one of them has it: `Kirkuk and Erbil`.
+    """A one-word ORG joined by `and`/`or` to a place is a place too: `Kirkuk and Erbil`.
 
     Commas are left alone: `the mayor of Lindhaven, Priya Vanterpool` is an apposition, not a list.
     """
@@ -115,9 +115,9 @@ def _harmonise_lists(spans: list[Span], source: str) -> list[Span]:
         if source[left.end : right.start] not in {" and ", " or "}:
             continue
         labels = {left.label, right.label}
-        if labels & {"GPE"} and labels & {"ORG", "PERSON"}:
-            odd = i if left.label != "GPE" else i + 1
-            if len(result[odd].text.split()) <= 2 and not looks_like_org(result[odd].text):
+        if labels == {"GPE", "ORG"}:
+            odd = i if left.label == "ORG" else i + 1
+            if len(result[odd].text.split()) == 1 and not looks_like_org(result[odd].text):
                 span = result[odd]
                 result[odd] = Span(span.field, span.start, span.end, span.text, "GPE")
     return result

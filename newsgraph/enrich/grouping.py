@@ -125,7 +125,10 @@ def _find_group(groups: list[_Group], key: str, tokens: list[str], name: str, ki
         candidates = [
             index
             for index, group in enumerate(groups)
-            if _compatible(group.type, kind) and len(group.skeletons) > len(tokens) and set(tokens) <= group.skeletons
+            if len(group.skeletons) > len(tokens)
+            and set(tokens) <= group.skeletons
+            # a person's surname joins whatever the model called it (`like Tarasov's` tagged a place)
+            and (_compatible(group.type, kind) or (group.type == "person" and tokens == [group.last]))
         ]
         if len(candidates) == 1:
             return candidates[0]

@@ -93,15 +93,25 @@ def skeleton(token: str) -> str:
     """Transliteration-folded form of one folded token.
 
     Folds letter classes that transliterations swap: dh/z/th/d, q/k/gh, kh/k, c/k, ou/u/o/oo,
-    ei/ai/ay/e, ee/i, j/dj, y/i, w/u, ph/f; vowel runs become one vowel; doubled letters one.
+    ei/ai/ay/e, ee/i, j/dj/g, y/i, w/u, ph/f; vowel runs become one vowel; doubled letters one.
+    (`kh` also stands for `h` in some systems: see `skeleton_variants`.)
     """
-    s = token.replace("dj", "j").replace("ph", "f").replace("gh", "q")
+    s = token.replace("dj", "j").replace("ph", "f").replace("gh", "q").replace("j", "g")
     s = _H_AFTER_CONSONANT.sub("", s)
     s = s.replace("y", "i").replace("w", "u").replace("q", "k").replace("c", "k").replace("x", "ks")
     s = s.replace("z", "d").replace("t", "d")
     s = _DOUBLED.sub(r"\1", s)
     s = _VOWEL_RUN.sub("a", s)
     return s or token
+
+
+@lru_cache(maxsize=200_000)
+def skeleton_variants(token: str) -> frozenset[str]:
+    """The skeletons a token can have: `kh` read as `k` (`Khadimi` ~ `Kadhimi`) and as `h` (`Khalid` ~ `Halid`)."""
+    variants = {skeleton(token)}
+    if "kh" in token:
+        variants.add(skeleton(token.replace("kh", "h")))
+    return frozenset(variants)
 
 
 def name_key(name: str) -> str:
