@@ -116,6 +116,27 @@ class NameGroup:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """A quotation (`direct`) or reported speech (`reported`) in an article's text.
+
+    `start`/`end` index `Article.text` and cover the quoted words (without the marks); a quote
+    running over several paragraphs spans them all. The speaker is the name of an in-article
+    name group (`speaker_group` indexes `Analysis.groups`), or None when the text names nobody:
+    an anonymous source keeps its description in `role` and is never guessed into a name.
+    """
+
+    kind: Literal["direct", "reported"]
+    text: str
+    start: int
+    end: int
+    speaker: str | None
+    speaker_group: int | None
+    role: str | None
+    cue: str | None
+    anonymous: bool = False
+
+
+@dataclass(frozen=True)
 class Analysis:
     """What enrichment found in one article."""
 
@@ -123,6 +144,7 @@ class Analysis:
     mentions: tuple[Mention, ...]
     groups: tuple[NameGroup, ...]
     method: str
+    quotes: tuple[Quote, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,20 @@ def article_report(article: Article, analysis: Analysis) -> dict[str, Any]:
         "words": article.word_count,
         "paragraphs": len(article.paragraphs),
         "entities": entities,
+        "quotes": [
+            {
+                "text": q.text,
+                "kind": q.kind,
+                "speaker": q.speaker,
+                "speaker_entity": analysis.groups[q.speaker_group].name if q.speaker_group is not None else None,
+                "role": q.role,
+                "cue": q.cue,
+                "anonymous": q.anonymous,
+                "start": q.start,
+                "end": q.end,
+            }
+            for q in analysis.quotes
+        ],
         "method": analysis.method,
     }
 

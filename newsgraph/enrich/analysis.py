@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from newsgraph.enrich.grouping import GROUPING, LABEL_TYPES, Span, group_spans, usable
 from newsgraph.enrich.namekeys import PERSON_TITLES, clean_surface, looks_like_org
 from newsgraph.enrich.nlp import load_pipeline
+from newsgraph.enrich.quotes import QUOTES, find_quotes
 from newsgraph.records import Analysis, Article, Mention
 from newsgraph.settings import Settings
 
+_PARSER_MARKS = str.maketrans({"«": "“", "»": "”", "„": "“"})
 # A single-token NORP that reads as a nationality or creed (Iraqi, Iranian, Sunni) stays a group;
 # any other NORP directly before an ORG is the first word of the organisation's name (Kata’ib Hezbollah).
 _DEMONYM = re.compile(r"(?:an|ian|ese|ish|i|ic|ch|ean|ite|ist)s?$", re.I)
@@ -183,7 +186,8 @@ def analyse_articles(articles: Sequence[Article], settings: Settings | None = No
     texts: list[str] = []
     for article in articles:
         texts.append(article.title[: settings.max_nlp_chars])
-        texts.append(article.text[: settings.max_nlp_chars])
+        # guillemets and low quote marks confuse the parser; the same-length curly marks do not
+        texts.append(article.text[: settings.max_nlp_chars].translate(_PARSER_MARKS))
     docs: Iterable[Any] = nlp.pipe(texts, batch_size=settings.nlp_batch_size)
     results = []
     doc_iter = iter(docs)
@@ -191,5 +195,8 @@ def analyse_articles(articles: Sequence[Article], settings: Settings | None = No
         title_doc, text_doc = next(doc_iter), next(doc_iter)
         spans = _entity_spans(title_doc, "title") + _entity_spans(text_doc, "text")
         spans = _propagate_names(spans, {"title": title_doc.text, "text": text_doc.text})
-        results.append(build_analysis(article, spans))
+        analysis = build_analysis(article, spans)
+        quotes = find_quotes(article.text[: settings.max_nlp_chars], text_doc, analysis.mentions, analysis.groups)
+        # spans were found on the parser's copy of the text; report them in the article's own marks
+        results.append(replace(analysis, quotes=tuple(quotes), method=f"{analysis.method}+{QUOTES}"))
     return results

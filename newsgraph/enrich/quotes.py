@@ -1,0 +1,479 @@
+"""Who said what: direct quotations and reported speech, with speakers, roles and cues.
+
+Direct quotations are found from the quote marks (“…”, "…", ‘…’, «…», „…“), paragraph by
+paragraph: a paragraph that opens a quote without closing it continues into the next one
+that opens with a mark, as news style writes a long quotation. A quote split by its
+attribution (`"We will act," she said, "and soon."`) is one quote. Quoted words count as a
+quotation only when they stand at a clause boundary and someone is said to say them — a
+speech cue in the sentence, or a whole quoted paragraph continuing the previous speaker —
+so scare quotes (`a naked “with us or against us” approach`), titles and nicknames are not.
+
+Reported speech comes from the dependency parse: a speech verb (`said`, `told`, `warned` …)
+with a clausal complement, or `according to X`.
+
+Speakers come from the verb's subject: a named person or organisation (its in-article name
+group), a pronoun resolved to the nearest person named before it, or a description kept as the
+role of an anonymous source (`a senior official`). `said former senior EU diplomat Clarisse
+Pasztory` gives the speaker Clarisse Pasztory with the role `former senior EU diplomat`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from newsgraph.enrich.namekeys import PERSON_TITLES
+from newsgraph.records import Mention, NameGroup, Quote
+
+QUOTES = "quotes.rules.v1"
+SPEECH_VERBS = frozenset(
+    "say says said saying tell tells told telling add adds added warn warns warned warning insist insists insisted "
+    "deny denies denied claim claims claimed announce announces announced write writes wrote tweet tweets tweeted "
+    "state states stated argue argues argued note notes noted explain explains explained acknowledge acknowledged "
+    "admit admits admitted confirm confirms confirmed stress stresses stressed urge urged predict predicted "
+    "allege alleged declare declared reply replied respond responded continue continued recall recalled "
+    "concede conceded observe observed remark remarked comment commented ask asked suggest suggested "
+    "contend contended maintain maintained assert asserted report reported estimate estimated "
+    "promise promised vow vowed pledge pledged caution cautioned complain complained".split()
+)
+# Cues that only introduce a quotation with quote marks (`she continued: “…”`), not reported speech.
+_DIRECT_ONLY = frozenset({"continue", "continued", "recall", "recalled", "ask", "asked", "reply", "replied"})
+PRONOUNS = {"he": "person", "she": "person", "they": "any", "i": "person", "we": "any"}
+ANONYMOUS_HEADS = frozenset(
+    "official officials source sources spokesman spokeswoman spokesperson diplomat diplomats person people "
+    "aide aides adviser advisers advisor insider insiders analyst analysts witness witnesses resident residents "
+    "officer officers member members colleague colleagues expert experts observer observers".split()
+)
+_NOT_QUOTE_BEFORE = re.compile(
+    r"(?:titled|entitled|called|dubbed|named|nicknamed|known as|so-called|the word|the term|the phrase|"
+    r"the slogan|the hashtag|the motto|headlined|labelled|labeled|branded)\s*$",
+    re.I,
+)
+PAIRS = {"“": "”", "«": "»", "„": "“”", '"': '"', "‘": "’"}
+QUOTE_MARKS = frozenset("“”«»„\"‘’'")
+MIN_WORDS = 3
+MIN_EMBEDDED_WORDS = 6  # a quotation inside a clause (not at its edge) needs this many words
+
+
+@dataclass
+class _Span:
+    start: int  # first quoted character
+    end: int  # after the last quoted character
+    para: int
+    open_ended: bool = False
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    spans, position = [], 0
+    for block in text.split("\n\n"):
+        spans.append((position, position + len(block)))
+        position += len(block) + 2
+    return spans
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum()
+
+
+def _find_close(text: str, opener: str, begin: int, limit: int) -> int:
+    closers = PAIRS[opener]
+    i = begin
+    while i < limit:
+        ch = text[i]
+        if ch in closers:
+            if opener == "‘":  # ’ is also an apostrophe: a closing mark is not followed by a letter
+                after = text[i + 1] if i + 1 < limit else " "
+                if _is_word(after):
+                    i += 1
+                    continue
+            return i
+        i += 1
+    return -1
+
+
+def find_quote_spans(text: str) -> list[_Span]:
+    """Quoted stretches of text, paragraph by paragraph; an unclosed quote runs to the paragraph's end."""
+    spans: list[_Span] = []
+    for number, (p_start, p_end) in enumerate(_paragraphs(text)):
+        i = p_start
+        while i < p_end:
+            ch = text[i]
+            if ch in PAIRS:
+                before = text[i - 1] if i > p_start else " "
+                if ch in '‘"' and _is_word(before):
+                    i += 1
+                    continue  # an apostrophe or inch mark inside a word
+                close = _find_close(text, ch, i + 1, p_end)
+                if close == -1:
+                    if text[i + 1 : p_end].strip():
+                        spans.append(_Span(i + 1, p_end, number, open_ended=True))
+                    break
+                if close > i + 1:
+                    spans.append(_Span(i + 1, close, number))
+                i = close + 1
+                continue
+            i += 1
+    return spans
+
+
+def _strip_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in " \t":
+        start += 1
+    while end > start and text[end - 1] in " \t":
+        end -= 1
+    return start, end
+
+
+@dataclass
+class _Candidate:
+    segments: list[tuple[int, int]]
+    paragraphs: list[int]
+    continued: bool = False  # continues the previous paragraph's unclosed quotation
+
+    @property
+    def start(self) -> int:
+        return self.segments[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.segments[-1][1]
+
+
+def _chain(text: str, spans: list[_Span]) -> list[_Candidate]:
+    """Join multi-paragraph quotations; each segment keeps its own paragraph."""
+    candidates: list[_Candidate] = []
+    paragraphs = _paragraphs(text)
+    i = 0
+    while i < len(spans):
+        span = spans[i]
+        candidate = _Candidate([(span.start, span.end)], [span.para])
+        while span.open_ended and i + 1 < len(spans):
+            following = spans[i + 1]
+            p_start = paragraphs[following.para][0]
+            if following.para != span.para + 1 or following.start != p_start + 1:
+                break  # the next paragraph does not open with a quote mark: the quotation ended
+            candidate.segments.append((following.start, following.end))
+            candidate.paragraphs.append(following.para)
+            span = following
+            i += 1
+        candidates.append(candidate)
+        i += 1
+    return candidates
+
+
+# ---- the parse -----------------------------------------------------------------------------------
+
+
+def _tokens_in(doc: Any, start: int, end: int) -> list[Any]:
+    return [t for t in doc if t.idx >= start and t.idx + len(t.text) <= end]
+
+
+def _speech_verb(token: Any) -> bool:
+    return bool(token.text.lower() in SPEECH_VERBS and token.pos_ in {"", "VERB", "AUX"} and token.dep_ != "amod")
+
+
+@dataclass(frozen=True)
+class _Attribution:
+    cue: str
+    speaker: str | None
+    group: int | None
+    role: str | None
+    anonymous: bool
+
+
+class _Speakers:
+    """Maps token spans to the article's named mentions and resolves pronouns."""
+
+    def __init__(self, mentions: Sequence[Mention], groups: Sequence[NameGroup]) -> None:
+        self.mentions = sorted((m for m in mentions if m.field == "text"), key=lambda m: m.start)
+        self.groups = groups
+
+    def covering(self, position: int) -> Mention | None:
+        """The named person or organisation mention containing a character position."""
+        for mention in self.mentions:
+            if mention.start <= position < mention.end and self.groups[mention.group].type in {
+                "person",
+                "org",
+                "group",
+            }:
+                return mention
+        return None
+
+    def named_in(self, start: int, end: int) -> Mention | None:
+        inside = [
+            m
+            for m in self.mentions
+            if m.start >= start and m.end <= end and self.groups[m.group].type in {"person", "org", "group"}
+        ]
+        if not inside:
+            return None
+        people = [m for m in inside if self.groups[m.group].type == "person"]
+        return (people or inside)[-1]
+
+    def before(self, position: int, want: str) -> Mention | None:
+        for mention in reversed(self.mentions):
+            if mention.end > position:
+                continue
+            kind = self.groups[mention.group].type
+            if kind == "person" or (want == "any" and kind in {"org", "group"}):
+                return mention
+        return None
+
+
+def _subject(verb: Any) -> Any | None:
+    for child in verb.children:
+        if child.dep_ in {"nsubj", "nsubjpass"}:
+            return child
+    if verb.dep_ in {"conj", "advcl"} and verb.head is not verb:
+        return _subject(verb.head)
+    return None
+
+
+def _clean_role(words: list[str]) -> str | None:
+    while words and words[0].lower() in {"the", "a", "an", ",", "and"}:
+        words = words[1:]
+    while words and words[-1] in {",", "and"}:
+        words = words[:-1]
+    role = " ".join(words).strip()
+    return role or None
+
+
+def _attribute(
+    verb: Any, speakers: _Speakers, quote_start: int, quote_end: int, cue: str | None = None
+) -> _Attribution | None:
+    """The speaker of a speech verb's subject (or of `according to X`)."""
+    cue = cue or verb.text.lower()
+    if verb.text.lower() == "according":
+        pobj = next((t for t in verb.subtree if t.dep_ == "pobj"), None)
+        subject = pobj
+    else:
+        subject = _subject(verb)
+    if subject is None:
+        return _Attribution(cue, None, None, None, False)
+    if quote_start <= subject.idx < quote_end:
+        return None  # the subject is inside the quotation: this verb belongs to the quoted words
+    pronoun = PRONOUNS.get(subject.text.lower())
+    if pronoun is not None:
+        mention = speakers.before(subject.idx, pronoun)
+        if mention is None:
+            return _Attribution(cue, None, None, None, False)
+        group = speakers.groups[mention.group]
+        return _Attribution(cue, group.name, mention.group, None, False)
+    # the subject phrase, without relative clauses, appositions after a comma and quote marks
+    words = [
+        t
+        for t in subject.subtree
+        if t.dep_ not in {"relcl", "punct"} and t.text not in QUOTE_MARKS and not _after_comma(t, subject)
+    ]
+    if not words:
+        return _Attribution(cue, None, None, None, False)
+    head = subject.text.lower()
+    mention = speakers.covering(subject.idx)
+    if mention is not None:
+        group = speakers.groups[mention.group]
+        role = _clean_role([t.text for t in words if t.idx + len(t.text) <= mention.start])
+        appos = [c for c in subject.children if c.dep_ == "appos"]
+        if role is None and appos:
+            role = _clean_role([t.text for t in appos[0].subtree if t.dep_ != "punct"])
+        return _Attribution(cue, group.name, mention.group, role, False)
+    phrase = _clean_role([t.text for t in words])
+    if head in ANONYMOUS_HEADS or head.rstrip("s") in ANONYMOUS_HEADS:
+        return _Attribution(cue, None, None, phrase, True)
+    phrase_start, phrase_end = words[0].idx, words[-1].idx + len(words[-1].text)
+    mention = speakers.named_in(phrase_start, phrase_end)
+    if mention is not None:
+        group = speakers.groups[mention.group]
+        return _Attribution(
+            cue, group.name, mention.group, _clean_role([t.text for t in words if t.idx < mention.start]), False
+        )
+    if subject.text[:1].isupper() and subject.i > subject.sent.start and head not in PERSON_TITLES:
+        # a name the entity recogniser missed: keep it as written, unlinked
+        name = " ".join(t.text for t in words if t.text[:1].isupper() and t.i <= subject.i)
+        return _Attribution(cue, name or subject.text, None, None, False)
+    return _Attribution(cue, None, None, phrase, any(t.text.lower() in ANONYMOUS_HEADS for t in words))
+
+
+def _after_comma(token: Any, head: Any) -> bool:
+    """Whether a token of the subject's subtree follows a comma after the head (`X, who …`)."""
+    if token.i <= head.i:
+        return False
+    return any(t.text == "," for t in head.doc[head.i : token.i])
+
+
+def _sentence_of(doc: Any, position: int) -> Any | None:
+    for sent in doc.sents:
+        if sent.start_char <= position < sent.end_char:
+            return sent
+    return None
+
+
+def _direct_attribution(doc: Any, text: str, candidate: _Candidate, speakers: _Speakers) -> _Attribution | None:
+    """A speech verb outside the quotation, in the sentence where it opens or where it closes."""
+    inside = candidate.segments
+    sentences = []
+    for position in (candidate.start, max(candidate.start, candidate.end - 1)):
+        sent = _sentence_of(doc, position)
+        if sent is not None and sent not in sentences:
+            sentences.append(sent)
+    # the sentence right after the quotation, when the quote closes its own sentence: `“…” She said.`
+    best: tuple[int, _Attribution] | None = None
+    for sent in sentences:
+        for token in sent:
+            if any(s <= token.idx < e for s, e in inside):
+                continue
+            if _speech_verb(token) or (token.text.lower() == "according" and token.nbor(1).text.lower() == "to"):
+                found = _attribute(token, speakers, candidate.start, candidate.end)
+                if found is None:
+                    continue
+                distance = min(abs(token.idx - candidate.end), abs(token.idx - candidate.start))
+                if best is None or distance < best[0]:
+                    best = (distance, found)
+    return best[1] if best else None
+
+
+def _boundary_before(text: str, start: int) -> bool:
+    """Whether the opening mark stands at a clause edge: paragraph start, after `:`, `,`, or a speech verb."""
+    head = text[: max(0, start - 1)].rstrip(" \t")
+    if not head or head.endswith(("\n", ":", ",", ";", "—", "–", "(", ".", "?", "!")):
+        return True
+    last = re.findall(r"[\w’']+$", head)
+    return bool(last) and (last[0].lower() in SPEECH_VERBS or last[0].lower() in {"that", "as"})
+
+
+def _boundary_after(text: str, end: int) -> bool:
+    """Whether the quotation ends a clause: punctuation just inside or just after the closing mark."""
+    if end > 0 and text[end - 1] in ",.;:?!…—–":
+        return True
+    tail = text[end + 1 :].lstrip(" \t")
+    return not tail or tail[0] in "\n,.;:?!)—–"
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def _merge_split_quotes(text: str, candidates: list[_Candidate]) -> list[tuple[_Candidate, str | None]]:
+    """`"We will act," she said, "and soon."` → one candidate, keeping the attribution text between."""
+    merged: list[tuple[_Candidate, str | None]] = []
+    for candidate in candidates:
+        if merged:
+            previous, _ = merged[-1]
+            between = text[previous.end + 1 : candidate.start - 1]
+            same_paragraph = previous.paragraphs[-1] == candidate.paragraphs[0]
+            if (
+                same_paragraph
+                and "\n" not in between
+                and _words(between) <= 12
+                and between.strip().startswith(",")
+                and between.strip().endswith(",")
+                and any(w.lower() in SPEECH_VERBS for w in re.findall(r"[A-Za-z]+", between))
+                and not previous.continued
+            ):
+                previous.segments.extend(candidate.segments)
+                previous.paragraphs.extend(candidate.paragraphs)
+                merged[-1] = (previous, between)
+                continue
+        merged.append((candidate, None))
+    return merged
+
+
+def find_quotes(text: str, doc: Any, mentions: Sequence[Mention], groups: Sequence[NameGroup]) -> list[Quote]:
+    """Direct quotations and reported speech in an article's text (`doc` is its parsed spaCy Doc)."""
+    speakers = _Speakers(mentions, groups)
+    candidates = _chain(text, find_quote_spans(text))
+    direct: list[Quote] = []
+    covered: list[tuple[int, int]] = []
+    previous: Quote | None = None
+    previous_para = -10
+    for candidate, _between in _merge_split_quotes(text, candidates):
+        start, end = candidate.start, candidate.end
+        quoted = " ".join(text[s:e] for s, e in candidate.segments)
+        words = _words(quoted)
+        p_start = _paragraphs(text)[candidate.paragraphs[0]][0]
+        whole_paragraph = start == p_start + 1 and _boundary_after(text, end)
+        if words < MIN_WORDS or _NOT_QUOTE_BEFORE.search(text[max(0, start - 40) : start - 1]):
+            continue
+        at_edge = _boundary_before(text, start) and _boundary_after(text, end)
+        if not at_edge and not (words >= MIN_EMBEDDED_WORDS and _boundary_after(text, end)):
+            continue
+        attribution = _direct_attribution(doc, text, candidate, speakers)
+        continues = (
+            whole_paragraph
+            and previous is not None
+            and candidate.paragraphs[0] - previous_para <= 1
+            and bool(previous.speaker or previous.role)
+        )
+        if attribution is None and continues and previous is not None:
+            attribution = _Attribution(
+                "continued", previous.speaker, previous.speaker_group, previous.role, previous.anonymous
+            )
+        if attribution is None:
+            continue
+        s, e = _strip_edges(text, start, end)
+        quote = Quote(
+            kind="direct",
+            text="\n\n".join(text[a:b].strip() for a, b in candidate.segments),
+            start=s,
+            end=e,
+            speaker=attribution.speaker,
+            speaker_group=attribution.group,
+            role=attribution.role,
+            cue=attribution.cue,
+            anonymous=attribution.anonymous,
+        )
+        direct.append(quote)
+        covered.extend(candidate.segments)
+        previous, previous_para = quote, candidate.paragraphs[-1]
+    return direct + _reported(text, doc, speakers, covered)
+
+
+def _reported(text: str, doc: Any, speakers: _Speakers, covered: list[tuple[int, int]]) -> list[Quote]:
+    found: list[Quote] = []
+    for token in doc:
+        lower = token.text.lower()
+        if any(s - 1 <= token.idx <= e for s, e in covered):
+            continue
+        if lower == "according" and token.i + 1 < len(doc) and doc[token.i + 1].text.lower() == "to":
+            content = _according_content(token)
+        elif lower in SPEECH_VERBS and lower not in _DIRECT_ONLY and _speech_verb(token):
+            complement = next((c for c in token.children if c.dep_ in {"ccomp", "xcomp"} and c.i > token.i), None)
+            if complement is None:
+                continue
+            content = list(complement.subtree)
+            if content and content[0].dep_ == "mark" and content[0].text.lower() == "that":
+                content = content[1:]
+        else:
+            continue
+        if len(content) < 3:
+            continue
+        start, end = content[0].idx, content[-1].idx + len(content[-1].text)
+        if any(s <= start < e or s < end <= e for s, e in covered):
+            continue  # already a direct quotation
+        attribution = _attribute(token, speakers, start, end)
+        if attribution is None:
+            continue
+        span = text[start:end].strip(' ,"“”‘’«»')
+        found.append(
+            Quote(
+                kind="reported",
+                text=span,
+                start=start,
+                end=end,
+                speaker=attribution.speaker,
+                speaker_group=attribution.group,
+                role=attribution.role,
+                cue="according to" if lower == "according" else attribution.cue,
+                anonymous=attribution.anonymous,
+            )
+        )
+        covered.append((start, end))
+    return found
+
+
+def _according_content(token: Any) -> list[Any]:
+    """`According to X, CONTENT.` or `CONTENT, according to X.`: the sentence without the attribution."""
+    sent = token.sent
+    attribution = set(t.i for t in token.subtree)
+    return [t for t in sent if t.i not in attribution and not (t.is_punct and t.i in {sent.start, sent.end - 1})]
