@@ -441,6 +441,44 @@ def entity(
 
 
 @app.command()
+def quotes(
+    db: str | None = DbOption,
+    speaker: str | None = typer.Option(None, "--speaker", help="Said by this entity (any spelling of the name)."),
+    about: str | None = typer.Option(None, "--about", help="Quotes whose words name this entity."),
+    search: str | None = typer.Option(None, "--search", help="Quotes containing these words."),
+    kind: str | None = typer.Option(None, "--kind", help="direct or reported."),
+    limit: int = typer.Option(50, "--limit", "-n"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Who said what: each quotation once, with where it appeared first and who repeated it."""
+    from newsgraph.store.quotes import list_quotes
+    from newsgraph.store.sqlite import open_store
+
+    with _guard():
+        if kind is not None and kind not in {"direct", "reported"}:
+            raise UserError(f"--kind must be direct or reported, not {kind!r}")
+        with open_store(_settings(db=db).db, create=False) as store:
+            rows = list_quotes(store, speaker=speaker, about=about, search=search, kind=kind, limit=limit)
+    if as_json:
+        _print_json_lines(rows)
+        return
+    if not rows:
+        out.print("no quotes")
+        return
+    for row in rows:
+        who = row["speaker_entity"] or row["speaker"] or (row["role"] and f"({row['role']})") or "unattributed"
+        role = f", {row['role']}" if row["role"] and (row["speaker_entity"] or row["speaker"]) else ""
+        mark = "“…”" if row["kind"] == "direct" else "reported"
+        out.print(f"[bold]{escape(who)}[/]{escape(role)} [dim]{mark} · {row['cue'] or ''}[/]")
+        out.print(f"  {escape(row['text'])}")
+        for appearance in row["appearances"]:
+            out.print(
+                f"  [dim]{(appearance['published'] or '')[:16]}  {escape(appearance['source'] or '?')}: "
+                f"{escape(appearance['title'] or '')}[/]"
+            )
+
+
+@app.command()
 def resolve(
     db: str | None = DbOption,
     full: bool = typer.Option(False, "--full", help="Resolve every name again, not only those new articles touched."),

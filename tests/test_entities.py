@@ -140,7 +140,8 @@ def test_curation_rules() -> None:
 def _snapshot(store: Store) -> dict[str, object]:
     names = dict(store.conn.execute("SELECT name, entity_id FROM names").fetchall())
     entities = store.conn.execute(
-        "SELECT id, type, name, article_count, mention_count, first_seen, last_seen, unresolved FROM entities ORDER BY id"
+        "SELECT id, type, name, article_count, mention_count, first_seen, last_seen, unresolved "
+        "FROM entities ORDER BY id"
     ).fetchall()
     return {"names": names, "entities": entities}
 

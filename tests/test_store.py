@@ -24,7 +24,9 @@ def snapshot(store: Store) -> dict[str, list[tuple[object, ...]]]:
         "sources": "SELECT name FROM sources ORDER BY name",
         "mentions": "SELECT article_id, field, start, end, name_id FROM mentions ORDER BY 1, 2, 3",
         "names": "SELECT id, name, entity_id, dirty FROM names ORDER BY id",
-        "entities": "SELECT id, type, name, article_count, mention_count, first_seen, last_seen FROM entities ORDER BY id",
+        "entities": "SELECT id, type, name, article_count, mention_count, first_seen, last_seen FROM entities "
+        "ORDER BY id",
+        "quotes": "SELECT id, article_id, kind, start, end, speaker_name_id, cluster_id FROM quotes ORDER BY id",
         "rejections": "SELECT location, stage, code FROM rejections ORDER BY 1, 2, 3",
         "search": "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'refinery' ORDER BY rowid",
     }

@@ -241,7 +241,7 @@ def _clean_role(words: list[str]) -> str | None:
 
 
 def _attribute(
-    verb: Any, speakers: _Speakers, quote_start: int, quote_end: int, cue: str | None = None
+    verb: Any, speakers: _Speakers, inside: Sequence[tuple[int, int]], cue: str | None = None
 ) -> _Attribution | None:
     """The speaker of a speech verb's subject (or of `according to X`)."""
     cue = cue or verb.text.lower()
@@ -252,7 +252,7 @@ def _attribute(
         subject = _subject(verb)
     if subject is None:
         return _Attribution(cue, None, None, None, False)
-    if quote_start <= subject.idx < quote_end:
+    if any(start <= subject.idx < end for start, end in inside):
         return None  # the subject is inside the quotation: this verb belongs to the quoted words
     pronoun = PRONOUNS.get(subject.text.lower())
     if pronoun is not None:
@@ -324,7 +324,7 @@ def _direct_attribution(doc: Any, text: str, candidate: _Candidate, speakers: _S
             if any(s <= token.idx < e for s, e in inside):
                 continue
             if _speech_verb(token) or (token.text.lower() == "according" and token.nbor(1).text.lower() == "to"):
-                found = _attribute(token, speakers, candidate.start, candidate.end)
+                found = _attribute(token, speakers, inside)
                 if found is None:
                     continue
                 distance = min(abs(token.idx - candidate.end), abs(token.idx - candidate.start))
@@ -366,7 +366,7 @@ def _merge_split_quotes(text: str, candidates: list[_Candidate]) -> list[tuple[_
                 same_paragraph
                 and "\n" not in between
                 and _words(between) <= 12
-                and between.strip().startswith(",")
+                and (between.strip().startswith(",") or text[previous.end - 1] == ",")
                 and between.strip().endswith(",")
                 and any(w.lower() in SPEECH_VERBS for w in re.findall(r"[A-Za-z]+", between))
                 and not previous.continued
@@ -414,7 +414,7 @@ def find_quotes(text: str, doc: Any, mentions: Sequence[Mention], groups: Sequen
         s, e = _strip_edges(text, start, end)
         quote = Quote(
             kind="direct",
-            text="\n\n".join(text[a:b].strip() for a, b in candidate.segments),
+            text="\n\n".join(text[a:b].strip() for a, b in candidate.segments).rstrip(",;: "),
             start=s,
             end=e,
             speaker=attribution.speaker,
@@ -438,7 +438,7 @@ def _reported(text: str, doc: Any, speakers: _Speakers, covered: list[tuple[int,
         if lower == "according" and token.i + 1 < len(doc) and doc[token.i + 1].text.lower() == "to":
             content = _according_content(token)
         elif lower in SPEECH_VERBS and lower not in _DIRECT_ONLY and _speech_verb(token):
-            complement = next((c for c in token.children if c.dep_ in {"ccomp", "xcomp"} and c.i > token.i), None)
+            complement = next((c for c in token.children if c.dep_ == "ccomp" and c.i > token.i), None)
             if complement is None:
                 continue
             content = list(complement.subtree)
@@ -451,7 +451,7 @@ def _reported(text: str, doc: Any, speakers: _Speakers, covered: list[tuple[int,
         start, end = content[0].idx, content[-1].idx + len(content[-1].text)
         if any(s <= start < e or s < end <= e for s, e in covered):
             continue  # already a direct quotation
-        attribution = _attribute(token, speakers, start, end)
+        attribution = _attribute(token, speakers, [(start, end)])
         if attribution is None:
             continue
         span = text[start:end].strip(' ,"“”‘’«»')

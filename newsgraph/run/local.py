@@ -20,6 +20,7 @@ from newsgraph.ingest.files import list_inputs, read_document
 from newsgraph.records import Article, Processed, RawDocument, Rejection
 from newsgraph.settings import Settings
 from newsgraph.store.entities import resolve_entities
+from newsgraph.store.quotes import cluster_quote_provenance
 from newsgraph.store.sqlite import BatchCounts, Store
 
 Progress = Callable[[int], None]
@@ -36,6 +37,7 @@ class IngestSummary:
     seconds: float = 0.0
     interrupted: bool = False
     resolution: dict[str, object] = field(default_factory=dict)
+    quotes: dict[str, object] = field(default_factory=dict)
 
     @property
     def rejected(self) -> int:
@@ -53,6 +55,7 @@ class IngestSummary:
             "seconds": round(self.seconds, 2),
             "interrupted": self.interrupted,
             "resolution": self.resolution,
+            "quotes": self.quotes,
         }
 
 
@@ -169,6 +172,7 @@ def ingest_paths(
             _run_pool(_chunks(todo(), settings.chunk_size), settings, record, advance)
         flush()
         summary.resolution = resolve_entities(store)
+        summary.quotes = cluster_quote_provenance(store)
     except KeyboardInterrupt:
         flush()  # keep every whole result we have; the next run picks up the rest and resolves it
         summary.interrupted = True

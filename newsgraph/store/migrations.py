@@ -119,6 +119,45 @@ MIGRATIONS: list[tuple[str, str]] = [
         END;
         """,
     ),
+    (
+        "0003_quotes",
+        """
+        CREATE TABLE quotes (
+            id TEXT PRIMARY KEY,
+            article_id TEXT NOT NULL REFERENCES articles(id),
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            norm TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            speaker TEXT,
+            speaker_name_id TEXT REFERENCES names(id),
+            role TEXT,
+            cue TEXT,
+            anonymous INTEGER NOT NULL DEFAULT 0,
+            cluster_id TEXT,
+            dirty INTEGER NOT NULL DEFAULT 1,
+            method TEXT NOT NULL
+        );
+        CREATE INDEX quotes_article ON quotes(article_id);
+        CREATE INDEX quotes_speaker ON quotes(speaker_name_id);
+        CREATE INDEX quotes_cluster ON quotes(cluster_id);
+        CREATE INDEX quotes_dirty ON quotes(dirty) WHERE dirty = 1;
+        CREATE TABLE quote_shingles (
+            shingle INTEGER NOT NULL,
+            quote_id TEXT NOT NULL REFERENCES quotes(id),
+            PRIMARY KEY (shingle, quote_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX quote_shingles_quote ON quote_shingles(quote_id);
+        CREATE VIRTUAL TABLE quotes_fts USING fts5(text, content='quotes', content_rowid='rowid');
+        CREATE TRIGGER quotes_fts_insert AFTER INSERT ON quotes BEGIN
+            INSERT INTO quotes_fts(rowid, text) VALUES (new.rowid, new.text);
+        END;
+        CREATE TRIGGER quotes_fts_delete AFTER DELETE ON quotes BEGIN
+            INSERT INTO quotes_fts(quotes_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+        END;
+        """,
+    ),
 ]
 
 

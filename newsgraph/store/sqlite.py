@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from newsgraph.corpus.entities import name_id, name_index_keys
+from newsgraph.corpus.quotes import normalise_quote, quote_shingles
 from newsgraph.errors import DatabaseUnavailable
 from newsgraph.extract.article import EXTRACTOR
 from newsgraph.extract.dates import utc_timestamp
-from newsgraph.records import Analysis, Article, Processed, RawDocument, Rejection
+from newsgraph.records import Analysis, Article, Processed, RawDocument, Rejection, content_hash
 from newsgraph.store.migrations import apply_migrations
 
 
@@ -52,6 +53,17 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def id_table(self, name: str, ids: Iterable[str]) -> str:
+        """Fill a temporary one-column table with ids and return its name, for `IN (SELECT id FROM …)`.
+
+        Keeps large id sets out of SQL text and under SQLite's parameter limit.
+        """
+        table = f"temp.ids_{name}"
+        self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS ids_{name} (id TEXT PRIMARY KEY)")
+        self.conn.execute(f"DELETE FROM {table}")
+        self.conn.executemany(f"INSERT OR IGNORE INTO {table} (id) VALUES (?)", ((i,) for i in ids))
+        return table
 
     # ---- inputs already handled -------------------------------------------------------------
 
@@ -182,6 +194,32 @@ class Store:
                 "INSERT INTO name_types (name_id, type, articles) VALUES (?, ?, 1) "
                 "ON CONFLICT(name_id, type) DO UPDATE SET articles = articles + 1",
                 (ident, group.type),
+            )
+        for quote in analysis.quotes:
+            ident = content_hash("quote", analysis.article_id, quote.start, quote.kind, length=20)
+            norm = normalise_quote(quote.text)
+            conn.execute(
+                "INSERT OR IGNORE INTO quotes (id, article_id, kind, text, norm, start, end, speaker, speaker_name_id, "
+                "role, cue, anonymous, dirty, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                (
+                    ident,
+                    analysis.article_id,
+                    quote.kind,
+                    quote.text,
+                    norm,
+                    quote.start,
+                    quote.end,
+                    quote.speaker,
+                    ids[quote.speaker_group] if quote.speaker_group is not None else None,
+                    quote.role,
+                    quote.cue,
+                    int(quote.anonymous),
+                    analysis.method,
+                ),
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO quote_shingles (shingle, quote_id) VALUES (?, ?)",
+                [(shingle, ident) for shingle in quote_shingles(norm)],
             )
         conn.executemany(
             "INSERT OR IGNORE INTO mentions (article_id, field, start, end, text, label, type, name_id, method) "

@@ -1,0 +1,183 @@
+"""Quotes in the store: provenance clustering after each ingest, and the quote views.
+
+Clustering is incremental like entity resolution: the quotes new articles brought, the quotes
+sharing a 4-gram with them and the other members of their clusters are clustered again, which
+gives the same clusters as clustering everything at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Any
+
+from newsgraph.corpus.quotes import PROVENANCE, cluster_quotes
+from newsgraph.errors import BadQuery
+from newsgraph.store.entities import find_entities
+from newsgraph.store.sqlite import Store
+
+_BATCH = 500
+COMMON_SHINGLE = 200  # a 4-gram in more quotes than this is boilerplate, not evidence of a shared quote
+
+
+def _chunks(items: list[str], size: int = _BATCH) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def cluster_quote_provenance(store: Store, full: bool = False) -> dict[str, Any]:
+    """Join new quotations to earlier appearances of the same words."""
+    started = time.perf_counter()
+    conn = store.conn
+    seeds = [r[0] for r in conn.execute("SELECT id FROM quotes" + ("" if full else " WHERE dirty = 1"))]
+    if not seeds:
+        return {"quotes": 0, "clusters": 0, "seconds": 0.0}
+    region = set(seeds)
+    pairs: set[tuple[str, str]] = set()
+    for chunk in _chunks(seeds):
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT DISTINCT s1.quote_id, s2.quote_id FROM quote_shingles s1 "
+            f"JOIN quote_shingles s2 ON s2.shingle = s1.shingle AND s2.quote_id != s1.quote_id "
+            f"WHERE s1.quote_id IN ({marks}) AND s1.shingle IN ("
+            f"  SELECT shingle FROM quote_shingles GROUP BY shingle HAVING COUNT(*) <= {COMMON_SHINGLE})",
+            chunk,
+        ).fetchall()
+        for a, b in rows:
+            region.add(b)
+            pairs.add((min(a, b), max(a, b)))
+    # exact matches of quotes too short to have 4-grams
+    for chunk in _chunks(seeds):
+        marks = ",".join("?" * len(chunk))
+        for a, b in conn.execute(
+            f"SELECT q1.id, q2.id FROM quotes q1 JOIN quotes q2 ON q2.norm = q1.norm AND q2.id != q1.id "
+            f"WHERE q1.id IN ({marks})",
+            chunk,
+        ):
+            region.add(b)
+            pairs.add((min(a, b), max(a, b)))
+    table = store.id_table("quote_region", region)
+    clusters = {
+        r[0] for r in conn.execute(f"SELECT DISTINCT cluster_id FROM quotes WHERE id IN (SELECT id FROM {table})")
+    }
+    clusters.discard(None)
+    if clusters:
+        cluster_table = store.id_table("quote_clusters", clusters)
+        members = conn.execute(f"SELECT id FROM quotes WHERE cluster_id IN (SELECT id FROM {cluster_table})")
+        region.update(r[0] for r in members.fetchall())
+        table = store.id_table("quote_region", region)
+        for a, b in conn.execute(
+            "SELECT s1.quote_id, s2.quote_id FROM quote_shingles s1 JOIN quote_shingles s2 "
+            f"ON s2.shingle = s1.shingle AND s2.quote_id > s1.quote_id WHERE s1.quote_id IN (SELECT id FROM {table}) "
+            f"AND s2.quote_id IN (SELECT id FROM {table})"
+        ):
+            pairs.add((a, b))
+    norms = dict(conn.execute(f"SELECT id, norm FROM quotes WHERE id IN (SELECT id FROM {table})").fetchall())
+    assigned = cluster_quotes(norms, sorted(pairs))
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(
+            "UPDATE quotes SET cluster_id = ?, dirty = 0 WHERE id = ?", [(c, q) for q, c in assigned.items()]
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return {
+        "quotes": len(region),
+        "clusters": len(set(assigned.values())),
+        "seconds": round(time.perf_counter() - started, 2),
+        "method": PROVENANCE,
+    }
+
+
+def list_quotes(
+    store: Store,
+    speaker: str | None = None,
+    about: str | None = None,
+    search: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """Quotes (one per cluster), each with its appearances in order of publication, first first."""
+    conn = store.conn
+    where, params = ["1 = 1"], []
+    if speaker:
+        entities = find_entities(store, speaker, limit=1)
+        if not entities:
+            return []
+        where.append("n.entity_id = ?")
+        params.append(entities[0])
+    if about:
+        entities = find_entities(store, about, limit=1)
+        if not entities:
+            return []
+        where.append(
+            "EXISTS (SELECT 1 FROM mentions m JOIN names mn ON mn.id = m.name_id WHERE m.article_id = q.article_id "
+            "AND m.field = 'text' AND m.start >= q.start AND m.end <= q.end AND mn.entity_id = ?)"
+        )
+        params.append(entities[0])
+    if search:
+        words = [w for w in search.replace('"', " ").split() if w]
+        if not words:
+            raise BadQuery("--search needs words")
+        where.append("q.rowid IN (SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?)")
+        params.append(" ".join(f'"{w}"' for w in words))
+    if kind:
+        where.append("q.kind = ?")
+        params.append(kind)
+    clusters = [
+        r[0]
+        for r in conn.execute(
+            "SELECT q.cluster_id, MIN(a.published_utc) AS first FROM quotes q JOIN articles a ON a.id = q.article_id "
+            "LEFT JOIN names n ON n.id = q.speaker_name_id WHERE "
+            + " AND ".join(where)
+            + " AND q.cluster_id IS NOT NULL "
+            "GROUP BY q.cluster_id ORDER BY first DESC, q.cluster_id LIMIT ?",
+            [*params, limit],
+        )
+    ]
+    if not clusters:
+        return []
+    table = store.id_table("quote_listing", clusters)
+    rows = conn.execute(
+        "SELECT q.cluster_id, q.id, q.kind, q.text, q.speaker, q.role, q.cue, q.anonymous, e.id, e.name, "
+        "a.id, a.title, s.name, a.published, a.published_utc, a.location FROM quotes q "
+        "JOIN articles a ON a.id = q.article_id LEFT JOIN sources s ON s.id = a.source_id "
+        "LEFT JOIN names n ON n.id = q.speaker_name_id LEFT JOIN entities e ON e.id = n.entity_id "
+        f"WHERE q.cluster_id IN (SELECT id FROM {table}) ORDER BY a.published_utc, a.id"
+    ).fetchall()
+    grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        grouped[row[0]].append(row)
+    result = []
+    for cluster in clusters:
+        appearances = grouped[cluster]
+        first = appearances[0]
+        named = next((r for r in appearances if r[8]), first)
+        result.append(
+            {
+                "id": cluster,
+                "text": first[3],
+                "kind": first[2],
+                "speaker": named[4],
+                "speaker_entity": named[9],
+                "speaker_entity_id": named[8],
+                "role": named[5],
+                "cue": first[6],
+                "anonymous": bool(first[7]),
+                "first": {"source": first[12], "published": first[13], "article": first[10]},
+                "appearances": [
+                    {
+                        "quote": r[1],
+                        "article": r[10],
+                        "title": r[11],
+                        "source": r[12],
+                        "published": r[13],
+                        "location": r[15],
+                        "speaker": r[4],
+                    }
+                    for r in appearances
+                ],
+            }
+        )
+    return result

@@ -1,0 +1,177 @@
+"""Who said what: direct quotations, reported speech, speakers — and what is not a quotation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newsgraph.cli import app
+from newsgraph.enrich import analyse_articles
+from newsgraph.records import Article, Location, Quote
+
+
+def quotes_of(*paragraphs: str) -> list[Quote]:
+    text = "\n\n".join(paragraphs)
+    article = Article(
+        id="q",
+        location=Location("q.txt"),
+        format="text",
+        title="",
+        text=text,
+        source=None,
+        url=None,
+        authors=(),
+        published=None,
+        published_from=None,
+        language="en",
+    )
+    (analysis,) = analyse_articles([article])
+    return list(analysis.quotes)
+
+
+def direct(quotes: list[Quote]) -> list[Quote]:
+    return [q for q in quotes if q.kind == "direct"]
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [("“", "”"), ('"', '"'), ("‘", "’"), ("«", "»"), ("„", "“")],
+    ids=["curly", "straight", "single", "guillemets", "low"],
+)
+def test_every_common_quote_mark(opening: str, closing: str) -> None:
+    found = direct(
+        quotes_of(f"{opening}The harbour will reopen on Monday morning,{closing} said port director Ingrid Solheim.")
+    )
+    assert len(found) == 1
+    assert found[0].text.startswith("The harbour will reopen on Monday morning")
+    assert found[0].speaker == "Ingrid Solheim" and found[0].role == "port director" and found[0].cue == "said"
+
+
+def test_speaker_before_the_quotation() -> None:
+    (quote,) = direct(quotes_of("Mayor Tobias Lindqvist said: “Every family will have a roof by winter.”"))
+    assert quote.speaker == "Tobias Lindqvist" and quote.text == "Every family will have a roof by winter."
+
+
+def test_several_sentences_are_one_quotation() -> None:
+    (quote,) = direct(
+        quotes_of(
+            "“We counted the boats twice. Nobody was missing. The whole village came down to the shore,” "
+            "said fisherman Anselm Varga."
+        )
+    )
+    assert quote.text.startswith("We counted") and quote.text.endswith("down to the shore")
+    assert "Nobody was missing." in quote.text and quote.speaker == "Anselm Varga"
+
+
+def test_quotation_split_by_its_attribution_is_one_quote() -> None:
+    found = direct(
+        quotes_of(
+            "Minister Adaeze Okonkwo-Hale spoke to reporters outside the ministry.",
+            "“We will act,” she said, “and we will act before the rains come.”",
+        )
+    )
+    assert len(found) == 1
+    assert "We will act" in found[0].text and "before the rains come" in found[0].text
+    assert found[0].speaker == "Adaeze Okonkwo-Hale", "the pronoun is resolved to the person named before"
+
+
+def test_quotation_over_two_paragraphs_continues_the_speaker() -> None:
+    found = direct(
+        quotes_of(
+            "“The first thing we lost was the bakery,” said shopkeeper Halima Osei, who has lived on the street for "
+            "thirty years.",
+            "“Then the pharmacy closed. Now the bus does not stop here, and the young people have gone.”",
+        )
+    )
+    assert len(found) == 2
+    assert {q.speaker for q in found} == {"Halima Osei"}
+    assert found[1].cue == "continued" and found[1].role == "shopkeeper"
+
+
+def test_unclosed_paragraph_runs_into_the_next() -> None:
+    found = direct(
+        quotes_of(
+            "Councillor Bram Oyelaran described the night in detail. “The water rose past the second step before "
+            "anyone woke up. We carried the children to the church roof.",
+            "“By morning the whole square was a lake, and the lake was still rising,” he said.",
+        )
+    )
+    assert len(found) == 1
+    assert "church roof" in found[0].text and "still rising" in found[0].text
+    assert found[0].speaker == "Bram Oyelaran"
+
+
+def test_reported_speech_forms() -> None:
+    found = quotes_of(
+        "Finance minister Petra Kowalczyk said that the budget would be balanced by next year.",
+        "Petra Kowalczyk told the Harbour Gazette the tax rise was temporary.",
+        "According to Rasmus Dahlberg, the plan depends on higher exports.",
+        "The opposition leader Milan Hrdina warned that the numbers did not add up.",
+    )
+    reported = [q for q in found if q.kind == "reported"]
+    texts = {q.text: q for q in reported}
+    assert "the budget would be balanced by next year" in texts
+    assert texts["the budget would be balanced by next year"].speaker == "Petra Kowalczyk"
+    assert any(q.speaker == "Rasmus Dahlberg" and q.cue == "according to" for q in reported)
+    assert any(q.speaker == "Milan Hrdina" and q.cue == "warned" for q in reported)
+    assert any(q.cue == "told" and "temporary" in q.text for q in reported)
+
+
+def test_anonymous_sources_are_never_named() -> None:
+    found = quotes_of(
+        "Daniel Okafor chaired the meeting on Tuesday.",
+        "“The money will not arrive before the summer,” a senior official said.",
+        "Officials said that the convoy had been delayed at the border.",
+    )
+    assert found and all(q.speaker is None for q in found)
+    assert all(q.anonymous for q in found)
+    assert any(q.role and "senior official" in q.role for q in found)
+
+
+def test_no_speaker_means_no_speaker() -> None:
+    found = direct(quotes_of("The banner read “Homes before harbours” in red letters above the crowd."))
+    assert found == []
+
+
+def test_scare_quotes_titles_and_nicknames_are_not_quotations() -> None:
+    found = direct(
+        quotes_of(
+            "The council insists that a naked “with us or against us” approach is doomed to fail.",
+            "The exhibition, titled “Salt and Concrete”, opens on Friday, the curator said.",
+            "The general, dubbed “the fixer” by diplomats, arrived on Monday, officials said.",
+            "Critics called it a so-called “peace dividend” that never came.",
+        )
+    )
+    assert found == []
+
+
+def test_seed_page_quotations(seed_path: Path) -> None:
+    result = CliRunner().invoke(app, ["analyze", str(seed_path), "--json"])
+    report = json.loads(result.stdout)
+    found = [q for q in report["quotes"] if q["kind"] == "direct"]
+    assert len(found) == 2
+    first, second = found
+    assert first["text"].startswith("The rocket attacks are a trigger")
+    assert second["text"].startswith("Instead, Iran benefited.") and second["text"].endswith("a charade.")
+    for quote in found:
+        assert quote["speaker"] == "Clarisse Pasztory" and quote["role"] == "former senior EU diplomat"
+    assert not any(q["text"] == "with us or against us" for q in report["quotes"])
+
+
+def test_demo_quotes_by_any_spelling_and_repeated_first_first(demo_db: Path) -> None:
+    runner = CliRunner()
+    by_spelling = []
+    for spelling in ("Haider al-Zubaidi", "Haydar al-Zubaydi", "Al-Zoubaidi"):
+        result = runner.invoke(app, ["quotes", "--speaker", spelling, "--db", str(demo_db), "--json"])
+        assert result.exit_code == 0
+        by_spelling.append([json.loads(line)["id"] for line in result.stdout.splitlines()])
+    assert by_spelling[0] and by_spelling[0] == by_spelling[1] == by_spelling[2]
+    result = runner.invoke(app, ["quotes", "--search", "No family will be left", "--db", str(demo_db), "--json"])
+    (repeated,) = [json.loads(line) for line in result.stdout.splitlines()]
+    appearances = repeated["appearances"]
+    assert [a["source"] for a in appearances] == ["Gulf Wire Service", "Meridian Policy Review"]
+    assert appearances[0]["published"] < appearances[1]["published"]
+    assert repeated["first"]["source"] == "Gulf Wire Service" and repeated["speaker_entity"] == "Haider al-Zubaidi"
