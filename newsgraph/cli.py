@@ -479,6 +479,167 @@ def quotes(
 
 
 @app.command()
+def copies(
+    article: str | None = typer.Argument(None, help="An article id, id prefix or ingested path: show its copy group."),
+    db: str | None = DbOption,
+    limit: int = typer.Option(20, "--limit", "-n", help="How many groups when no article is given."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Who copied whom: copy groups with their likely original, links and what each copy changed."""
+    from newsgraph.store.copies import copy_group, find_article, list_copy_groups
+    from newsgraph.store.sqlite import open_store
+
+    with _guard(), open_store(_settings(db=db).db, create=False) as store:
+        if article:
+            group = copy_group(store, find_article(store, article))
+            groups = [group] if group else []
+        else:
+            groups = list_copy_groups(store, limit)
+    if as_json:
+        if article:
+            _print_json(groups[0] if groups else {"group": None, "links": []})
+        else:
+            _print_json_lines(groups)
+        return
+    if not groups:
+        out.print("no copies found" + (" of that article" if article else ""))
+        return
+    for group in groups:
+        original = group["original"]
+        flag = " [yellow](original unknown: copies may predate what we hold)[/]" if group["original_unknown"] else ""
+        out.print(
+            f"[bold]{escape(original['title'] or '')}[/]{flag}\n  original: {escape(original['source'] or '?')} "
+            f"{(original['published'] or '')[:16]}  [dim]{original['id']}[/]"
+        )
+        for link in group["links"]:
+            copy, changes = link["copy"], link["changes"]
+            lag = f"{link['lag_seconds'] / 3600:.1f} h later" if link["lag_seconds"] is not None else "undated"
+            out.print(
+                f"  copy: {escape(copy['source'] or '?')} {(copy['published'] or '')[:16]} ({lag}), {link['kind']}, "
+                f"{link['containment']['copy_in_original']:.0%} of it from {escape(link['original']['source'] or '?')}"
+                f"  [dim]{copy['id']}[/]"
+            )
+            notes = []
+            if changes["names"]:
+                notes.append("names " + ", ".join(changes["names"]))
+            if changes["numbers"]:
+                notes.append("numbers " + ", ".join(changes["numbers"]))
+            for key, label in (
+                ("sentences_removed", "removed"),
+                ("sentences_added", "added"),
+                ("sentences_moved", "moved"),
+                ("sentences_changed", "changed"),
+            ):
+                if changes[key]:
+                    notes.append(f"{changes[key]} sentences {label}")
+            if changes["headline"]:
+                notes.append("new headline")
+            if changes["attribution_dropped"]:
+                notes.append("original not credited")
+            if notes:
+                out.print("    " + escape("; ".join(notes)))
+
+
+@app.command()
+def diff(
+    copy: str = typer.Argument(..., help="The copy: article id, id prefix or ingested path."),
+    original: str = typer.Argument(..., help="The original: article id, id prefix or ingested path."),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """What a copy changed: sentences removed, added, moved; changed words with names and numbers marked."""
+    from newsgraph.store.copies import article_diff
+    from newsgraph.store.sqlite import open_store
+
+    with _guard(), open_store(_settings(db=db).db, create=False) as store:
+        result = article_diff(store, copy, original)
+    if as_json:
+        _print_json(result)
+        return
+    summary = result["summary"]
+    out.print(f"[bold]copy[/]      {escape(result['copy']['source'] or '?')}: {escape(result['copy']['title'] or '')}")
+    out.print(
+        f"[bold]original[/]  {escape(result['original']['source'] or '?')}: {escape(result['original']['title'] or '')}"
+    )
+    if summary["headline"]:
+        out.print(
+            f"[yellow]headline[/]  - {escape(summary['headline']['original'])}\n          "
+            f"+ {escape(summary['headline']['copy'])}"
+        )
+    if summary["authors"]:
+        out.print(
+            f"[yellow]byline[/]    - {escape(', '.join(summary['authors']['original']) or '(none)')}  "
+            f"+ {escape(', '.join(summary['authors']['copy']) or '(none)')}"
+        )
+    if summary["attribution_dropped"]:
+        out.print("[red]the copy does not credit the original's outlet or author[/]")
+    if summary["names"]:
+        out.print("[bold]names changed[/]    " + escape(", ".join(summary["names"])))
+    if summary["numbers"]:
+        out.print("[bold]numbers changed[/]  " + escape(", ".join(summary["numbers"])))
+    for change in result["changed"]:
+        out.print(f"[yellow]~[/] {_marked(change)}")
+    for sentence in result["removed"]:
+        out.print(f"[red]- {escape(sentence)}[/]")
+    for sentence in result["added"]:
+        out.print(f"[green]+ {escape(sentence)}[/]")
+    for sentence in result["moved"]:
+        out.print(f"[blue]↕ {escape(sentence)}[/]")
+    out.print(f"[dim]{summary['sentences_unchanged']} sentences unchanged[/]")
+
+
+def _marked(change: dict[str, Any]) -> str:
+    """A changed sentence with each replaced word shown as [-old-]{+new+}."""
+    text = escape(change["copy"])
+    for word in change["words"]:
+        style = {"name": "bold magenta", "number": "bold cyan"}.get(word["kind"], "bold")
+        new = escape(word["new"])
+        if word["new"] != "∅" and new in text:
+            text = text.replace(new, f"[red strike]{escape(word['old'])}[/][{style}]{new}[/]", 1)
+        else:
+            text += f" [red strike]{escape(word['old'])}[/]"
+    return text
+
+
+@app.command()
+def sources(
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Each source's originality: how much it copies, from whom, who copies it, and how fast."""
+    from newsgraph.store.copies import source_originality
+    from newsgraph.store.sqlite import open_store
+
+    with _guard(), open_store(_settings(db=db).db, create=False) as store:
+        rows = source_originality(store)
+    if as_json:
+        _print_json_lines(rows)
+        return
+    table = Table(
+        "source",
+        "articles",
+        "copies",
+        "original",
+        "copies from",
+        "copied by",
+        "median lag",
+        box=None,
+        header_style="bold",
+    )
+    for row in rows:
+        table.add_row(
+            escape(row["source"]),
+            str(row["articles"]),
+            str(row["copies"]),
+            f"{row['original_share']:.0%}",
+            escape(", ".join(f"{c['source']} ({c['articles']})" for c in row["copies_from"])),
+            escape(", ".join(f"{c['source']} ({c['articles']})" for c in row["copied_by"])),
+            f"{row['median_lag_hours']} h" if row["median_lag_hours"] is not None else "",
+        )
+    out.print(table)
+
+
+@app.command()
 def resolve(
     db: str | None = DbOption,
     full: bool = typer.Option(False, "--full", help="Resolve every name again, not only those new articles touched."),

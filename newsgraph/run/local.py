@@ -13,12 +13,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsgraph.corpus.copies import fingerprint
 from newsgraph.enrich.analysis import analyse_articles
 from newsgraph.enrich.nlp import load_pipeline
 from newsgraph.extract.article import extract_article
 from newsgraph.ingest.files import list_inputs, read_document
 from newsgraph.records import Article, Processed, RawDocument, Rejection
 from newsgraph.settings import Settings
+from newsgraph.store.copies import match_copies
 from newsgraph.store.entities import resolve_entities
 from newsgraph.store.quotes import cluster_quote_provenance
 from newsgraph.store.sqlite import BatchCounts, Store
@@ -38,6 +40,7 @@ class IngestSummary:
     interrupted: bool = False
     resolution: dict[str, object] = field(default_factory=dict)
     quotes: dict[str, object] = field(default_factory=dict)
+    copies: dict[str, object] = field(default_factory=dict)
 
     @property
     def rejected(self) -> int:
@@ -56,6 +59,7 @@ class IngestSummary:
             "interrupted": self.interrupted,
             "resolution": self.resolution,
             "quotes": self.quotes,
+            "copies": self.copies,
         }
 
 
@@ -80,7 +84,15 @@ def process_documents(chunk: Sequence[RawDocument], settings: Settings) -> list[
     results = []
     for raw, item in zip(chunk, extracted, strict=True):
         if isinstance(item, Article):
-            results.append(Processed(raw.location, raw.raw_hash, article=item, analysis=next(analyses)))
+            results.append(
+                Processed(
+                    raw.location,
+                    raw.raw_hash,
+                    article=item,
+                    analysis=next(analyses),
+                    fingerprint=fingerprint(item.text),
+                )
+            )
         else:
             results.append(Processed(raw.location, raw.raw_hash, rejection=item))
     return results
@@ -173,6 +185,7 @@ def ingest_paths(
         flush()
         summary.resolution = resolve_entities(store)
         summary.quotes = cluster_quote_provenance(store)
+        summary.copies = match_copies(store, settings.copy_rules)
     except KeyboardInterrupt:
         flush()  # keep every whole result we have; the next run picks up the rest and resolves it
         summary.interrupted = True

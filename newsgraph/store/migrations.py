@@ -158,6 +158,60 @@ MIGRATIONS: list[tuple[str, str]] = [
         END;
         """,
     ),
+    (
+        "0004_copies",
+        """
+        CREATE TABLE fingerprints (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id),
+            text_hash TEXT NOT NULL,
+            words INTEGER NOT NULL,
+            samples INTEGER NOT NULL,
+            dirty INTEGER NOT NULL DEFAULT 1,
+            method TEXT NOT NULL
+        );
+        CREATE INDEX fingerprints_hash ON fingerprints(text_hash);
+        CREATE INDEX fingerprints_dirty ON fingerprints(dirty) WHERE dirty = 1;
+        CREATE TABLE copy_index (
+            hash INTEGER NOT NULL,
+            article_id TEXT NOT NULL REFERENCES articles(id),
+            PRIMARY KEY (hash, article_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE copy_pairs (
+            a TEXT NOT NULL REFERENCES articles(id),
+            b TEXT NOT NULL REFERENCES articles(id),
+            kind TEXT NOT NULL,
+            in_a REAL NOT NULL,
+            in_b REAL NOT NULL,
+            shared_words INTEGER NOT NULL,
+            PRIMARY KEY (a, b)
+        );
+        CREATE INDEX copy_pairs_b ON copy_pairs(b);
+        CREATE TABLE copy_members (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id),
+            group_id TEXT NOT NULL
+        );
+        CREATE INDEX copy_members_group ON copy_members(group_id);
+        CREATE TABLE copy_groups (
+            id TEXT PRIMARY KEY,
+            original_id TEXT NOT NULL REFERENCES articles(id),
+            original_unknown INTEGER NOT NULL,
+            size INTEGER NOT NULL
+        );
+        CREATE TABLE copy_links (
+            copy_id TEXT PRIMARY KEY REFERENCES articles(id),
+            original_id TEXT NOT NULL REFERENCES articles(id),
+            group_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            containment_copy REAL NOT NULL,
+            containment_original REAL NOT NULL,
+            shared_words INTEGER NOT NULL,
+            lag_seconds INTEGER,
+            changes TEXT NOT NULL,
+            method TEXT NOT NULL
+        );
+        CREATE INDEX copy_links_original ON copy_links(original_id);
+        """,
+    ),
 ]
 
 

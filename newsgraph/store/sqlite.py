@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from newsgraph.corpus.copies import COPIES, Fingerprint
 from newsgraph.corpus.entities import name_id, name_index_keys
 from newsgraph.corpus.quotes import normalise_quote, quote_shingles
 from newsgraph.errors import DatabaseUnavailable
@@ -95,6 +96,8 @@ class Store:
                     counts.rejections += 1
                 elif item.article is not None:
                     new = self._write_article(item.article, item.analysis)
+                    if new and item.fingerprint is not None:
+                        self._write_fingerprint(item.article.id, item.fingerprint)
                     self._record_input(item, "article", item.article.id)
                     if new:
                         counts.articles += 1
@@ -169,6 +172,17 @@ class Store:
         if analysis is not None:
             self._write_analysis(analysis)
         return True
+
+    def _write_fingerprint(self, article_id: str, print_: Fingerprint) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO fingerprints (article_id, text_hash, words, samples, dirty, method) "
+            "VALUES (?, ?, ?, ?, 1, ?)",
+            (article_id, print_.text_hash, print_.words, len(print_.sample), COPIES),
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO copy_index (hash, article_id) VALUES (?, ?)",
+            [(h, article_id) for h in print_.sample],
+        )
 
     def _write_analysis(self, analysis: Analysis) -> None:
         """Mentions point at the name of their in-article group; each group votes for its name's type.

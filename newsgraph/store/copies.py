@@ -1,0 +1,388 @@
+"""Copies in the store: matching new articles against the fingerprint index, copy groups with
+their likely original, directed links with what changed, and the copy views.
+
+Matching is incremental: each new article is looked up in the sampled 5-gram index, the
+candidates are checked on full texts, and only the groups the new pairs touch are rebuilt.
+Pairs are judged on the two texts alone and groups are ordered by publication time (then id),
+so one batch or many give the same links.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Any
+
+from newsgraph.corpus.copies import COPIES, MIN_SHARED_SAMPLES, CopyRules, classify, overlap
+from newsgraph.corpus.diff import DIFF, diff_articles, diff_texts
+from newsgraph.errors import NotFound, UserError
+from newsgraph.extract.dates import utc_timestamp
+from newsgraph.records import content_hash
+from newsgraph.store.sqlite import Store
+
+COMMON_HASH = 50  # a sampled 5-gram in more articles than this is site furniture, not evidence
+ESTIMATE_SLACK = 0.5  # candidates need this share of the containment threshold in the sample
+
+
+def _article_rows(store: Store, ids: set[str]) -> dict[str, dict[str, Any]]:
+    table = store.id_table("copy_articles", ids)
+    rows = store.conn.execute(
+        "SELECT a.id, a.title, a.text, a.authors, a.published, a.published_utc, s.name, a.location "
+        f"FROM articles a LEFT JOIN sources s ON s.id = a.source_id WHERE a.id IN (SELECT id FROM {table})"
+    ).fetchall()
+    keys = ("id", "title", "text", "authors", "published", "published_utc", "source", "location")
+    found = {}
+    for row in rows:
+        record = dict(zip(keys, row, strict=True))
+        record["authors"] = json.loads(record["authors"])
+        found[record["id"]] = record
+    return found
+
+
+def _order(article: dict[str, Any]) -> tuple[bool, str, str]:
+    """Earliest first: dated before undated, then by time, then by id (stable across batches)."""
+    return (article["published_utc"] is None, article["published_utc"] or "", article["id"])
+
+
+def match_copies(store: Store, rules: CopyRules | None = None, full: bool = False) -> dict[str, Any]:
+    """Find the copies among articles added since the last run (or, with `full`, all)."""
+    started = time.perf_counter()
+    rules = rules or CopyRules()
+    conn = store.conn
+    dirty = [r[0] for r in conn.execute("SELECT article_id FROM fingerprints" + ("" if full else " WHERE dirty = 1"))]
+    if not dirty:
+        return {"articles": 0, "pairs": 0, "groups": 0, "seconds": 0.0}
+    samples = dict(conn.execute("SELECT article_id, samples FROM fingerprints").fetchall()) if dirty else {}
+    candidates: set[tuple[str, str]] = set()
+    for ident in dirty:
+        rows = conn.execute(
+            "SELECT c2.article_id, COUNT(*) FROM copy_index c1 JOIN copy_index c2 ON c2.hash = c1.hash "
+            "WHERE c1.article_id = ? AND c2.article_id != ? AND c1.hash IN ("
+            "  SELECT hash FROM copy_index WHERE hash IN (SELECT hash FROM copy_index WHERE article_id = ?) "
+            f"  GROUP BY hash HAVING COUNT(*) <= {COMMON_HASH}) "
+            "GROUP BY c2.article_id",
+            (ident, ident, ident),
+        ).fetchall()
+        for other, shared in rows:
+            smaller = max(1, min(samples.get(ident, 0), samples.get(other, 0)))
+            if shared >= MIN_SHARED_SAMPLES and shared / smaller >= rules.min_containment * ESTIMATE_SLACK:
+                candidates.add((min(ident, other), max(ident, other)))
+        for (other,) in conn.execute(
+            "SELECT f2.article_id FROM fingerprints f1 JOIN fingerprints f2 ON f2.text_hash = f1.text_hash "
+            "AND f2.article_id != f1.article_id WHERE f1.article_id = ?",
+            (ident,),
+        ):
+            candidates.add((min(ident, other), max(ident, other)))
+    articles = _article_rows(store, {x for pair in candidates for x in pair})
+    found = []
+    for a, b in sorted(candidates):
+        pair = overlap(articles[a]["text"], articles[b]["text"])
+        kind = classify(pair, rules)
+        if kind:
+            found.append((a, b, kind, round(pair.in_a, 4), round(pair.in_b, 4), pair.shared_words))
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(
+            "INSERT OR REPLACE INTO copy_pairs (a, b, kind, in_a, in_b, shared_words) VALUES (?, ?, ?, ?, ?, ?)", found
+        )
+        touched = set(dirty) | {x for row in found for x in row[:2]}
+        groups = _rebuild_groups(store, touched)
+        conn.executemany("UPDATE fingerprints SET dirty = 0 WHERE article_id = ?", [(i,) for i in dirty])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return {
+        "articles": len(dirty),
+        "candidates": len(candidates),
+        "pairs": len(found),
+        "groups": groups,
+        "seconds": round(time.perf_counter() - started, 2),
+        "method": COPIES,
+    }
+
+
+def _component(store: Store, seeds: set[str]) -> dict[str, set[str]]:
+    """Connected components of the copy pairs reachable from the seeds (root → members)."""
+    conn = store.conn
+    seen: set[str] = set()
+    components: dict[str, set[str]] = {}
+    for seed in sorted(seeds):
+        if seed in seen:
+            continue
+        members, frontier = {seed}, [seed]
+        while frontier:
+            node = frontier.pop()
+            for (other,) in conn.execute(
+                "SELECT b FROM copy_pairs WHERE a = ? UNION SELECT a FROM copy_pairs WHERE b = ?", (node, node)
+            ):
+                if other not in members:
+                    members.add(other)
+                    frontier.append(other)
+        seen |= members
+        if len(members) > 1:
+            components[min(members)] = members
+    return components
+
+
+def _rebuild_groups(store: Store, touched: set[str]) -> int:
+    conn = store.conn
+    old_groups = {
+        r[0]
+        for r in conn.execute(
+            f"SELECT DISTINCT group_id FROM copy_members WHERE article_id IN "
+            f"(SELECT id FROM {store.id_table('copy_touched', touched)})"
+        )
+    }
+    members_of_old = {
+        r[0]
+        for r in conn.execute(
+            f"SELECT article_id FROM copy_members WHERE group_id IN "
+            f"(SELECT id FROM {store.id_table('copy_old_groups', old_groups)})"
+        )
+    }
+    components = _component(store, touched | members_of_old)
+    every = set().union(*components.values()) if components else set()
+    for table, column in (("copy_members", "group_id"), ("copy_links", "group_id")):
+        conn.execute(
+            f"DELETE FROM {table} WHERE {column} IN (SELECT id FROM {store.id_table('copy_old_groups', old_groups)})"
+        )
+    conn.execute(
+        f"DELETE FROM copy_groups WHERE id IN (SELECT id FROM {store.id_table('copy_old_groups', old_groups)})"
+    )
+    articles = _article_rows(store, every)
+    for members in components.values():
+        ordered = sorted((articles[m] for m in members), key=_order)
+        original = ordered[0]
+        group = content_hash("copy-group", original["id"], length=16)
+        second = ordered[1]
+        unknown = original["published_utc"] is None or (
+            original["published_utc"] == second["published_utc"] and original["source"] != second["source"]
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO copy_groups (id, original_id, original_unknown, size) VALUES (?, ?, ?, ?)",
+            (group, original["id"], int(unknown), len(members)),
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO copy_members (article_id, group_id) VALUES (?, ?)", [(m, group) for m in members]
+        )
+        position = {a["id"]: i for i, a in enumerate(ordered)}
+        for copy in ordered[1:]:
+            _write_link(store, copy, articles, position, group)
+    return len(components)
+
+
+def _write_link(
+    store: Store, copy: dict[str, Any], articles: dict[str, dict[str, Any]], position: dict[str, int], group: str
+) -> None:
+    """Link a copy to the earlier article it takes most from."""
+    pairs = store.conn.execute(
+        "SELECT a, b, kind, in_a, in_b, shared_words FROM copy_pairs WHERE a = ? OR b = ?", (copy["id"], copy["id"])
+    ).fetchall()
+    best = None
+    for a, b, kind, in_a, in_b, shared in pairs:
+        other = b if a == copy["id"] else a
+        if other not in position or position[other] >= position[copy["id"]]:
+            continue
+        in_copy, in_other = (in_a, in_b) if a == copy["id"] else (in_b, in_a)
+        score = (in_copy, shared, -position[other])
+        if best is None or score > best[0]:
+            best = (score, other, kind, in_copy, in_other, shared)
+    if best is None:
+        return
+    _, original_id, kind, in_copy, in_original, shared = best
+    original = articles[original_id]
+    diff = diff_articles(
+        original["title"],
+        original["text"],
+        original["authors"],
+        original["source"],
+        copy["title"],
+        copy["text"],
+        copy["authors"],
+    )
+    lag = None
+    if original["published_utc"] and copy["published_utc"]:
+        lag = int(
+            (
+                datetime.fromisoformat(copy["published_utc"]) - datetime.fromisoformat(original["published_utc"])
+            ).total_seconds()
+        )
+    store.conn.execute(
+        "INSERT OR REPLACE INTO copy_links (copy_id, original_id, group_id, kind, containment_copy, "
+        "containment_original, shared_words, lag_seconds, changes, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            copy["id"],
+            original_id,
+            group,
+            kind,
+            in_copy,
+            in_original,
+            shared,
+            lag,
+            json.dumps(diff.summary()),
+            f"{COPIES}+{DIFF}",
+        ),
+    )
+
+
+# ---- views ----------------------------------------------------------------------------------------
+
+
+def find_article(store: Store, ref: str) -> str:
+    """An article id from an id, an id prefix (6+ characters) or the location it was read from."""
+    conn = store.conn
+    row = conn.execute("SELECT id FROM articles WHERE id = ? OR location = ?", (ref, ref)).fetchone()
+    if row:
+        return str(row[0])
+    if len(ref) >= 6:
+        rows = conn.execute("SELECT id FROM articles WHERE id LIKE ? LIMIT 2", (ref.replace("%", "") + "%",)).fetchall()
+        if len(rows) == 1:
+            return str(rows[0][0])
+    rows = conn.execute(
+        "SELECT id FROM articles WHERE location LIKE ? LIMIT 2", ("%" + ref.replace("%", ""),)
+    ).fetchall()
+    if len(rows) == 1:
+        return str(rows[0][0])
+    raise NotFound(f"no article {ref!r} (give its id, an id prefix, or the path it was ingested from)")
+
+
+def _brief(article: dict[str, Any]) -> dict[str, Any]:
+    return {k: article[k] for k in ("id", "title", "source", "published", "location")}
+
+
+def copy_group(store: Store, article_id: str) -> dict[str, Any] | None:
+    conn = store.conn
+    row = conn.execute(
+        "SELECT g.id, g.original_id, g.original_unknown FROM copy_members m JOIN copy_groups g ON g.id = m.group_id "
+        "WHERE m.article_id = ?",
+        (article_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    group, original_id, unknown = row
+    members = {r[0] for r in conn.execute("SELECT article_id FROM copy_members WHERE group_id = ?", (group,))}
+    articles = _article_rows(store, members)
+    links = []
+    for copy_id, orig, kind, c_copy, c_orig, shared, lag, changes in conn.execute(
+        "SELECT copy_id, original_id, kind, containment_copy, containment_original, shared_words, lag_seconds, changes "
+        "FROM copy_links WHERE group_id = ?",
+        (group,),
+    ):
+        links.append(
+            {
+                "copy": _brief(articles[copy_id]),
+                "original": _brief(articles[orig]),
+                "kind": kind,
+                "containment": {"copy_in_original": c_copy, "original_in_copy": c_orig},
+                "shared_words": shared,
+                "lag_seconds": lag,
+                "changes": json.loads(changes),
+            }
+        )
+    links.sort(
+        key=lambda link: _order({"published_utc": utc_timestamp(link["copy"]["published"]), "id": link["copy"]["id"]})
+    )
+    return {
+        "group": group,
+        "original": _brief(articles[original_id]),
+        "original_unknown": bool(unknown),
+        "articles": len(members),
+        "links": links,
+    }
+
+
+def list_copy_groups(store: Store, limit: int = 50) -> list[dict[str, Any]]:
+    rows = store.conn.execute(
+        "SELECT g.original_id FROM copy_groups g JOIN articles a ON a.id = g.original_id "
+        "ORDER BY g.size DESC, a.published_utc DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [group for (original,) in rows if (group := copy_group(store, original)) is not None]
+
+
+def article_diff(store: Store, copy_ref: str, original_ref: str) -> dict[str, Any]:
+    copy_id, original_id = find_article(store, copy_ref), find_article(store, original_ref)
+    if copy_id == original_id:
+        raise UserError("diff needs two different articles")
+    articles = _article_rows(store, {copy_id, original_id})
+    copy, original = articles[copy_id], articles[original_id]
+    result = diff_articles(
+        original["title"],
+        original["text"],
+        original["authors"],
+        original["source"],
+        copy["title"],
+        copy["text"],
+        copy["authors"],
+    )
+    return {
+        "copy": _brief(copy),
+        "original": _brief(original),
+        "summary": result.summary(),
+        "removed": result.removed,
+        "added": result.added,
+        "moved": result.moved,
+        "changed": [
+            {
+                "original": c.original,
+                "copy": c.copy,
+                "words": [{"old": w.old, "new": w.new, "kind": w.kind} for w in c.words],
+            }
+            for c in result.changed
+        ],
+    }
+
+
+def source_originality(store: Store) -> list[dict[str, Any]]:
+    """Per source: articles, how many are copies, whom it copies most, who copies it most, median lag."""
+    conn = store.conn
+    totals = dict(
+        conn.execute(
+            "SELECT s.name, COUNT(*) FROM articles a JOIN sources s ON s.id = a.source_id GROUP BY s.name"
+        ).fetchall()
+    )
+    copies_from: dict[str, Counter[str]] = defaultdict(Counter)
+    copied_by: dict[str, Counter[str]] = defaultdict(Counter)
+    lags: dict[str, list[int]] = defaultdict(list)
+    copies: Counter[str] = Counter()
+    for copy_source, original_source, lag in conn.execute(
+        "SELECT sc.name, so.name, l.lag_seconds FROM copy_links l "
+        "JOIN articles c ON c.id = l.copy_id LEFT JOIN sources sc ON sc.id = c.source_id "
+        "JOIN articles o ON o.id = l.original_id LEFT JOIN sources so ON so.id = o.source_id"
+    ):
+        copy_source, original_source = copy_source or "(unknown)", original_source or "(unknown)"
+        copies[copy_source] += 1
+        copies_from[copy_source][original_source] += 1
+        copied_by[original_source][copy_source] += 1
+        if lag is not None:
+            lags[copy_source].append(lag)
+    result = []
+    for source, total in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])):
+        result.append(
+            {
+                "source": source,
+                "articles": total,
+                "copies": copies[source],
+                "copy_share": round(copies[source] / total, 3) if total else 0.0,
+                "original_share": round(1 - copies[source] / total, 3) if total else 0.0,
+                "copies_from": [{"source": s, "articles": n} for s, n in copies_from[source].most_common(5)],
+                "copied_by": [{"source": s, "articles": n} for s, n in copied_by[source].most_common(5)],
+                "median_lag_hours": round(statistics.median(lags[source]) / 3600, 1) if lags[source] else None,
+            }
+        )
+    return result
+
+
+__all__ = [
+    "article_diff",
+    "copy_group",
+    "diff_texts",
+    "find_article",
+    "list_copy_groups",
+    "match_copies",
+    "source_originality",
+]

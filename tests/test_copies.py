@@ -1,0 +1,134 @@
+"""Who copied whom and what they changed: fingerprints, copy links, diffs, source originality."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from newsgraph.cli import app
+from newsgraph.corpus.copies import CopyRules, classify, fingerprint, overlap
+from newsgraph.corpus.diff import diff_texts
+from newsgraph.run import ingest_paths
+from newsgraph.settings import Settings
+from newsgraph.store.copies import copy_group, find_article, source_originality
+from newsgraph.store.sqlite import Store, open_store
+
+from .conftest import CORPUS
+
+COPY_FIXTURES = Path(__file__).resolve().parent / "fixtures_copies"
+BODY = " ".join(
+    f"Sentence {n} of the report says the council met on day {n} and voted on plan {n} for the river district."
+    for n in range(40)
+)
+
+
+def test_fingerprint_ignores_punctuation_quote_marks_and_spacing() -> None:
+    a = fingerprint("“The port,” she said — it’s closed.\n\nNothing moved.")
+    b = fingerprint('"The port," she said - its closed. Nothing   moved.')
+    assert a.text_hash == b.text_hash
+
+
+def test_containment_finds_partial_and_embedded_copies() -> None:
+    words = BODY.split()
+    first_third = " ".join(words[: len(words) // 3])
+    embedded = "Unrelated opening about the weather and a football match. " * 30 + first_third
+    rules = CopyRules()
+    for copy in (first_third, embedded):
+        pair = overlap(BODY, copy)
+        assert classify(pair, rules) == "partial", pair
+    assert classify(overlap(BODY, BODY.replace("council", "Council")), rules) in {"exact", "near_duplicate"}
+    other = " ".join(
+        f"Another text {n} about a harvest festival in the hills, with music on day {n}." for n in range(40)
+    )
+    assert classify(overlap(BODY, other), rules) is None
+
+
+def test_sentence_diff_calls_out_names_and_numbers() -> None:
+    original = "The minister, Teodor Vasilescou, met 12 envoys. The talks ended at noon. Rain fell."
+    copy = "A new opening line. The minister, Teodor Vasilescu, met 21 envoys. Rain fell. The talks ended at noon."
+    diff = diff_texts(original, copy)
+    assert [str(c) for c in diff.names] == ["Vasilescou → Vasilescu"]
+    assert [str(c) for c in diff.numbers] == ["12 → 21"]
+    assert diff.added == ["A new opening line."]
+    assert diff.moved and not diff.removed
+
+
+def _ingest(db: Path, *paths: Path, settings: Settings) -> Store:
+    store = open_store(db)
+    ingest_paths(list(paths), store, settings)
+    return store
+
+
+def test_republished_page_is_linked_to_its_original_with_its_changes(tmp_path: Path, settings: Settings) -> None:
+    with _ingest(tmp_path / "c.db", COPY_FIXTURES, settings=settings) as store:
+        copy = find_article(store, str(COPY_FIXTURES / "copy.txt"))
+        group = copy_group(store, copy)
+        assert group is not None and group["articles"] == 2, "the same-event report is not a copy"
+        assert group["original"]["source"] == "Northern Ledger" and not group["original_unknown"]
+        (link,) = group["links"]
+        assert link["copy"]["source"] == "Lemmeny Star" and link["lag_seconds"] == 22.5 * 3600
+        changes = link["changes"]
+        assert "Vasilescou → Vasilescu" in changes["names"] and "12 → 21" in changes["numbers"]
+        assert changes["sentences_added"] >= 1 and changes["sentences_removed"] >= 1
+        assert changes["headline"] and changes["attribution_dropped"]
+        assert copy_group(store, find_article(store, str(COPY_FIXTURES / "same-event.txt"))) is None
+
+
+def test_seed_copy_is_linked_when_the_seed_is_present(tmp_path: Path, seed_path: Path, settings: Settings) -> None:
+    text = seed_path.read_text(encoding="utf-8")
+    paragraphs = text.split("\n\n")
+    body = paragraphs[2:]
+    copied = [*body[:3], *body[4:]]  # one paragraph dropped
+    copy_text = "\n\n".join(
+        ["Iraq - News - Tigris Daily", "Embassy row deepens", "A new lead paragraph written for this copy.", *copied]
+    ).replace("Khadimi", "Kadhimi")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(seed_path, folder / "seed.txt")
+    (folder / "seed.json").write_text(json.dumps({"published": "2020-09-28T10:00:00Z"}))
+    (folder / "copy.txt").write_text(copy_text, encoding="utf-8")
+    (folder / "copy.json").write_text(json.dumps({"published": "2020-09-29T10:00:00Z"}))
+    with _ingest(tmp_path / "s.db", folder, settings=settings) as store:
+        group = copy_group(store, find_article(store, str(folder / "copy.txt")))
+        assert group is not None and group["original"]["source"] == "Baghdadpost"
+        (link,) = group["links"]
+        assert "Khadimi → Kadhimi" in link["changes"]["names"]
+        assert link["changes"]["sentences_removed"] >= 1 and link["changes"]["sentences_added"] >= 1
+
+
+def test_demo_republication_found_and_diffed(demo_db: Path, manifest: dict) -> None:
+    runner = CliRunner()
+    with open_store(demo_db) as store:
+        links = store.conn.execute("SELECT copy_id, original_id FROM copy_links").fetchall()
+        planned = {
+            (find_article(store, str(CORPUS / c["copy"])), find_article(store, str(CORPUS / c["original"])))
+            for c in manifest["copies"]
+        }
+        assert set(links) == planned, "every planned copy found, and nothing else (same-story reports are not copies)"
+        rows = {r["source"]: r for r in source_originality(store)}
+        assert rows["Capital Courier"]["copies_from"] == [{"source": "Tigris Daily", "articles": 1}]
+    edited = next(c for c in manifest["copies"] if c["changes"]["numbers"])
+    result = runner.invoke(
+        app, ["diff", str(CORPUS / edited["copy"]), str(CORPUS / edited["original"]), "--db", str(demo_db), "--json"]
+    )
+    assert result.exit_code == 0
+    summary = json.loads(result.stdout)["summary"]
+    assert "12 → 21" in summary["numbers"]
+    assert any("Zubeidi" in change for change in summary["names"])
+    listing = runner.invoke(app, ["copies", str(CORPUS / edited["copy"]), "--db", str(demo_db), "--json"])
+    group = json.loads(listing.stdout)
+    assert group["original"]["source"] == edited["original_outlet"]
+    (link,) = [lk for lk in group["links"] if lk["copy"]["source"] == edited["copy_outlet"]]
+    assert {"copy", "original", "containment", "changes"} <= set(link)
+
+
+def test_batches_give_the_same_links(tmp_path: Path, settings: Settings) -> None:
+    with _ingest(tmp_path / "one.db", CORPUS, COPY_FIXTURES, settings=settings) as one:
+        expected = one.conn.execute("SELECT copy_id, original_id, kind FROM copy_links ORDER BY 1").fetchall()
+    with open_store(tmp_path / "many.db") as many:
+        for path in [COPY_FIXTURES / "copy.txt", CORPUS / "text", COPY_FIXTURES, CORPUS]:
+            ingest_paths([path], many, settings)
+        assert many.conn.execute("SELECT copy_id, original_id, kind FROM copy_links ORDER BY 1").fetchall() == expected
