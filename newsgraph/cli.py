@@ -640,6 +640,73 @@ def sources(
 
 
 @app.command()
+def stories(
+    db: str | None = DbOption,
+    since: str | None = typer.Option(None, "--since", help="Stories updated on or after this date."),
+    entity: str | None = typer.Option(None, "--entity", help="Stories that mention this entity (any spelling)."),
+    limit: int = typer.Option(30, "--limit", "-n"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Stories: articles from many outlets clustered into events, biggest first."""
+    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.stories import list_stories
+
+    with _guard(), open_store(_settings(db=db).db, create=False) as store:
+        rows = list_stories(store, since=since, entity=entity, limit=limit)
+    if as_json:
+        _print_json_lines(rows)
+        return
+    if not rows:
+        out.print("no stories")
+        return
+    for row in rows:
+        out.print(
+            f"[bold]{escape(row['label'])}[/]\n  [dim]{row['id']} · {row['article_count']} articles from "
+            f"{row['source_count']} sources · {(row['first_seen'] or '?')[:10]} … {(row['last_update'] or '?')[:10]} · "
+            f"first: {escape(row['first_source'] or '?')}[/]"
+        )
+
+
+@app.command()
+def story(
+    ident: str = typer.Argument(
+        ..., metavar="ID", help="A story id (or its first characters) from `newsgraph stories`."
+    ),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """One story as a timeline: date, source, headline, copies marked; who reported first; its quotes."""
+    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.stories import story_detail
+
+    with _guard(), open_store(_settings(db=db).db, create=False) as store:
+        record = story_detail(store, ident)
+    if as_json:
+        _print_json(record)
+        return
+    out.print(f"[bold]{escape(record['label'])}[/]  [dim]{record['id']}[/]")
+    out.print(
+        f"first reported by [bold]{escape(record['first_source'] or '?')}[/] "
+        f"{(record['first_seen'] or '?')[:16]}; {record['article_count']} articles from "
+        f"{record['source_count']} sources"
+    )
+    titles = {a["id"]: a for a in record["articles"]}
+    for article in record["articles"]:
+        mark = ""
+        if article["copy_of"]:
+            original = titles.get(article["copy_of"])
+            mark = f"  [yellow](copy of {escape(original['source'] if original else article['copy_of'])})[/]"
+        out.print(
+            f"  {(article['published'] or 'undated')[:16]:16}  {escape(article['source'] or '?'):24} "
+            f"{escape(article['title'] or '')}{mark}"
+        )
+    if record["top_entities"]:
+        out.print("[bold]names[/]  " + ", ".join(escape(e["name"]) for e in record["top_entities"][:8]))
+    for quote in record["quotes"][:8]:
+        out.print(f"[bold]{escape(quote['speaker'] or quote['role'] or 'unattributed')}[/]: “{escape(quote['text'])}”")
+
+
+@app.command()
 def resolve(
     db: str | None = DbOption,
     full: bool = typer.Option(False, "--full", help="Resolve every name again, not only those new articles touched."),

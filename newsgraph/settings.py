@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from newsgraph.corpus.copies import CopyRules
+from newsgraph.corpus.stories import StorySettings
 from newsgraph.errors import BadSetting
 
 CONFIG_FILE = "newsgraph.toml"
@@ -32,6 +33,12 @@ class Settings:
     # copies
     copy_min_containment: float = 0.3  # share of one text found in the other for a copy
     copy_min_shared_words: int = 40  # words in shared passages of 8+ words
+    # stories
+    story_threshold: float = 0.25  # score an article needs to join a story
+    story_text_weight: float = 0.6
+    story_entity_weight: float = 0.4
+    story_window_days: float = 7.0
+    story_merge_threshold: float = 0.6
     # run
     processes: int = 0  # 0 = one per CPU core
     commit_every: int = 64  # articles per transaction
@@ -43,6 +50,16 @@ class Settings:
     @property
     def copy_rules(self) -> CopyRules:
         return CopyRules(min_containment=self.copy_min_containment, min_shared_words=self.copy_min_shared_words)
+
+    @property
+    def story_settings(self) -> StorySettings:
+        return StorySettings(
+            threshold=self.story_threshold,
+            text_weight=self.story_text_weight,
+            entity_weight=self.story_entity_weight,
+            window_days=self.story_window_days,
+            merge_threshold=self.story_merge_threshold,
+        )
 
     @property
     def worker_count(self) -> int:

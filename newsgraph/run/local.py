@@ -24,6 +24,7 @@ from newsgraph.store.copies import match_copies
 from newsgraph.store.entities import resolve_entities
 from newsgraph.store.quotes import cluster_quote_provenance
 from newsgraph.store.sqlite import BatchCounts, Store
+from newsgraph.store.stories import cluster_stories
 
 Progress = Callable[[int], None]
 
@@ -41,6 +42,7 @@ class IngestSummary:
     resolution: dict[str, object] = field(default_factory=dict)
     quotes: dict[str, object] = field(default_factory=dict)
     copies: dict[str, object] = field(default_factory=dict)
+    stories: dict[str, object] = field(default_factory=dict)
 
     @property
     def rejected(self) -> int:
@@ -60,6 +62,7 @@ class IngestSummary:
             "resolution": self.resolution,
             "quotes": self.quotes,
             "copies": self.copies,
+            "stories": self.stories,
         }
 
 
@@ -186,6 +189,7 @@ def ingest_paths(
         summary.resolution = resolve_entities(store)
         summary.quotes = cluster_quote_provenance(store)
         summary.copies = match_copies(store, settings.copy_rules)
+        summary.stories = cluster_stories(store, settings.story_settings)
     except KeyboardInterrupt:
         flush()  # keep every whole result we have; the next run picks up the rest and resolves it
         summary.interrupted = True

@@ -212,6 +212,38 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX copy_links_original ON copy_links(original_id);
         """,
     ),
+    (
+        "0005_stories",
+        """
+        CREATE TABLE stories (
+            id TEXT PRIMARY KEY,
+            label TEXT NOT NULL,
+            first_seen TEXT,
+            last_update TEXT,
+            articles INTEGER NOT NULL,
+            sources INTEGER NOT NULL,
+            first_article_id TEXT REFERENCES articles(id),
+            first_source TEXT,
+            method TEXT NOT NULL
+        );
+        CREATE INDEX stories_last ON stories(last_update);
+        CREATE TABLE story_members (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id),
+            story_id TEXT NOT NULL
+        );
+        CREATE INDEX story_members_story ON story_members(story_id);
+        CREATE TABLE story_vectors (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id),
+            vector TEXT NOT NULL,
+            terms TEXT NOT NULL,
+            entities TEXT NOT NULL
+        );
+        CREATE TABLE story_df (
+            term TEXT PRIMARY KEY,
+            df INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 

@@ -1,0 +1,282 @@
+"""Stories: online clustering of articles into events, in publication order.
+
+Each article, taken in order of publication, joins the best-matching active story or starts a
+new one. The match combines:
+
+- TF-IDF cosine over stemmed words (headline words count twice), with document frequencies
+  counted over the articles seen so far — so the result depends only on the articles and
+  their order, never on batch boundaries;
+- overlap of the names the article mentions, people and organisations weighing most, then places
+  (which tell apart two similar events in different towns), nationalities least; names are
+  compared by transliteration key, so `Zubaidi` and `Zubeidi` agree;
+- time: a story is active for `window_days` after its latest article, and older stories
+  match less.
+
+A copy of an article is always put in its original's story. A story whose centroid comes to
+match another's closely is merged into the older one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+STORIES = "stories.online-tfidf-entities.v1"
+_GAPS = bytes(c if (48 <= c <= 57 or 97 <= c <= 122 or c >= 128) else 32 for c in range(256))
+_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "s")
+_STOP = frozenset(STOP_WORDS) | {"said", "says", "told", "mr", "mrs", "ms", "year", "years", "new", "like"}
+PRIOR_DOCUMENTS = 30
+TOP_TERMS = 12  # terms per article used to find candidate stories
+ENTITY_WEIGHTS = {"person": 3.0, "org": 2.5, "group": 1.0, "facility": 2.0, "event": 2.0, "place": 2.0}
+
+
+@dataclass(frozen=True)
+class StorySettings:
+    threshold: float = 0.25  # score needed to join a story
+    text_weight: float = 0.6
+    entity_weight: float = 0.4
+    window_days: float = 7.0
+    time_decay: float = 0.3  # score lost by a story whose latest article is a full window old
+    merge_threshold: float = 0.6  # centroid similarity at which two stories become one
+
+
+def stem(word: str) -> str:
+    """A light English suffix stripper: enough to join `strike`/`strikes`, `evacuate`/`evacuation`."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def terms(title: str, text: str) -> Counter[str]:
+    """Stemmed content words; headline words count twice."""
+    counts: Counter[str] = Counter()
+    for weight, part in ((2, title), (1, text)):
+        for raw in part.lower().replace("’", "").replace("'", "").encode("utf-8", "replace").translate(_GAPS).split():
+            word = raw.decode("utf-8", "replace")
+            if len(word) > 2 and word not in _STOP and not word.isdigit():
+                counts[stem(word)] += weight
+    return counts
+
+
+@dataclass(frozen=True)
+class StoryArticle:
+    """What clustering needs to know about an article."""
+
+    id: str
+    published: datetime | None
+    title: str
+    terms: Counter[str]
+    entities: dict[str, str]  # entity key → type
+    copy_of: str | None = None
+
+
+@dataclass
+class Story:
+    id: str
+    first: datetime | None
+    last: datetime | None
+    members: list[str] = field(default_factory=list)
+    centroid: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    entities: Counter[str] = field(default_factory=Counter)
+    merged_into: str | None = None
+    keys: set[str] = field(default_factory=set)  # its entries in the postings
+
+
+def _index_keys(vector: dict[str, float], entities: Iterable[str]) -> list[str]:
+    """Postings keys of an article: its strongest terms and its names."""
+    return [*sorted(vector, key=lambda t: (-vector[t], t))[:TOP_TERMS], *("E:" + e for e in entities)]
+
+
+def _norm(vector: dict[str, float]) -> float:
+    return math.sqrt(sum(v * v for v in vector.values())) or 1.0
+
+
+class StoryClusterer:
+    """Online clustering state; feed articles with `add` in publication order."""
+
+    def __init__(self, settings: StorySettings | None = None) -> None:
+        self.settings = settings or StorySettings()
+        self.df: Counter[str] = Counter()
+        self.seen = 0
+        self.stories: dict[str, Story] = {}
+        self.story_of: dict[str, str] = {}
+        self.postings: dict[str, set[str]] = {}
+        self.vectors: dict[str, dict[str, float]] = {}  # each placed article's TF-IDF vector, as used
+        self.latest: datetime | None = None
+
+    # ---- vectors --------------------------------------------------------------------------------
+
+    def _tfidf(self, counts: Counter[str]) -> dict[str, float]:
+        # a background of PRIOR_DOCUMENTS unseen documents keeps early weights sensible (cold start)
+        total = self.seen + 1 + PRIOR_DOCUMENTS
+        vector = {t: (1 + math.log(c)) * math.log(total / (self.df[t] + 1)) for t, c in counts.items()}
+        norm = _norm(vector)
+        return {t: v / norm for t, v in vector.items() if v > 0}
+
+    def _entity_score(self, article: StoryArticle, story: Story) -> float:
+        if not article.entities:
+            return 0.0
+        total = sum(ENTITY_WEIGHTS.get(k, 1.0) for k in article.entities.values())
+        shared = sum(ENTITY_WEIGHTS.get(k, 1.0) for key, k in article.entities.items() if story.entities[key] > 0)
+        return shared / total
+
+    def _score(self, article: StoryArticle, vector: dict[str, float], story: Story) -> float:
+        s = self.settings
+        cosine = sum(v * story.centroid.get(t, 0.0) for t, v in vector.items()) / _norm(story.centroid)
+        score = s.text_weight * cosine + s.entity_weight * self._entity_score(article, story)
+        if article.published and story.last:
+            age = abs((article.published - story.last).total_seconds()) / 86400
+            score -= s.time_decay * min(1.0, age / s.window_days)
+        return score
+
+    def _active(self, story: Story, when: datetime | None) -> bool:
+        if story.merged_into is not None:
+            return False
+        when = when or self.latest  # an undated article is compared with what is active now
+        if when is None or story.last is None:
+            return True
+        return abs((when - story.last).total_seconds()) <= self.settings.window_days * 86400
+
+    # ---- the online step --------------------------------------------------------------------------
+
+    def add(self, article: StoryArticle, new_story_id: str) -> str:
+        """Place one article; returns its story id (`new_story_id` when it starts a story)."""
+        vector = self._tfidf(article.terms)
+        chosen: str | None = None
+        if article.copy_of and article.copy_of in self.story_of:
+            chosen = self._live(self.story_of[article.copy_of])
+        if chosen is None:
+            candidates: set[str] = set()
+            for key in _index_keys(vector, article.entities):
+                candidates |= self.postings.get(key, set())
+            best, best_score = None, self.settings.threshold
+            for story_id in sorted(candidates):
+                story = self.stories[story_id]
+                if not self._active(story, article.published):
+                    continue
+                score = self._score(article, vector, story)
+                if score > best_score:
+                    best, best_score = story_id, score
+            chosen = best
+        if chosen is None:
+            chosen = new_story_id
+            self.stories[chosen] = Story(chosen, article.published, article.published)
+        story = self.stories[chosen]
+        self._join(story, article, vector)
+        self._maybe_merge(story, article.published)
+        for term in article.terms:
+            self.df[term] += 1
+        self.seen += 1
+        if article.published and (self.latest is None or article.published > self.latest):
+            self.latest = article.published
+        return self._live(chosen)
+
+    def restore(self, story: Story, vectors: Sequence[dict[str, float]], entities: Sequence[dict[str, str]]) -> None:
+        """Put back a story as it stood, from its members' vectors (as they were used) and names."""
+        self.stories[story.id] = story
+        for member, vector, names in zip(story.members, vectors, entities, strict=True):
+            self.story_of[member] = story.id
+            self.vectors[member] = vector
+            for term, value in vector.items():
+                story.centroid[term] += value
+            for key in names:
+                story.entities[key] += 1
+            for key in _index_keys(vector, names):
+                self.postings.setdefault(key, set()).add(story.id)
+                story.keys.add(key)
+
+    def evict(self) -> None:
+        """Forget stories that can no longer match: memory follows the active window, not the corpus."""
+        if self.latest is None:
+            return
+        for story in list(self.stories.values()):
+            if story.last is not None and not self._active(story, self.latest) and story.merged_into is None:
+                self._forget(story)
+
+    def _forget(self, story: Story) -> None:
+        for key in story.keys:
+            ids = self.postings.get(key)
+            if ids is not None:
+                ids.discard(story.id)
+                if not ids:
+                    del self.postings[key]
+        del self.stories[story.id]
+
+    def _live(self, story_id: str) -> str:
+        story = self.stories.get(story_id)
+        while story is not None and story.merged_into is not None:
+            story_id = story.merged_into
+            story = self.stories.get(story_id)
+        return story_id
+
+    def _join(self, story: Story, article: StoryArticle, vector: dict[str, float]) -> None:
+        story.members.append(article.id)
+        self.story_of[article.id] = story.id
+        if article.published:
+            story.first = min(story.first or article.published, article.published)
+            story.last = max(story.last or article.published, article.published)
+        self.vectors[article.id] = vector
+        for term, value in vector.items():
+            story.centroid[term] += value
+        for key in article.entities:
+            story.entities[key] += 1
+        for key in _index_keys(vector, article.entities):
+            self.postings.setdefault(key, set()).add(story.id)
+            story.keys.add(key)
+
+    def _maybe_merge(self, story: Story, when: datetime | None) -> None:
+        """Merge the story with an active one whose centroid now matches it closely (into the older)."""
+        keys = sorted(story.centroid, key=lambda t: -story.centroid[t])[:TOP_TERMS]
+        candidates: set[str] = set()
+        for key in keys:
+            candidates |= self.postings.get(key, set())
+        norm = _norm(story.centroid)
+        for other_id in sorted(candidates - {story.id}):
+            other = self.stories[other_id]
+            if not self._active(other, when):
+                continue
+            cosine = sum(v * other.centroid.get(t, 0.0) for t, v in story.centroid.items()) / (
+                norm * _norm(other.centroid)
+            )
+            if cosine >= self.settings.merge_threshold:
+                older, newer = sorted((story, other), key=lambda s: (s.first or datetime.max, s.id))
+                newer.merged_into = older.id
+                older.members.extend(newer.members)
+                for member in newer.members:
+                    self.story_of[member] = older.id
+                for term, value in newer.centroid.items():
+                    older.centroid[term] += value
+                older.entities.update(newer.entities)
+                older.first = min(filter(None, [older.first, newer.first]), default=None)
+                older.last = max(filter(None, [older.last, newer.last]), default=None)
+                for key in newer.keys:
+                    self.postings.setdefault(key, set()).add(older.id)
+                    older.keys.add(key)
+                return
+
+    def live_stories(self) -> list[Story]:
+        return [s for s in self.stories.values() if s.merged_into is None]
+
+
+def cluster(articles: Sequence[StoryArticle], settings: StorySettings | None = None) -> dict[str, str]:
+    """Story id per article for a whole set, in publication order (undated last, by id)."""
+    clusterer = StoryClusterer(settings)
+    ordered = sorted(articles, key=story_order)
+    for article in ordered:
+        clusterer.add(article, story_id(article.id))
+    return {a.id: clusterer._live(clusterer.story_of[a.id]) for a in ordered}
+
+
+def story_order(article: StoryArticle) -> tuple[bool, datetime, str]:
+    """Publication order; undated articles last, by id."""
+    return (article.published is None, article.published or datetime.min, article.id)
+
+
+def story_id(first_article: str) -> str:
+    return f"s{first_article[:15]}"

@@ -1,0 +1,350 @@
+"""Stories in the store: online clustering after each ingest, and the story views.
+
+New articles are clustered in publication order. When a batch brings an article older than
+some already clustered, clustering is replayed from that article's time: the stories as they
+stood then are restored from their earlier members (with the TF-IDF vectors those members were
+given), so the result is the same as clustering every article in one pass, in time order —
+however the corpus arrived. Only the active window before the replay point is read back.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from newsgraph.corpus.stories import STORIES, Story, StoryArticle, StoryClusterer, StorySettings, story_order, terms
+from newsgraph.enrich.namekeys import name_key
+from newsgraph.errors import BadQuery, NotFound
+from newsgraph.extract.dates import normalise_date, utc_timestamp
+from newsgraph.store.entities import find_entities
+from newsgraph.store.sqlite import Store
+
+EVICT_EVERY = 500
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _features(store: Store, ids: set[str]) -> dict[str, StoryArticle]:
+    conn = store.conn
+    table = store.id_table("story_articles", ids)
+    rows = conn.execute(
+        f"SELECT id, published_utc, title, text FROM articles WHERE id IN (SELECT id FROM {table})"
+    ).fetchall()
+    names: dict[str, dict[str, str]] = defaultdict(dict)
+    for article, name, kind in conn.execute(
+        "SELECT m.article_id, n.name, m.type FROM mentions m JOIN names n ON n.id = m.name_id "
+        f"WHERE m.article_id IN (SELECT id FROM {table}) AND m.field = 'text'"
+    ):
+        key = name_key(name)
+        if key:
+            names[article].setdefault(key, kind)
+    copy_of = dict(
+        conn.execute(
+            f"SELECT copy_id, original_id FROM copy_links WHERE copy_id IN (SELECT id FROM {table})"
+        ).fetchall()
+    )
+    return {
+        ident: StoryArticle(
+            ident, _when(published), title, terms(title, text), names.get(ident, {}), copy_of.get(ident)
+        )
+        for ident, published, title, text in rows
+    }
+
+
+def cluster_stories(store: Store, settings: StorySettings | None = None, full: bool = False) -> dict[str, Any]:
+    """Place the articles ingested since the last run into stories (replaying from the oldest)."""
+    started = time.perf_counter()
+    settings = settings or StorySettings()
+    conn = store.conn
+    new = {
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM story_members)"
+            if not full
+            else "SELECT id FROM articles"
+        )
+    }
+    if not new:
+        return {"articles": 0, "stories": 0, "seconds": 0.0}
+    replay_from = conn.execute(
+        f"SELECT MIN(published_utc) FROM articles WHERE id IN (SELECT id FROM {store.id_table('story_new', new)})"
+    ).fetchone()[0]
+    if full:
+        replay_from = ""
+    # everything from the replay point on is placed again
+    if replay_from is None:  # only undated articles are new
+        replay = new
+    else:
+        replay = new | {
+            r[0]
+            for r in conn.execute(
+                "SELECT article_id FROM story_members m JOIN articles a ON a.id = m.article_id "
+                "WHERE a.published_utc >= ? OR a.published_utc IS NULL",
+                (replay_from,),
+            )
+        }
+    clusterer = StoryClusterer(settings)
+    _restore(store, clusterer, replay, replay_from, settings)
+    features = _features(store, replay)
+    ordered = sorted(features.values(), key=story_order)
+    placed: dict[str, str] = {}
+    for n, article in enumerate(ordered, start=1):
+        placed[article.id] = clusterer.add(article, _new_id(article.id))
+        if n % EVICT_EVERY == 0:
+            clusterer.evict()
+    final = {a: clusterer._live(s) for a, s in placed.items()}
+    # earlier members of stories that merged during the replay move with them
+    moved = {m: clusterer._live(s) for m, s in clusterer.story_of.items() if m not in final}
+    _write(store, clusterer, features, final, moved, replay)
+    return {
+        "articles": len(new),
+        "replayed": len(replay),
+        "stories": len(set(final.values())),
+        "seconds": round(time.perf_counter() - started, 2),
+        "method": STORIES,
+    }
+
+
+def _new_id(first_article: str) -> str:
+    return f"s{first_article[:15]}"
+
+
+def _restore(
+    store: Store, clusterer: StoryClusterer, replay: set[str], replay_from: str | None, settings: StorySettings
+) -> None:
+    """The clusterer as it stood just before the replay point."""
+    conn = store.conn
+    table = store.id_table("story_replay", replay)
+    clusterer.df = Counter(dict(conn.execute("SELECT term, df FROM story_df").fetchall()))
+    for (vector_terms,) in conn.execute(
+        f"SELECT terms FROM story_vectors WHERE article_id IN (SELECT id FROM {table})"
+    ):
+        for term in json.loads(vector_terms):
+            clusterer.df[term] -= 1
+    clusterer.df = +clusterer.df
+    clusterer.seen = conn.execute(
+        f"SELECT COUNT(*) FROM story_vectors WHERE article_id NOT IN (SELECT id FROM {table})"
+    ).fetchone()[0]
+    latest = conn.execute(
+        f"SELECT MAX(a.published_utc) FROM story_members m JOIN articles a ON a.id = m.article_id "
+        f"WHERE m.article_id NOT IN (SELECT id FROM {table})"
+    ).fetchone()[0]
+    clusterer.latest = _when(latest)
+    if latest is None:
+        return
+    since = (datetime.fromisoformat(latest) - timedelta(days=settings.window_days)).isoformat()
+    rows = conn.execute(
+        "SELECT m.story_id, m.article_id, a.published_utc, v.vector, v.entities FROM story_members m "
+        "JOIN articles a ON a.id = m.article_id JOIN story_vectors v ON v.article_id = m.article_id "
+        f"WHERE m.article_id NOT IN (SELECT id FROM {table}) AND m.story_id IN ("
+        f"  SELECT m2.story_id FROM story_members m2 JOIN articles a2 ON a2.id = m2.article_id "
+        f"  WHERE a2.published_utc >= ? AND m2.article_id NOT IN (SELECT id FROM {table})) "
+        "ORDER BY a.published_utc, m.article_id",
+        (since,),
+    ).fetchall()
+    grouped: dict[str, list[tuple[str, str | None, str, str]]] = defaultdict(list)
+    for story_id, article, published, vector, entities in rows:
+        grouped[story_id].append((article, published, vector, entities))
+    for story_id, members in grouped.items():
+        dates = [datetime.fromisoformat(p) for _, p, _, _ in members if p]
+        story = Story(story_id, min(dates) if dates else None, max(dates) if dates else None, [m[0] for m in members])
+        clusterer.restore(story, [json.loads(m[2]) for m in members], [json.loads(m[3]) for m in members])
+
+
+def _write(
+    store: Store,
+    clusterer: StoryClusterer,
+    features: dict[str, StoryArticle],
+    final: dict[str, str],
+    moved: dict[str, str],
+    replay: set[str],
+) -> None:
+    conn = store.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        table = store.id_table("story_replay", replay)
+        touched = {
+            r[0]
+            for r in conn.execute(
+                f"SELECT DISTINCT story_id FROM story_members WHERE article_id IN (SELECT id FROM {table})"
+            )
+        }
+        conn.execute(f"DELETE FROM story_members WHERE article_id IN (SELECT id FROM {table})")
+        conn.execute(f"DELETE FROM story_vectors WHERE article_id IN (SELECT id FROM {table})")
+        conn.executemany(
+            "INSERT INTO story_vectors (article_id, vector, terms, entities) VALUES (?, ?, ?, ?)",
+            [
+                (
+                    a,
+                    json.dumps({t: round(v, 6) for t, v in clusterer.vectors[a].items()}),
+                    json.dumps(sorted(features[a].terms)),
+                    json.dumps(features[a].entities),
+                )
+                for a in final
+            ],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO story_members (article_id, story_id) VALUES (?, ?)",
+            [*final.items(), *moved.items()],
+        )
+        # document frequencies: those restored before the replay point plus the replayed articles'
+        conn.execute("DELETE FROM story_df")
+        conn.executemany("INSERT INTO story_df (term, df) VALUES (?, ?)", clusterer.df.items())
+        touched |= set(final.values()) | set(moved.values())
+        _refresh_stories(store, touched)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _refresh_stories(store: Store, ids: set[str]) -> None:
+    conn = store.conn
+    table = store.id_table("story_touched", ids)
+    conn.execute(f"DELETE FROM stories WHERE id IN (SELECT id FROM {table})")
+    rows = conn.execute(
+        "SELECT m.story_id, a.id, a.title, a.published, a.published_utc, s.name FROM story_members m "
+        "JOIN articles a ON a.id = m.article_id LEFT JOIN sources s ON s.id = a.source_id "
+        f"WHERE m.story_id IN (SELECT id FROM {table}) ORDER BY a.published_utc, a.id"
+    ).fetchall()
+    grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        grouped[row[0]].append(row)
+    for story, members in grouped.items():
+        dated = [m for m in members if m[4]] or members
+        first = dated[0]
+        label = _label(store, story, [m[1] for m in members])
+        conn.execute(
+            "INSERT INTO stories (id, label, first_seen, last_update, articles, sources, first_article_id, "
+            "first_source, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                story,
+                label,
+                first[4],
+                max((m[4] for m in members if m[4]), default=None),
+                len(members),
+                len({m[5] for m in members if m[5]}),
+                first[1],
+                first[5],
+                STORIES,
+            ),
+        )
+
+
+def _label(store: Store, story: str, members: list[str]) -> str:
+    """Key people, organisations and places, and the headline of the most central article."""
+    conn = store.conn
+    table = store.id_table("story_label", members)
+    top = conn.execute(
+        "SELECT e.name, e.type, COUNT(DISTINCT m.article_id) AS n FROM mentions m JOIN names nm ON nm.id = m.name_id "
+        f"JOIN entities e ON e.id = nm.entity_id WHERE m.article_id IN (SELECT id FROM {table}) "
+        "AND e.type IN ('person', 'org', 'place') GROUP BY e.id ORDER BY n DESC, e.name LIMIT 3"
+    ).fetchall()
+    vectors = {
+        a: json.loads(v)
+        for a, v in conn.execute(
+            f"SELECT article_id, vector FROM story_vectors WHERE article_id IN (SELECT id FROM {table})"
+        )
+    }
+    centroid: Counter[str] = Counter()
+    for vector in vectors.values():
+        centroid.update(vector)
+    central = max(members, key=lambda a: (sum(v * centroid[t] for t, v in vectors.get(a, {}).items()), a))
+    title = conn.execute("SELECT title FROM articles WHERE id = ?", (central,)).fetchone()[0]
+    names = ", ".join(n for n, _, _ in top)
+    return f"{names} — {title}" if names else title
+
+
+# ---- views ----------------------------------------------------------------------------------------
+
+
+def list_stories(
+    store: Store, since: str | None = None, entity: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    conn = store.conn
+    where, params = ["1 = 1"], []
+    if since:
+        day = utc_timestamp(normalise_date(since))
+        if not day:
+            raise BadQuery(f"--since expects a date such as 2026-03-01, got {since!r}")
+        where.append("s.last_update >= ?")
+        params.append(day)
+    if entity:
+        found = find_entities(store, entity, limit=1)
+        if not found:
+            return []
+        where.append(
+            "s.id IN (SELECT sm.story_id FROM story_members sm JOIN mentions m ON m.article_id = sm.article_id "
+            "JOIN names n ON n.id = m.name_id WHERE n.entity_id = ?)"
+        )
+        params.append(found[0])
+    rows = conn.execute(
+        "SELECT s.id FROM stories s WHERE "
+        + " AND ".join(where)
+        + " ORDER BY s.articles DESC, s.last_update DESC, s.id LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    return [story_detail(store, r[0], brief=True) for r in rows]
+
+
+def story_detail(store: Store, story: str, brief: bool = False) -> dict[str, Any]:
+    conn = store.conn
+    row = conn.execute(
+        "SELECT id, label, first_seen, last_update, articles, sources, first_article_id, first_source FROM stories "
+        "WHERE id = ? OR id LIKE ?",
+        (story, story.replace("%", "") + "%"),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no story {story!r} (see `newsgraph stories`)")
+    keys = (
+        "id",
+        "label",
+        "first_seen",
+        "last_update",
+        "article_count",
+        "source_count",
+        "first_article",
+        "first_source",
+    )
+    record = dict(zip(keys, row, strict=True))
+    members = conn.execute(
+        "SELECT a.id, a.location, s.name, a.published, a.published_utc, a.title, l.original_id "
+        "FROM story_members m JOIN articles a ON a.id = m.article_id LEFT JOIN sources s ON s.id = a.source_id "
+        "LEFT JOIN copy_links l ON l.copy_id = a.id WHERE m.story_id = ? ORDER BY a.published_utc, a.id",
+        (record["id"],),
+    ).fetchall()
+    record["articles"] = [
+        {"id": i, "location": loc, "source": src, "published": pub, "title": title, "copy_of": orig}
+        for i, loc, src, pub, _utc, title, orig in members
+    ]
+    if brief:
+        return record
+    ids = [m[0] for m in members]
+    table = store.id_table("story_view", ids)
+    timeline: dict[str, Counter[str]] = defaultdict(Counter)
+    for _, _, src, _, utc, _, _ in members:
+        timeline[(utc or "undated")[:10]][src or "(unknown)"] += 1
+    record["timeline"] = [{"day": d, "sources": dict(c)} for d, c in sorted(timeline.items())]
+    record["top_entities"] = [
+        {"id": i, "name": n, "type": t, "articles": c}
+        for i, n, t, c in conn.execute(
+            "SELECT e.id, e.name, e.type, COUNT(DISTINCT m.article_id) AS c FROM mentions m "
+            f"JOIN names n ON n.id = m.name_id JOIN entities e ON e.id = n.entity_id WHERE m.article_id IN "
+            f"(SELECT id FROM {table}) GROUP BY e.id ORDER BY c DESC, e.name LIMIT 10"
+        )
+    ]
+    record["copies"] = [a for a in record["articles"] if a["copy_of"]]
+    record["quotes"] = [
+        {"text": t, "kind": k, "speaker": e or s, "role": r, "article": a}
+        for t, k, s, e, r, a in conn.execute(
+            "SELECT q.text, q.kind, q.speaker, en.name, q.role, q.article_id FROM quotes q "
+            "LEFT JOIN names n ON n.id = q.speaker_name_id LEFT JOIN entities en ON en.id = n.entity_id "
+            f"WHERE q.article_id IN (SELECT id FROM {table}) AND q.kind = 'direct' ORDER BY q.article_id, q.start"
+        )
+    ]
+    return record
