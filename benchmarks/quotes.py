@@ -274,10 +274,12 @@ def newsgraph_system() -> Callable[[list[Doc]], list[list[Predicted]]]:
             for d in docs
         ]
         out = []
-        for analysis in analyse_articles(articles, settings):
+        for doc, analysis in zip(docs, analyse_articles(articles, settings), strict=True):
             found = []
             for quote in analysis.quotes:
                 described = [quote.speaker, quote.role]
+                if quote.source_start is not None and quote.source_end is not None:
+                    described.append(doc.text[quote.source_start : quote.source_end])  # where the text names it
                 if quote.speaker_group is not None:
                     described += [a.name for a in analysis.groups[quote.speaker_group].aliases]
                 speaker = frozenset().union(*(words(x) for x in described))

@@ -137,6 +137,8 @@ class Quote:
     role: str | None
     cue: str | None
     anonymous: bool = False
+    source_start: int | None = None  # the words naming the source in the text (`he`, `a senior official`)
+    source_end: int | None = None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from newsgraph.enrich.namekeys import PERSON_TITLES
@@ -36,7 +36,15 @@ SPEECH_VERBS = frozenset(
     "allege alleged declare declared reply replied respond responded continue continued recall recalled "
     "concede conceded observe observed remark remarked comment commented ask asked suggest suggested "
     "contend contended maintain maintained assert asserted report reported estimate estimated "
-    "promise promised vow vowed pledge pledged caution cautioned complain complained".split()
+    "promise promised vow vowed pledge pledged caution cautioned complain complained conclude concludes "
+    "concluded chant chanted quip quipped testify testified counter countered post posted asks".split()
+)
+# Verbs that attribute a claim without a speech act (`a report found that …`, `she believes …`):
+# reported content, never the cue of a direct quotation.
+ATTRIBUTION_VERBS = frozenset(
+    "believe believes believed think thinks thought find finds found show shows showed cite cites cited "
+    "agree agrees agreed expect expects expected fear fears feared hope hopes hoped accuse accused "
+    "acknowledges insisting saying telling".split()
 )
 # Cues that only introduce a quotation with quote marks (`she continued: “…”`), not reported speech.
 _DIRECT_ONLY = frozenset({"continue", "continued", "recall", "recalled", "ask", "asked", "reply", "replied"})
@@ -94,7 +102,11 @@ def _find_close(text: str, opener: str, begin: int, limit: int) -> int:
 
 
 def find_quote_spans(text: str) -> list[_Span]:
-    """Quoted stretches of text, paragraph by paragraph; an unclosed quote runs to the paragraph's end."""
+    """Quoted stretches of text, paragraph by paragraph; an unclosed quote runs to the paragraph's end.
+
+    Doubled apostrophes (`''…''`, a newspaper convention) count as a straight double quote.
+    """
+    text = text.replace("''", '" ')  # same length, so offsets hold
     spans: list[_Span] = []
     for number, (p_start, p_end) in enumerate(_paragraphs(text)):
         i = p_start
@@ -119,9 +131,9 @@ def find_quote_spans(text: str) -> list[_Span]:
 
 
 def _strip_edges(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start] in " \t":
+    while start < end and text[start] in " \t'":
         start += 1
-    while end > start and text[end - 1] in " \t":
+    while end > start and text[end - 1] in " \t'":
         end -= 1
     return start, end
 
@@ -181,14 +193,18 @@ class _Attribution:
     group: int | None
     role: str | None
     anonymous: bool
+    span: tuple[int, int] | None = None  # where the text names the source
 
 
 class _Speakers:
     """Maps token spans to the article's named mentions and resolves pronouns."""
 
-    def __init__(self, mentions: Sequence[Mention], groups: Sequence[NameGroup]) -> None:
+    def __init__(
+        self, mentions: Sequence[Mention], groups: Sequence[NameGroup], quoted: Sequence[tuple[int, int]] = ()
+    ) -> None:
         self.mentions = sorted((m for m in mentions if m.field == "text"), key=lambda m: m.start)
         self.groups = groups
+        self.quoted = quoted  # names inside quotation marks are not antecedents of `he` or `she`
 
     def covering(self, position: int) -> Mention | None:
         """The named person or organisation mention containing a character position."""
@@ -214,7 +230,7 @@ class _Speakers:
 
     def before(self, position: int, want: str) -> Mention | None:
         for mention in reversed(self.mentions):
-            if mention.end > position:
+            if mention.end > position or any(s <= mention.start < e for s, e in self.quoted):
                 continue
             kind = self.groups[mention.group].type
             if kind == "person" or (want == "any" and kind in {"org", "group"}):
@@ -254,6 +270,14 @@ def _attribute(
         return _Attribution(cue, None, None, None, False)
     if any(start <= subject.idx < end for start, end in inside):
         return None  # the subject is inside the quotation: this verb belongs to the quoted words
+    found = _attribute_subject(subject, speakers, cue)
+    if found is None:
+        return None
+    # the source as the text names it: the subject from its first word to its head
+    return replace(found, span=(min(subject.left_edge.idx, subject.idx), subject.idx + len(subject.text)))
+
+
+def _attribute_subject(subject: Any, speakers: _Speakers, cue: str) -> _Attribution | None:
     pronoun = PRONOUNS.get(subject.text.lower())
     if pronoun is not None:
         mention = speakers.before(subject.idx, pronoun)
@@ -381,8 +405,9 @@ def _merge_split_quotes(text: str, candidates: list[_Candidate]) -> list[tuple[_
 
 def find_quotes(text: str, doc: Any, mentions: Sequence[Mention], groups: Sequence[NameGroup]) -> list[Quote]:
     """Direct quotations and reported speech in an article's text (`doc` is its parsed spaCy Doc)."""
-    speakers = _Speakers(mentions, groups)
-    candidates = _chain(text, find_quote_spans(text))
+    spans = find_quote_spans(text)
+    speakers = _Speakers(mentions, groups, [(s.start, s.end) for s in spans])
+    candidates = _chain(text, spans)
     direct: list[Quote] = []
     covered: list[tuple[int, int]] = []
     previous: Quote | None = None
@@ -407,8 +432,29 @@ def find_quotes(text: str, doc: Any, mentions: Sequence[Mention], groups: Sequen
         )
         if attribution is None and continues and previous is not None:
             attribution = _Attribution(
-                "continued", previous.speaker, previous.speaker_group, previous.role, previous.anonymous
+                "continued",
+                previous.speaker,
+                previous.speaker_group,
+                previous.role,
+                previous.anonymous,
+                (previous.source_start, previous.source_end)
+                if previous.source_start is not None and previous.source_end is not None
+                else None,
             )
+        if (
+            attribution is None
+            and previous is not None
+            and candidate.paragraphs[0] == previous_para
+            and _boundary_before(text, start)
+            and _words(text[previous.end : start]) <= 14
+        ):
+            # `“A,” X said. “B.”` — the second sentence goes on with the same quotation
+            s, e = _strip_edges(text, start, end)
+            merged = replace(previous, text=f"{previous.text} {text[s:e].strip()}".rstrip(",;: "), end=e)
+            direct[-1] = merged
+            covered.extend(candidate.segments)
+            previous = merged
+            continue
         if attribution is None:
             continue
         s, e = _strip_edges(text, start, end)
@@ -422,6 +468,8 @@ def find_quotes(text: str, doc: Any, mentions: Sequence[Mention], groups: Sequen
             role=attribution.role,
             cue=attribution.cue,
             anonymous=attribution.anonymous,
+            source_start=attribution.span[0] if attribution.span else None,
+            source_end=attribution.span[1] if attribution.span else None,
         )
         direct.append(quote)
         covered.extend(candidate.segments)
@@ -437,8 +485,20 @@ def _reported(text: str, doc: Any, speakers: _Speakers, covered: list[tuple[int,
             continue
         if lower == "according" and token.i + 1 < len(doc) and doc[token.i + 1].text.lower() == "to":
             content = _according_content(token)
-        elif lower in SPEECH_VERBS and lower not in _DIRECT_ONLY and _speech_verb(token):
+        elif (lower in SPEECH_VERBS and lower not in _DIRECT_ONLY and _speech_verb(token)) or (
+            lower in ATTRIBUTION_VERBS and token.dep_ != "amod"
+        ):
             complement = next((c for c in token.children if c.dep_ == "ccomp" and c.i > token.i), None)
+            if complement is None:
+                # `CONTENT, X said.`: a clause before the verb, set off by a comma
+                complement = next(
+                    (
+                        c
+                        for c in token.children
+                        if c.dep_ == "ccomp" and c.i < token.i and any(t.text == "," for t in doc[c.i : token.i])
+                    ),
+                    None,
+                )
             if complement is None:
                 continue
             content = list(complement.subtree)
@@ -466,6 +526,8 @@ def _reported(text: str, doc: Any, speakers: _Speakers, covered: list[tuple[int,
                 role=attribution.role,
                 cue="according to" if lower == "according" else attribution.cue,
                 anonymous=attribution.anonymous,
+                source_start=attribution.span[0] if attribution.span else None,
+                source_end=attribution.span[1] if attribution.span else None,
             )
         )
         covered.append((start, end))

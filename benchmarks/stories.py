@@ -1,0 +1,776 @@
+"""Story clustering: ECB+ events, stream-order invariance on the demo corpus, a 100,000-article stream.
+
+Four parts, one table (rows are prefixed by part):
+
+1. **ECB+** — `clustering/ecbplus-dev/docs_clusters.jsonl` (topics 1–22 of ECB+ as shipped:
+   462 articles, 20 topics, each topic holding two similar events, the `ecb` and the `ecbplus`
+   one). Gold: `cluster` (the event) and, for information, `topic`. The text is PTB-tokenised
+   with a sentence a line; it is detokenised lightly (`` `` ``/`''` → curly quotes, no space before
+   punctuation or clitics, `1 : 35` → `1:35`). A leading URL line (most `ecbplus` files) is
+   dropped: it is metadata, and newsgraph does not cluster on URLs. The headline is the first
+   remaining line that is not a dateline (for `ecb` files, which have no headline, the lead
+   sentence); the other lines, datelines included, are the text, a sentence a paragraph.
+
+   newsgraph: NER once with `newsgraph.enrich.analyse_articles` (cached in the work folder under
+   a hash of the data, the model name and newsgraph's version); an article's names are the keys
+   and types of its name groups with a mention in the text, as ingest builds them
+   (`newsgraph/store/stories.py::_features`); terms are `terms(title, text)`. `cluster(...)` with
+   the default `StorySettings()` runs on two streams: **undated** (`published=None`: ordered by
+   id) and **dated** — synthetic dates where each topic's articles fall within 3 days (both of
+   its events interleaved) and the topics lie 15 days apart in a shuffled order (about ten months
+   in all), as a news stream would bring them. The dated stream is the headline figure (it is
+   what ingest sees); the undated one is for information. Beside the default, the online method
+   at its best `threshold` on this very data (0.10–0.50 in steps of 0.025): **tuned on the test
+   set**, so an upper bound, not a result.
+
+   Anchor: plain TF-IDF (`TfidfVectorizer(sublinear_tf=True, stop_words="english")` over
+   headline + text) and agglomerative clustering (average linkage, cosine distance), its
+   distance threshold swept 0.30–0.99 in steps of 0.01 on these same topics and the best kept.
+   It sees the whole corpus at once; newsgraph places one article at a time.
+
+   B-cubed precision, recall and F1 (per-article averages) at the event level, and the topic
+   level for information. The JSON lists, per topic, the event pairs merged (a predicted story
+   holding articles of both events of a topic, or of two topics) and the events split, as
+   document ids and counts only.
+
+2. **speed** — articles/s of `cluster(...)` on the 462 ECB+ articles (best of 5, dated stream,
+   NER excluded), and separately articles/s of NER + feature building (the timing of the run that
+   filled the cache; the note says when the cache was used).
+
+3. **stream** — the project's demo corpus `examples/corpus` ingested with
+   `newsgraph.run.ingest_paths` into a fresh SQLite store (`Settings(processes=1)`), in the
+   order `list_inputs` gives, and its `story_members` read back; then the same files, shuffled
+   (fixed seed) into 4 batches, ingested batch by batch into a second store. Pass when every
+   article has the same story id in both.
+
+4. **scale** — `NEWSGRAPH_BENCH_STORY_DOCS` (default 100,000) synthetic articles over 90 days:
+   events (about 6 per 100 articles; 5–50 articles each, mean about 17) each draw a vocabulary of
+   40 words (Zipf-weighted) from a word list built from the ECB+ texts (lower-case alphabetic
+   words only; no sentences are kept), 2–4 names of their own, and share some of 300 common names
+   (Zipf). An event's articles fall within 1–5 days of its start; an article has an 8-word
+   headline from the event's words and a 120-word body, half event words and half background
+   words (Zipf over the whole list). Terms go through `terms(...)` like real text. The articles are
+   placed with a `StoryClusterer` in publication order, calling `evict()` every 500 articles
+   as ingest does (`cluster()` never evicts). Timed (placement only; generation is reported
+   apart), peak RSS of this process (psutil, sampled every 0.1 s), RSS at each quarter of the
+   stream, the peak number of stories held by the clusterer (sampled before each eviction), and
+   B-cubed F1 against the generated events. Memory counts as bounded by the window when the peak
+   number of held stories is under 3 × the largest number of events active in any
+   (`window_days` + 5)-day span and under a quarter of all stories created.
+
+Targets (from the issue): dated event-level B-cubed F1 ≥ 0.95 with the default settings and
+≥ 5 points above the tuned anchor; 100,000 articles in under 10 minutes with memory bounded by
+the window; the shuffled stream equal to the ordered one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import re
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks import REPO_ROOT, env_int, result, row, skipped
+
+NAME = "stories"
+TITLE = "Stories — ECB+ event clustering, stream order, 100k-article scale"
+DATA_FILE = Path("clustering") / "ecbplus-dev" / "docs_clusters.jsonl"
+CORPUS = REPO_ROOT / "examples" / "corpus"
+TARGET_F1 = 0.95
+TARGET_MARGIN = 0.05
+TARGET_SECONDS = 600.0
+DEFAULT_DOCS = 100_000
+SEED = 20_240_611
+TOPIC_SPACING_DAYS = 15
+TOPIC_SPREAD_DAYS = 3
+THRESHOLDS = [round(0.10 + 0.025 * i, 3) for i in range(17)]  # 0.10 … 0.50
+ANCHOR_THRESHOLDS = [round(0.30 + 0.01 * i, 2) for i in range(70)]  # 0.30 … 0.99
+STREAM_BATCHES = 4
+EVICT_EVERY = 500
+SPEED_REPEATS = 5
+# synthetic stream
+DAYS = 90
+EVENT_WORDS = 40
+COMMON_NAMES = 300
+TITLE_WORDS = 8
+BODY_WORDS = 120
+EVENT_SHARE = 0.5
+ENTITY_TYPES = ("person", "org", "place")
+
+# ---- ECB+ as articles -----------------------------------------------------------------------------
+
+_QUOTES = (("``", "“"), ("''", "”"))
+_BEFORE = re.compile(r" ([,.;:!?%)\]}”]|n't\b|'(?:s|re|ve|ll|d|m)\b)")
+_AFTER = re.compile(r"([(\[{“$]) ")
+_CLOCK = re.compile(r"(\d) : (\d)")
+_MONTHS = (
+    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august "
+    "september october november december mon tue wed thu fri sat sun monday tuesday wednesday thursday "
+    "friday saturday sunday am pm a.m p.m a m p edt est pdt pst cdt cst gmt bst et pt utc published updated "
+    "posted first last on at by"
+).split()
+_DATELINE_WORDS = frozenset(_MONTHS)
+
+
+@dataclass(frozen=True)
+class Doc:
+    id: str
+    topic: str
+    event: str
+    title: str
+    text: str
+
+
+def detokenise(line: str) -> str:
+    """Undo PTB tokenisation lightly: quotes, punctuation, clitics, clock times."""
+    for old, new in _QUOTES:
+        line = line.replace(old, new)
+    line = _CLOCK.sub(r"\1:\2", line)
+    line = _BEFORE.sub(r"\1", line)
+    line = _AFTER.sub(r"\1", line)
+    return line.strip()
+
+
+def _is_url(line: str) -> bool:
+    return line.replace(" ", "").lower().startswith(("http:", "https:", "www."))
+
+
+def _is_dateline(line: str) -> bool:
+    words = re.findall(r"[a-z.]+", line.lower())
+    return sum(1 for w in words if w.strip(".") and w.strip(".") not in _DATELINE_WORDS) < 2
+
+
+def to_doc(record: Mapping[str, Any]) -> Doc:
+    lines = [ln for ln in (detokenise(x) for x in str(record["text"]).split("\n")) if ln]
+    while lines and _is_url(lines[0]):
+        lines.pop(0)
+    head = next((i for i, ln in enumerate(lines) if not _is_dateline(ln)), 0)
+    title = lines[head] if lines else ""
+    text = "\n\n".join(ln for i, ln in enumerate(lines) if i != head)
+    return Doc(str(record["doc_id"]), str(record["topic"]), str(record["cluster"]), title, text)
+
+
+def load_docs(path: Path) -> list[Doc]:
+    with path.open(encoding="utf-8") as handle:
+        return [to_doc(json.loads(line)) for line in handle if line.strip()]
+
+
+def _digest(path: Path, model: str) -> str:
+    from importlib.metadata import version
+
+    h = hashlib.sha256(path.read_bytes())
+    h.update(f"|{model}|{version('newsgraph')}|{to_doc.__doc__}".encode())
+    return h.hexdigest()[:16]
+
+
+def names_of(docs: Sequence[Doc], work_dir: Path, data_path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Per article its name groups (key, type, in text?), from one NER pass, cached in the work folder."""
+    from newsgraph.settings import Settings
+
+    settings = Settings()
+    cache = work_dir / f"stories-ner-{_digest(data_path, settings.model)}.json"
+    if cache.exists():
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+        return stored["names"], {**stored["timing"], "cached": True}
+    from newsgraph.enrich import analyse_articles
+    from newsgraph.enrich.nlp import load_pipeline
+    from newsgraph.records import Article, Location
+
+    load_pipeline(settings.model)  # model loading is not NER time
+    articles = [
+        Article(
+            id=d.id,
+            location=Location(d.id),
+            format="text",
+            title=d.title,
+            text=d.text,
+            source=None,
+            url=None,
+            authors=(),
+            published=None,
+            published_from=None,
+            language="en",
+        )
+        for d in docs
+    ]
+    started = time.perf_counter()
+    analyses = analyse_articles(articles, settings)
+    seconds = time.perf_counter() - started
+    names: dict[str, dict[str, Any]] = {}
+    for doc, analysis in zip(docs, analyses, strict=True):
+        fields: dict[int, set[str]] = defaultdict(set)
+        for mention in analysis.mentions:
+            fields[mention.group].add(mention.field)
+        names[doc.id] = {
+            "groups": [[g.key, g.type, sorted(fields[i])] for i, g in enumerate(analysis.groups) if g.key]
+        }
+    timing = {"ner_seconds": seconds, "articles": len(docs), "words": sum(len(d.text.split()) for d in docs)}
+    work_dir.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps({"names": names, "timing": timing}), encoding="utf-8")
+    return names, {**timing, "cached": False}
+
+
+def entities_of(groups: Sequence[Sequence[Any]], fields: frozenset[str] = frozenset({"text"})) -> dict[str, str]:
+    """Name key → type, as ingest builds them: groups with a mention in `fields`, first type wins."""
+    found: dict[str, str] = {}
+    for key, kind, where in groups:
+        if fields & set(where):
+            found.setdefault(key, kind)
+    return found
+
+
+def synthetic_dates(docs: Sequence[Doc], seed: int = SEED) -> dict[str, datetime]:
+    """Each topic within TOPIC_SPREAD_DAYS; topics TOPIC_SPACING_DAYS apart, in a shuffled order."""
+    rng = random.Random(seed)
+    topics = sorted({d.topic for d in docs}, key=lambda t: (len(t), t))
+    rng.shuffle(topics)
+    start = datetime(2021, 1, 4, tzinfo=UTC)
+    base = {t: start + timedelta(days=TOPIC_SPACING_DAYS * i) for i, t in enumerate(topics)}
+    return {d.id: base[d.topic] + timedelta(seconds=rng.uniform(0, TOPIC_SPREAD_DAYS * 86400)) for d in docs}
+
+
+def story_articles(
+    docs: Sequence[Doc],
+    names: Mapping[str, Mapping[str, Any]],
+    dates: Mapping[str, datetime] | None,
+    fields: frozenset[str] = frozenset({"text"}),
+) -> list[Any]:
+    from newsgraph.corpus.stories import StoryArticle, terms
+
+    return [
+        StoryArticle(
+            d.id,
+            dates.get(d.id) if dates else None,
+            d.title,
+            terms(d.title, d.text),
+            entities_of(names[d.id]["groups"], fields),
+        )
+        for d in docs
+    ]
+
+
+# ---- scoring ----------------------------------------------------------------------------------------
+
+
+def b_cubed(predicted: Mapping[str, str], gold: Mapping[str, str]) -> tuple[float, float, float]:
+    """B-cubed precision, recall and F1, averaged over the items of `gold`."""
+    pred_sets: dict[str, set[str]] = defaultdict(set)
+    gold_sets: dict[str, set[str]] = defaultdict(set)
+    for item in gold:
+        pred_sets[predicted[item]].add(item)
+        gold_sets[gold[item]].add(item)
+    precision = recall = 0.0
+    for item in gold:
+        p, g = pred_sets[predicted[item]], gold_sets[gold[item]]
+        both = len(p & g)
+        precision += both / len(p)
+        recall += both / len(g)
+    n = len(gold) or 1
+    precision, recall = precision / n, recall / n
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def confusions(predicted: Mapping[str, str], docs: Sequence[Doc]) -> dict[str, Any]:
+    """Events merged with another (a story holding several events) and events split over stories."""
+    events_of: dict[str, Counter[str]] = defaultdict(Counter)
+    stories_of: dict[str, Counter[str]] = defaultdict(Counter)
+    topic_of = {d.event: d.topic for d in docs}
+    for d in docs:
+        events_of[predicted[d.id]][d.event] += 1
+        stories_of[d.event][predicted[d.id]] += 1
+    merged = []
+    for story, events in sorted(events_of.items()):
+        if len(events) > 1:
+            kind = "same topic" if len({topic_of[e] for e in events}) == 1 else "across topics"
+            merged.append({"story": story, "events": dict(events), "kind": kind})
+    split = []
+    for event, stories in sorted(stories_of.items()):
+        if len(stories) > 1:
+            split.append(
+                {"event": event, "stories": len(stories), "largest": max(stories.values()), "articles": sum(stories.values())}
+            )
+    by_topic: dict[str, dict[str, int]] = defaultdict(lambda: {"merged_articles": 0, "split_events": 0})
+    for m in merged:
+        minority = sum(m["events"].values()) - max(m["events"].values())
+        for event in m["events"]:
+            by_topic[topic_of[event]]["merged_articles"] += 0
+        by_topic[topic_of[max(m["events"], key=m["events"].get)]]["merged_articles"] += minority
+    for s in split:
+        by_topic[topic_of[s["event"]]]["split_events"] += 1
+    return {"merged": merged, "split": split, "by_topic": dict(sorted(by_topic.items()))}
+
+
+# ---- newsgraph and the anchor on ECB+ -------------------------------------------------------------------
+
+
+def run_ours(articles: Sequence[Any], settings: Any = None) -> dict[str, str]:
+    from newsgraph.corpus.stories import cluster
+
+    return cluster(articles, settings)
+
+
+def sweep_ours(articles: Sequence[Any], gold: Mapping[str, str]) -> list[tuple[float, float, float, float]]:
+    from newsgraph.corpus.stories import StorySettings
+
+    out = []
+    for t in THRESHOLDS:
+        p, r, f = b_cubed(run_ours(articles, StorySettings(threshold=t)), gold)
+        out.append((t, p, r, f))
+    return out
+
+
+def run_anchor(docs: Sequence[Doc], gold: Mapping[str, str]) -> dict[str, Any]:
+    """TF-IDF + average-linkage agglomerative clustering on cosine distance, threshold tuned here."""
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    started = time.perf_counter()
+    matrix = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(
+        [f"{d.title}\n\n{d.text}" for d in docs]
+    )
+    dense = matrix.toarray()
+    sweep = []
+    best: tuple[float, dict[str, str]] | None = None
+    for t in ANCHOR_THRESHOLDS:
+        labels = AgglomerativeClustering(
+            n_clusters=None, metric="cosine", linkage="average", distance_threshold=t
+        ).fit_predict(dense)
+        predicted = {d.id: f"c{label}" for d, label in zip(docs, labels, strict=True)}
+        p, r, f = b_cubed(predicted, gold)
+        sweep.append((t, p, r, f))
+        if best is None or f > b_cubed(best[1], gold)[2]:
+            best = (t, predicted)
+    assert best is not None
+    return {"sweep": sweep, "threshold": best[0], "predicted": best[1], "seconds": time.perf_counter() - started}
+
+
+def _best(sweep: Sequence[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
+    return max(sweep, key=lambda x: (x[3], -abs(x[0] - 0.25)))
+
+
+def ecb_part(data_path: Path, work_dir: Path) -> dict[str, Any]:
+    from newsgraph.corpus.stories import StorySettings
+
+    docs = load_docs(data_path)
+    names, ner = names_of(docs, work_dir, data_path)
+    started = time.perf_counter()
+    undated = story_articles(docs, names, None)
+    features_seconds = time.perf_counter() - started
+    dates = synthetic_dates(docs)
+    dated = story_articles(docs, names, dates)
+    events = {d.id: d.event for d in docs}
+    topics = {d.id: d.topic for d in docs}
+    out: dict[str, Any] = {"docs": len(docs), "events": len(set(events.values())), "topics": len(set(topics.values()))}
+    for label, articles in (("dated", dated), ("undated", undated)):
+        predicted = run_ours(articles, StorySettings())
+        sweep = sweep_ours(articles, events)
+        out[label] = {
+            "event": b_cubed(predicted, events),
+            "topic": b_cubed(predicted, topics),
+            "stories": len(set(predicted.values())),
+            "sweep": sweep,
+            "best": _best(sweep),
+            "confusions": confusions(predicted, docs),
+        }
+    anchor = run_anchor(docs, events)
+    out["anchor"] = {
+        "event": b_cubed(anchor["predicted"], events),
+        "topic": b_cubed(anchor["predicted"], topics),
+        "stories": len(set(anchor["predicted"].values())),
+        "threshold": anchor["threshold"],
+        "sweep": anchor["sweep"],
+        "seconds": anchor["seconds"],
+        "confusions": confusions(anchor["predicted"], docs),
+    }
+    # speed: placement only, best of SPEED_REPEATS
+    times = []
+    for _ in range(SPEED_REPEATS):
+        begun = time.perf_counter()
+        run_ours(dated, StorySettings())
+        times.append(time.perf_counter() - begun)
+    out["speed"] = {
+        "cluster_seconds": min(times),
+        "cluster_articles_per_s": len(docs) / min(times),
+        "ner_seconds": ner["ner_seconds"],
+        "features_seconds": features_seconds,
+        "ner_articles_per_s": len(docs) / (ner["ner_seconds"] + features_seconds),
+        "ner_cached": ner["cached"],
+    }
+    return out
+
+
+# ---- stream order on the demo corpus --------------------------------------------------------------------
+
+
+def _members(store: Any) -> dict[str, str]:
+    return dict(store.conn.execute("SELECT article_id, story_id FROM story_members").fetchall())
+
+
+def stream_part(work_dir: Path) -> dict[str, Any]:
+    from newsgraph.ingest.files import list_inputs
+    from newsgraph.run.local import ingest_paths
+    from newsgraph.settings import Settings
+    from newsgraph.store.sqlite import open_store
+
+    files = list(list_inputs([CORPUS]))
+    shuffled = files[:]
+    random.Random(SEED).shuffle(shuffled)
+    size = math.ceil(len(shuffled) / STREAM_BATCHES)
+    batches = [shuffled[i : i + size] for i in range(0, len(shuffled), size)]
+    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
+        settings = Settings(processes=1)
+        started = time.perf_counter()
+        with open_store(Path(tmp) / "ordered.db") as store:
+            ingest_paths([CORPUS], store, settings.replace(db=str(Path(tmp) / "ordered.db")))
+            ordered = _members(store)
+        ordered_seconds = time.perf_counter() - started
+        with open_store(Path(tmp) / "shuffled.db") as store:
+            for batch in batches:
+                ingest_paths(batch, store, settings.replace(db=str(Path(tmp) / "shuffled.db")))
+            batched = _members(store)
+    differing = sorted(a for a in set(ordered) | set(batched) if ordered.get(a) != batched.get(a))
+    return {
+        "files": len(files),
+        "batches": [len(b) for b in batches],
+        "articles": len(ordered),
+        "stories": len(set(ordered.values())),
+        "stories_shuffled": len(set(batched.values())),
+        "differing": differing,
+        "same": not differing,
+        "ordered_seconds": ordered_seconds,
+    }
+
+
+# ---- the synthetic stream ---------------------------------------------------------------------------------
+
+
+def word_list(docs: Sequence[Doc]) -> list[str]:
+    """Lower-case alphabetic words of the ECB+ texts (no stop words), most frequent first."""
+    from newsgraph.corpus.stories import _STOP
+
+    counts: Counter[str] = Counter()
+    for d in docs:
+        for w in re.findall(r"[a-z]+", f"{d.title} {d.text}".lower()):
+            if len(w) > 2 and w not in _STOP:
+                counts[w] += 1
+    return [w for w, _ in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
+
+
+def _zipf_weights(n: int, s: float = 1.0) -> list[float]:
+    return list(__import__("itertools").accumulate(1.0 / (i + 1) ** s for i in range(n)))
+
+
+@dataclass(frozen=True)
+class SynthEvent:
+    id: str
+    start: datetime
+    span_days: float
+    words: tuple[str, ...]
+    names: tuple[tuple[str, str], ...]
+    size: int
+
+
+def synth_events(total: int, words: Sequence[str], seed: int = SEED) -> list[SynthEvent]:
+    rng = random.Random(seed)
+    cum = _zipf_weights(len(words))
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    events: list[SynthEvent] = []
+    placed = 0
+    while placed < total:
+        size = min(50, 5 + int(rng.expovariate(1 / 12.5)), total - placed)
+        vocab: set[str] = set()
+        while len(vocab) < EVENT_WORDS:
+            vocab.update(rng.choices(words, cum_weights=cum, k=EVENT_WORDS - len(vocab)))
+        n = len(events)
+        names = tuple((f"evt{n} {ENTITY_TYPES[k % 3]} {k}", ENTITY_TYPES[k % 3]) for k in range(rng.randint(2, 4)))
+        events.append(
+            SynthEvent(
+                f"e{n}",
+                start + timedelta(days=rng.uniform(0, DAYS - 5)),
+                rng.uniform(1, 5),
+                tuple(sorted(vocab)),
+                names,
+                size,
+            )
+        )
+        placed += size
+    return events
+
+
+def synth_articles(events: Sequence[SynthEvent], words: Sequence[str], seed: int = SEED) -> tuple[list[Any], dict[str, str]]:
+    """The events' articles as StoryArticles (terms through `terms`), and the gold event of each."""
+    from newsgraph.corpus.stories import StoryArticle, terms
+
+    rng = random.Random(seed + 1)
+    cum = _zipf_weights(len(words))
+    common = [(f"common {ENTITY_TYPES[i % 3]} {i}", ENTITY_TYPES[i % 3]) for i in range(COMMON_NAMES)]
+    common_cum = _zipf_weights(COMMON_NAMES)
+    articles = []
+    gold = {}
+    for event in events:
+        event_common = rng.choices(common, cum_weights=common_cum, k=2)
+        for i in range(event.size):
+            ident = f"{event.id}a{i}"
+            when = event.start + timedelta(days=rng.uniform(0, event.span_days))
+            title = " ".join(rng.choices(event.words, k=TITLE_WORDS))
+            own = rng.choices(event.words, k=int(BODY_WORDS * EVENT_SHARE))
+            background = rng.choices(words, cum_weights=cum, k=BODY_WORDS - len(own))
+            text = " ".join(own + background)
+            names = dict(rng.sample(event.names, rng.randint(1, len(event.names))))
+            for key, kind in event_common:
+                if rng.random() < 0.5:
+                    names[key] = kind
+            for key, kind in rng.choices(common, cum_weights=common_cum, k=rng.randint(0, 2)):
+                names.setdefault(key, kind)
+            articles.append(StoryArticle(ident, when, title, terms(title, text), names))
+            gold[ident] = event.id
+    return articles, gold
+
+
+class PeakRss:
+    """Peak RSS of this process, sampled in a thread every 0.1 s."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.process = psutil.Process()
+        self.peak = self.now()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def now(self) -> int:
+        return int(self.process.memory_info().rss)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak = max(self.peak, self.now())
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.now())
+
+
+def place_stream(articles: Sequence[Any], settings: Any = None, on_evict: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Place articles online as ingest does (evicting every EVICT_EVERY); story per article, stories held."""
+    from newsgraph.corpus.stories import StoryClusterer, story_id, story_order
+
+    clusterer = StoryClusterer(settings)
+    placed: dict[str, str] = {}
+    held: list[int] = []
+    created = 0
+    for n, article in enumerate(sorted(articles, key=story_order), start=1):
+        before = len(clusterer.stories)
+        placed[article.id] = clusterer.add(article, story_id(article.id))
+        created += len(clusterer.stories) - before
+        if n % EVICT_EVERY == 0:
+            held.append(len(clusterer.stories))
+            clusterer.evict()
+            if on_evict is not None:
+                on_evict(n)
+    held.append(len(clusterer.stories))
+    final = {a: _live(clusterer, s) for a, s in placed.items()}
+    return {"predicted": final, "held": held, "created": created, "clusterer": clusterer}
+
+
+def _live(clusterer: Any, story: str) -> str:
+    # a story evicted after a merge is gone from `stories`; its id is then final
+    return str(clusterer._live(story))
+
+
+def _max_active(events: Sequence[SynthEvent], span_days: float) -> int:
+    """The most events active (start … end + span_days) at any one event start."""
+    bounds = sorted((e.start, e.start + timedelta(days=e.span_days + span_days)) for e in events)
+    best = 0
+    ends: list[datetime] = []
+    import heapq
+
+    for begin, end in bounds:
+        while ends and ends[0] < begin:
+            heapq.heappop(ends)
+        heapq.heappush(ends, end)
+        best = max(best, len(ends))
+    return best
+
+
+def scale_part(docs: Sequence[Doc], total: int) -> dict[str, Any]:
+    from newsgraph.corpus.stories import StorySettings
+
+    settings = StorySettings()
+    words = word_list(docs)
+    begun = time.perf_counter()
+    events = synth_events(total, words)
+    articles, gold = synth_articles(events, words)
+    generate_seconds = time.perf_counter() - begun
+    quarters: dict[int, int] = {}
+    marks = {max(EVICT_EVERY, round(total * q / 4 / EVICT_EVERY) * EVICT_EVERY) for q in (1, 2, 3, 4)}
+    with PeakRss() as rss:
+        start_rss = rss.now()
+
+        def on_evict(n: int) -> None:
+            if n in marks:
+                quarters[n] = rss.now()
+
+        started = time.perf_counter()
+        placed = place_stream(articles, settings, on_evict)
+        seconds = time.perf_counter() - started
+    p, r, f = b_cubed(placed["predicted"], gold)
+    clusterer = placed["clusterer"]
+    window_events = _max_active(events, settings.window_days + 5)
+    peak_held = max(placed["held"])
+    bounded = peak_held < 3 * window_events and peak_held < placed["created"] / 4
+    return {
+        "articles": len(articles),
+        "events": len(events),
+        "words": len(words),
+        "generate_seconds": generate_seconds,
+        "seconds": seconds,
+        "articles_per_s": len(articles) / seconds,
+        "rss_start": start_rss,
+        "rss_peak": rss.peak,
+        "rss_quarters": dict(sorted(quarters.items())),
+        "peak_held_stories": peak_held,
+        "stories_created": placed["created"],
+        "final_stories": len(set(placed["predicted"].values())),
+        "max_events_in_window": window_events,
+        "held_after_eviction_last": len(clusterer.stories),
+        "retained_vectors": len(clusterer.vectors),
+        "retained_story_of": len(clusterer.story_of),
+        "bounded": bounded,
+        "precision": p,
+        "recall": r,
+        "f1": f,
+    }
+
+
+# ---- the benchmark ------------------------------------------------------------------------------------------
+
+
+def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
+    data_path = data_dir / DATA_FILE
+    if not data_path.is_file():
+        return skipped(NAME, TITLE, f"{data_path} not found (see the data folder's README.md)")
+    total = env_int("NEWSGRAPH_BENCH_STORY_DOCS", DEFAULT_DOCS)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    ecb = ecb_part(data_path, work_dir)
+    stream = stream_part(work_dir)
+    scale = scale_part(load_docs(data_path), total)
+    return report(ecb, stream, scale, total)
+
+
+def report(ecb: dict[str, Any], stream: dict[str, Any], scale: dict[str, Any], total: int) -> dict[str, Any]:
+    dated, undated, anchor = ecb["dated"], ecb["undated"], ecb["anchor"]
+    a_f1 = anchor["event"][2]
+    columns = ["newsgraph default", "newsgraph tuned on test (threshold)", "anchor TF-IDF + agglomerative (tuned)"]
+    rows = []
+    for label, part in (("dated stream", dated), ("undated (by id)", undated)):
+        best = part["best"]
+        for i, metric in enumerate(("precision", "recall", "F1")):
+            headline = label == "dated stream" and metric == "F1"
+            rows.append(
+                row(
+                    f"ECB+ event B³ {metric}, {label}",
+                    [part["event"][i], best[i + 1], anchor["event"][i]],
+                    target=f"≥ {TARGET_F1:.2f} and ≥ anchor + {TARGET_MARGIN:.2f}" if headline else "",
+                    passed=(part["event"][2] >= TARGET_F1 and part["event"][2] >= a_f1 + TARGET_MARGIN)
+                    if headline
+                    else None,
+                )
+            )
+        rows.append(row(f"ECB+ best threshold, {label}", [None, best[0], anchor["threshold"]], fmt=".3f"))
+    for label, part in (("dated stream", dated), ("undated (by id)", undated)):
+        rows.append(row(f"ECB+ topic B³ F1 (information), {label}", [part["topic"][2], None, anchor["topic"][2]]))
+    rows.append(
+        row(f"ECB+ stories found (gold: {ecb['events']} events)", [dated["stories"], None, anchor["stories"]], fmt="d")
+    )
+    speed = ecb["speed"]
+    rows.append(row("speed: cluster() articles/s (ECB+, no NER)", [speed["cluster_articles_per_s"], None, None], fmt=".0f"))
+    rows.append(row("speed: NER + features articles/s (ECB+)", [speed["ner_articles_per_s"], None, None], fmt=".1f"))
+    rows.append(
+        row(
+            f"stream: shuffled in {len(stream['batches'])} batches = in order (differing articles)",
+            [f"{'yes' if stream['same'] else 'no'} ({len(stream['differing'])} of {stream['articles']})", None, None],
+            target="identical",
+            passed=stream["same"],
+        )
+    )
+    mb = 1024 * 1024
+    rows += [
+        row(
+            f"scale: {scale['articles']:,} articles, seconds",
+            [scale["seconds"], None, None],
+            target=f"< {TARGET_SECONDS:.0f} s",
+            passed=scale["seconds"] < TARGET_SECONDS,
+            fmt=".0f",
+        ),
+        row("scale: articles/s", [scale["articles_per_s"], None, None], fmt=".0f"),
+        row(
+            f"scale: peak stories held (of {scale['stories_created']:,} created)",
+            [scale["peak_held_stories"], None, None],
+            target=f"bounded by the window (< 3 × {scale['max_events_in_window']} events)",
+            passed=scale["bounded"],
+            fmt="d",
+        ),
+        row(
+            "scale: peak RSS MB (start → peak)",
+            [f"{scale['rss_start'] / mb:.0f} → {scale['rss_peak'] / mb:.0f}", None, None],
+        ),
+        row(
+            "scale: RSS MB at each quarter of the stream",
+            [" / ".join(f"{v / mb:.0f}" for v in scale["rss_quarters"].values()), None, None],
+        ),
+        row("scale: B³ F1 against the generated events", [scale["f1"], None, None]),
+        row("scale: B³ precision / recall", [f"{scale['precision']:.3f} / {scale['recall']:.3f}", None, None]),
+    ]
+    notes = [
+        f"ECB+: {ecb['docs']} articles, {ecb['events']} events in {ecb['topics']} topics (two events a topic). "
+        f"'dated stream' gives each topic's articles synthetic times within {TOPIC_SPREAD_DAYS} days (both events "
+        f"interleaved), topics {TOPIC_SPACING_DAYS} days apart in shuffled order; 'undated' passes published=None "
+        "(order by id). The target applies to the dated stream with default StorySettings().",
+        "The 'tuned on test' column is the online method at its best threshold (0.10–0.50) on this same data: an "
+        "upper bound, not a result. The anchor's distance threshold is also tuned on this data "
+        f"(best {anchor['threshold']:.2f}); it clusters the whole corpus at once, newsgraph one article at a time.",
+        "Speed: cluster() on the dated stream, best of "
+        f"{SPEED_REPEATS}; NER + features is analyse_articles on title and text plus terms(), "
+        + ("timed when the NER cache was filled (cache used this run)." if speed["ner_cached"] else "timed this run."),
+        f"Stream: {stream['files']} files of examples/corpus, {stream['articles']} articles, {stream['stories']} "
+        f"stories; the shuffled run ingests batches of {stream['batches']} files.",
+        f"Scale: {scale['events']:,} synthetic events from a {scale['words']:,}-word list built from ECB+ "
+        f"(generation {scale['generate_seconds']:.0f} s, not timed); placement with evict() every {EVICT_EVERY}. "
+        f"StoryClusterer.vectors and .story_of still hold every article at the end "
+        f"({scale['retained_vectors']:,} and {scale['retained_story_of']:,} entries): they grow with the stream, "
+        "not the window, and account for the RSS growth.",
+    ]
+    if total != DEFAULT_DOCS:
+        notes.append(f"NEWSGRAPH_BENCH_STORY_DOCS={total} (default {DEFAULT_DOCS:,}).")
+    raw = {
+        "ecb": {k: v for k, v in ecb.items()},
+        "stream": stream,
+        "scale": scale,
+    }
+    return result(NAME, TITLE, columns, rows, notes, raw)
+
+
+def main() -> None:  # pragma: no cover - manual runs
+    from benchmarks import WORK_DIR, data_dir
+
+    print(json.dumps(run(data_dir(), WORK_DIR)["rows"], indent=1, default=str))
+
+
+_unused: tuple[Any, ...] = (Iterator, os)
