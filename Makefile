@@ -23,10 +23,13 @@ demo: install
 	$(BIN)/newsgraph stats --db demo.db
 	@echo
 	@echo "Next, try:"
+	@echo "  $(BIN)/newsgraph stories --db demo.db"
+	@echo "  $(BIN)/newsgraph entity \"Haydar al-Zubaydi\" --db demo.db"
+	@echo "  $(BIN)/newsgraph quotes --speaker Zubeidi --db demo.db"
+	@echo "  $(BIN)/newsgraph copies --db demo.db"
+	@echo "  $(BIN)/newsgraph diff examples/corpus/text/courier-dam-horror-in-the-hills.txt examples/corpus/html/tigris-duhok-dam-breach-toll-rises.html --db demo.db"
 	@echo "  $(BIN)/newsgraph search \"dam breach\" --db demo.db"
 	@echo "  $(BIN)/newsgraph rejections --db demo.db"
-	@echo "  $(BIN)/newsgraph stats --db demo.db --json"
-	@echo "  $(BIN)/newsgraph analyze examples/corpus/text/<file>.txt"
 
 lint: install
 	$(BIN)/ruff check newsgraph tests benchmarks

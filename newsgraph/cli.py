@@ -268,6 +268,10 @@ def stats(
         f"[bold]{data['articles']}[/] articles from [bold]{data['sources']}[/] sources, "
         f"{data['entities']} entities ({data['mentions']} mentions), {data['rejections']} rejections"
     )
+    out.print(
+        f"{data['stories']} stories, {data['copies']} copies of other articles, {data['quotes']} quotations "
+        f"({data['quotes_direct']} direct)"
+    )
     if data["first_published"]:
         out.print(f"published {data['first_published'][:10]} … {data['last_published'][:10]}")
     if data["top_sources"]:
@@ -589,15 +593,19 @@ def diff(
 
 
 def _marked(change: dict[str, Any]) -> str:
-    """A changed sentence with each replaced word shown as [-old-]{+new+}."""
+    """A changed sentence with each replaced word shown as [-old-]{+new+} (coloured on a terminal)."""
     text = escape(change["copy"])
     for word in change["words"]:
-        style = {"name": "bold magenta", "number": "bold cyan"}.get(word["kind"], "bold")
-        new = escape(word["new"])
-        if word["new"] != "∅" and new in text:
-            text = text.replace(new, f"[red strike]{escape(word['old'])}[/][{style}]{new}[/]", 1)
+        old, new = escape(word["old"]), escape(word["new"])
+        if out.is_terminal:
+            style = {"name": "bold magenta", "number": "bold cyan"}.get(word["kind"], "bold")
+            replacement = f"[red strike]{old}[/][{style}]{new}[/]"
         else:
-            text += f" [red strike]{escape(word['old'])}[/]"
+            replacement = escape(f"[-{word['old']}-]{{+{word['new']}+}}")
+        if word["new"] != "∅" and new in text:
+            text = text.replace(new, replacement, 1)
+        else:
+            text += " " + (f"[red strike]{old}[/]" if out.is_terminal else escape(f"[-{word['old']}-]"))
     return text
 
 
