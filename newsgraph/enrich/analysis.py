@@ -14,6 +14,7 @@ from newsgraph.enrich.quotes import QUOTES, find_quotes
 from newsgraph.records import Analysis, Article, Mention
 from newsgraph.settings import Settings
 
+_TRAILING_FUNCTION_WORDS = frozenset({"in", "of", "at", "on", "the", "and", "for", "to", "from", "by", "'s", "’s"})
 _PARSER_MARKS = str.maketrans({"«": "“", "»": "”", "„": "“"})
 # A single-token NORP that reads as a nationality or creed (Iraqi, Iranian, Sunni) stays a group;
 # any other NORP directly before an ORG is the first word of the organisation's name (Kata’ib Hezbollah).
@@ -76,6 +77,8 @@ def _entity_spans(doc: Any, field: str) -> list[Span]:
                 first -= 1
             while last < len(doc) and _org_word(doc[last]) and not doc[last].ent_type_:
                 last += 1
+        while last - first > 1 and doc[last - 1].text in _TRAILING_FUNCTION_WORDS:
+            last -= 1  # `the Tel Harash Dam in` → `the Tel Harash Dam`
         span = doc[first:last]
         text, start = span.text, span.start_char
         if "\n" in text:
