@@ -19,11 +19,39 @@ from functools import lru_cache
 
 from rapidfuzz.distance import JaroWinkler
 
-from newsgraph.enrich.namekeys import ORG_WORDS, acronym, fold, initials, name_tokens, skeleton, skeleton_variants
+from newsgraph.enrich.namekeys import (
+    ORG_WORDS,
+    acronym,
+    fold,
+    initials,
+    name_tokens,
+    skeleton,
+    skeleton_variants,
+    strip_titles,
+)
 
 MATCHING = "matching.v1"
 CLOSE_LABEL_TOKEN = 0.9  # Jaro-Winkler on skeletons for one token of an organisation or place name
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "de", "&"})
+# Written-out legal forms, dropped like their abbreviations (`Siemens Aktiengesellschaft` = `Siemens AG`).
+_LONG_LEGAL_FORMS = tuple(
+    tuple(form.split())
+    for form in (
+        "open joint stock company",
+        "closed joint stock company",
+        "public joint stock company",
+        "joint stock company",
+        "public limited company",
+        "limited liability company",
+        "gesellschaft mit beschrankter haftung",
+        "aktiengesellschaft",
+        "societatea cu raspundere limitata",
+        "sp z o o",
+        "s a",
+        "s r l",
+        "l l c",
+    )
+)
 _LEGAL_FORMS = frozenset(
     "inc incorporated ltd limited llc plc co corp corporation company gmbh ag sa sas srl bv nv oao ooo pao zao jsc "
     "pjsc ojsc llp lp sarl spa oy ab as".split()
@@ -58,10 +86,10 @@ def _reorder(text: str) -> str:
 def parse_name(text: str, kind: str) -> NameForm:
     short = acronym(text)
     if kind == "person":
-        tokens = tuple(name_tokens(_reorder(text)))
+        tokens = tuple(name_tokens(strip_titles(_reorder(text))))
     else:
         words = [t for t in re.split(r"[\s\-]+", fold(text)) if t and t not in _FUNCTION_WORDS]
-        kept = [t for t in words if t not in _LEGAL_FORMS] or words
+        kept = _drop_legal_forms(words)
         tokens = tuple(t for t in kept if t not in {"al", "el"}) or tuple(kept)
     return NameForm(
         text=text,
@@ -70,6 +98,32 @@ def parse_name(text: str, kind: str) -> NameForm:
         skeletons=tuple(skeleton(t) for t in tokens),
         acronym=short or (initials(text) if kind != "person" and len(tokens) > 1 else None),
     )
+
+
+def _drop_legal_forms(words: list[str]) -> list[str]:
+    for form in _LONG_LEGAL_FORMS:
+        n = len(form)
+        for start in range(len(words) - n + 1):
+            if tuple(words[start : start + n]) == form and len(words) > n:
+                words = words[:start] + words[start + n :]
+                break
+    kept = [t for t in words if t not in _LEGAL_FORMS]
+    return kept or words
+
+
+def _joined(form: NameForm) -> str:
+    """The whole name as one skeleton: `Kim Jong Un` = `Kim Jong-un`, `Ansar Allah` = `Ansarallah`."""
+    return skeleton("".join(form.tokens))
+
+
+def _fine(token: str) -> str:
+    """For very short names, a key that keeps vowel classes: `Qaim` ≠ `Qom`."""
+    out = []
+    for ch in token:
+        cls = {"e": "i", "y": "i", "o": "u", "w": "u"}.get(ch, ch)
+        if not out or out[-1] != cls or cls not in "aiu":
+            out.append(cls)
+    return "".join(out)
 
 
 def _same_token(a: str, b: str, sa: str, sb: str) -> bool:
@@ -95,10 +149,17 @@ def same_person(a: NameForm, b: NameForm) -> bool:
     """Full names (two tokens or more) that can be the same person."""
     if a.single or b.single:
         return len(a.tokens) == len(b.tokens) and bool(skeleton_variants(a.tokens[0]) & skeleton_variants(b.tokens[0]))
+    if _joined(a) == _joined(b):
+        return True
     if not _same_token(a.tokens[-1], b.tokens[-1], a.skeletons[-1], b.skeletons[-1]):
         return False
     if not _same_given(a.tokens[0], b.tokens[0], a.skeletons[0], b.skeletons[0]):
-        return False
+        # a first name left out: `Tayyip Erdogan` for `Recep Tayyip Erdogan`
+        shorter, longer = sorted((a, b), key=lambda f: len(f.tokens))
+        return len(longer.tokens) >= 3 and any(
+            _same_given(shorter.tokens[0], t, shorter.skeletons[0], s)
+            for t, s in zip(longer.tokens[1:-1], longer.skeletons[1:-1], strict=True)
+        )
     # middle names: where both give one in the same place, they must agree
     middle_a, middle_b = a.tokens[1:-1], b.tokens[1:-1]
     if middle_a and middle_b and len(middle_a) == len(middle_b):
@@ -108,7 +169,12 @@ def same_person(a: NameForm, b: NameForm) -> bool:
 
 def same_label(a: NameForm, b: NameForm) -> bool:
     """Organisation or place names that agree token by token (any order), or by acronym."""
-    if a.skeletons == b.skeletons or sorted(a.skeletons) == sorted(b.skeletons):
+    if a.single and b.single:
+        # one-word names must agree exactly: fuzzy single words chain (`Karbala` ~ `Kabul`)
+        if len(a.tokens[0]) <= 4 or len(b.tokens[0]) <= 4:
+            return _fine(a.tokens[0]) == _fine(b.tokens[0]) or (a.acronym is not None and a.acronym == b.acronym)
+        return bool(skeleton_variants(a.tokens[0]) & skeleton_variants(b.tokens[0]))
+    if a.skeletons == b.skeletons or sorted(a.skeletons) == sorted(b.skeletons) or _joined(a) == _joined(b):
         return True
     if a.acronym and b.acronym and (a.acronym == b.acronym) and (a.single or b.single):
         return True

@@ -45,7 +45,8 @@ PERSON_TITLES = frozenset(
     "governor mayor councillor councilor judge justice ambassador envoy general gen colonel col major "
     "captain capt lieutenant sergeant admiral commander sheikh sheik imam rabbi father bishop cardinal "
     "pope king queen prince princess emir sultan ayatollah mullah spokesman spokeswoman spokesperson "
-    "secretary chairman chairwoman deputy mp pm".split()
+    "secretary chairman chairwoman deputy mp pm sayyed sayyid seyed syed shaikh haji hajji mullah monsieur "
+    "madame herr frau senor senora señor señora präsident prasident presidente".split()
 )
 
 
@@ -76,9 +77,32 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if "a" <= ch <= "z" or ch in " -")
 
 
+_ABD = frozenset({"abd", "abdul", "abdel", "abdal", "abdoul"})
+
+
 def name_tokens(name: str) -> list[str]:
-    """Folded tokens of a name without particles: `Abu Mahdi al-Muhandis` → [mahdi, muhandis]."""
-    tokens = [t for t in _TOKEN_SPLIT.split(fold(name)) if t]
+    """Folded tokens of a name without particles: `Abu Mahdi al-Muhandis` → [mahdi, muhandis].
+
+    A hyphen after a particle separates it (`al-Kadhimi` → kadhimi); any other hyphen joins
+    (`Ahmadi-Nejad` → ahmadinejad, `Jong-un` → jongun). `Abd al-`, `Abdel`, `Abdul` are one form.
+    """
+    words: list[str] = []
+    for word in fold(name).split():
+        parts = [p for p in word.split("-") if p]
+        while len(parts) > 1 and parts[0] in PARTICLES:
+            parts = parts[1:]
+        if parts:
+            words.append("".join(parts))
+    tokens: list[str] = []
+    i = 0
+    while i < len(words):
+        token = words[i]
+        if token in _ABD:
+            if i + 1 < len(words) and words[i + 1] in {"al", "el", "ul"}:
+                i += 1
+            token = "abdal"
+        tokens.append(token)
+        i += 1
     kept = [t for t in tokens if t not in PARTICLES]
     return kept or tokens
 
@@ -111,6 +135,8 @@ def skeleton_variants(token: str) -> frozenset[str]:
     variants = {skeleton(token)}
     if "kh" in token:
         variants.add(skeleton(token.replace("kh", "h")))
+    if "g" in token:  # Arabic q is also written g (`Gaddafi` / `Qadhafi`)
+        variants.add(skeleton(token.replace("gh", "q").replace("g", "q")))
     return frozenset(variants)
 
 

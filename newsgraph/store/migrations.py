@@ -53,6 +53,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             name_id TEXT NOT NULL REFERENCES names(id),
             PRIMARY KEY (key, name_id)
         ) WITHOUT ROWID;
+        CREATE INDEX name_keys_name ON name_keys(name_id);
         CREATE TABLE entities (
             id TEXT PRIMARY KEY,
             type TEXT NOT NULL,
