@@ -118,7 +118,7 @@ def _joined(form: NameForm) -> str:
 
 def _fine(token: str) -> str:
     """For very short names, a key that keeps vowel classes: `Qaim` ≠ `Qom`."""
-    out = []
+    out: list[str] = []
     for ch in token:
         cls = {"e": "i", "y": "i", "o": "u", "w": "u"}.get(ch, ch)
         if not out or out[-1] != cls or cls not in "aiu":
