@@ -124,7 +124,8 @@ class CopyRules:
 
     min_containment: float = 0.3
     min_shared_words: int = 40
-    near_duplicate: float = 0.85
+    min_longest_passage: int = 30  # reports of one event share phrases; copies share a run of text
+    near_duplicate: float = 0.7
 
 
 def classify(pair: Overlap, rules: CopyRules) -> str | None:
@@ -132,6 +133,8 @@ def classify(pair: Overlap, rules: CopyRules) -> str | None:
     if pair.exact:
         return "exact"
     if pair.shared_words < rules.min_shared_words or pair.containment < rules.min_containment:
+        return None
+    if max((p[2] for p in pair.passages), default=0) < rules.min_longest_passage:
         return None
     if min(pair.in_a, pair.in_b) >= rules.near_duplicate:
         return "near_duplicate"

@@ -177,6 +177,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             article_id TEXT NOT NULL REFERENCES articles(id),
             PRIMARY KEY (hash, article_id)
         ) WITHOUT ROWID;
+        CREATE INDEX copy_index_article ON copy_index(article_id);
         CREATE TABLE copy_pairs (
             a TEXT NOT NULL REFERENCES articles(id),
             b TEXT NOT NULL REFERENCES articles(id),

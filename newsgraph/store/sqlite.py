@@ -260,6 +260,7 @@ def open_store(path: str | Path, create: bool = True) -> Store:
         conn = sqlite3.connect(target, isolation_level=None, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA cache_size=-131072")  # 128 MB of page cache for index-heavy writes
         conn.execute("PRAGMA foreign_keys=ON")
         apply_migrations(conn)
     except sqlite3.DatabaseError as exc:
