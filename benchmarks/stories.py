@@ -151,13 +151,19 @@ def _is_dateline(line: str) -> bool:
     return sum(1 for w in words if w.strip(".") and w.strip(".") not in _DATELINE_WORDS) < 2
 
 
+def _is_sentence(line: str) -> bool:
+    return line.rstrip("”\"' ").endswith((".", "!", "?"))
+
+
 def to_doc(record: Mapping[str, Any]) -> Doc:
     lines = [ln for ln in (detokenise(x) for x in str(record["text"]).split("\n")) if ln]
     while lines and _is_url(lines[0]):
         lines.pop(0)
-    head = next((i for i, ln in enumerate(lines) if not _is_dateline(ln)), 0)
-    title = lines[head] if lines else ""
-    text = "\n\n".join(ln for i, ln in enumerate(lines) if i != head)
+    head = next((i for i, ln in enumerate(lines) if not _is_dateline(ln)), None)
+    if head is None or _is_sentence(lines[head]):  # no headline: the whole document is the text
+        title, text = "", "\n\n".join(lines)
+    else:
+        title, text = lines[head], "\n\n".join(ln for i, ln in enumerate(lines) if i != head)
     return Doc(str(record["doc_id"]), str(record["topic"]), str(record["cluster"]), title, text)
 
 
@@ -212,9 +218,7 @@ def names_of(docs: Sequence[Doc], work_dir: Path, data_path: Path) -> tuple[dict
         fields: dict[int, set[str]] = defaultdict(set)
         for mention in analysis.mentions:
             fields[mention.group].add(mention.field)
-        names[doc.id] = {
-            "groups": [[g.key, g.type, sorted(fields[i])] for i, g in enumerate(analysis.groups) if g.key]
-        }
+        names[doc.id] = {"groups": [[g.key, g.type, sorted(fields[i])] for i, g in enumerate(analysis.groups) if g.key]}
     timing = {"ner_seconds": seconds, "articles": len(docs), "words": sum(len(d.text.split()) for d in docs)}
     work_dir.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps({"names": names, "timing": timing}), encoding="utf-8")
@@ -299,7 +303,12 @@ def confusions(predicted: Mapping[str, str], docs: Sequence[Doc]) -> dict[str, A
     for event, stories in sorted(stories_of.items()):
         if len(stories) > 1:
             split.append(
-                {"event": event, "stories": len(stories), "largest": max(stories.values()), "articles": sum(stories.values())}
+                {
+                    "event": event,
+                    "stories": len(stories),
+                    "largest": max(stories.values()),
+                    "articles": sum(stories.values()),
+                }
             )
     by_topic: dict[str, dict[str, int]] = defaultdict(lambda: {"merged_articles": 0, "split_events": 0})
     for m in merged:
@@ -510,7 +519,9 @@ def synth_events(total: int, words: Sequence[str], seed: int = SEED) -> list[Syn
     return events
 
 
-def synth_articles(events: Sequence[SynthEvent], words: Sequence[str], seed: int = SEED) -> tuple[list[Any], dict[str, str]]:
+def synth_articles(
+    events: Sequence[SynthEvent], words: Sequence[str], seed: int = SEED
+) -> tuple[list[Any], dict[str, str]]:
     """The events' articles as StoryArticles (terms through `terms`), and the gold event of each."""
     from newsgraph.corpus.stories import StoryArticle, terms
 
@@ -568,7 +579,9 @@ class PeakRss:
         self.peak = max(self.peak, self.now())
 
 
-def place_stream(articles: Sequence[Any], settings: Any = None, on_evict: Callable[[int], None] | None = None) -> dict[str, Any]:
+def place_stream(
+    articles: Sequence[Any], settings: Any = None, on_evict: Callable[[int], None] | None = None
+) -> dict[str, Any]:
     """Place articles online as ingest does (evicting every EVICT_EVERY); story per article, stories held."""
     from newsgraph.corpus.stories import StoryClusterer, story_id, story_order
 
@@ -701,7 +714,9 @@ def report(ecb: dict[str, Any], stream: dict[str, Any], scale: dict[str, Any], t
         row(f"ECB+ stories found (gold: {ecb['events']} events)", [dated["stories"], None, anchor["stories"]], fmt="d")
     )
     speed = ecb["speed"]
-    rows.append(row("speed: cluster() articles/s (ECB+, no NER)", [speed["cluster_articles_per_s"], None, None], fmt=".0f"))
+    rows.append(
+        row("speed: cluster() articles/s (ECB+, no NER)", [speed["cluster_articles_per_s"], None, None], fmt=".0f")
+    )
     rows.append(row("speed: NER + features articles/s (ECB+)", [speed["ner_articles_per_s"], None, None], fmt=".1f"))
     rows.append(
         row(
