@@ -66,16 +66,17 @@ the window; the shuffled stream equal to the ordered one.
 from __future__ import annotations
 
 import hashlib
+import heapq
+import itertools
 import json
 import math
-import os
 import random
 import re
 import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -244,6 +245,16 @@ def synthetic_dates(docs: Sequence[Doc], seed: int = SEED) -> dict[str, datetime
     return {d.id: base[d.topic] + timedelta(seconds=rng.uniform(0, TOPIC_SPREAD_DAYS * 86400)) for d in docs}
 
 
+def event_dates(docs: Sequence[Doc], seed: int = SEED) -> dict[str, datetime]:
+    """For information: each event on days of its own (TOPIC_SPREAD_DAYS), events TOPIC_SPACING_DAYS apart."""
+    rng = random.Random(seed + 2)
+    found = sorted({d.event for d in docs})
+    rng.shuffle(found)
+    start = datetime(2021, 1, 4, tzinfo=UTC)
+    base = {e: start + timedelta(days=TOPIC_SPACING_DAYS * i) for i, e in enumerate(found)}
+    return {d.id: base[d.event] + timedelta(seconds=rng.uniform(0, TOPIC_SPREAD_DAYS * 86400)) for d in docs}
+
+
 def story_articles(
     docs: Sequence[Doc],
     names: Mapping[str, Mapping[str, Any]],
@@ -313,8 +324,6 @@ def confusions(predicted: Mapping[str, str], docs: Sequence[Doc]) -> dict[str, A
     by_topic: dict[str, dict[str, int]] = defaultdict(lambda: {"merged_articles": 0, "split_events": 0})
     for m in merged:
         minority = sum(m["events"].values()) - max(m["events"].values())
-        for event in m["events"]:
-            by_topic[topic_of[event]]["merged_articles"] += 0
         by_topic[topic_of[max(m["events"], key=m["events"].get)]]["merged_articles"] += minority
     for s in split:
         by_topic[topic_of[s["event"]]]["split_events"] += 1
@@ -383,7 +392,8 @@ def ecb_part(data_path: Path, work_dir: Path) -> dict[str, Any]:
     events = {d.id: d.event for d in docs}
     topics = {d.id: d.topic for d in docs}
     out: dict[str, Any] = {"docs": len(docs), "events": len(set(events.values())), "topics": len(set(topics.values()))}
-    for label, articles in (("dated", dated), ("undated", undated)):
+    apart = story_articles(docs, names, event_dates(docs))
+    for label, articles in (("dated", dated), ("undated", undated), ("apart", apart)):
         predicted = run_ours(articles, StorySettings())
         sweep = sweep_ours(articles, events)
         out[label] = {
@@ -479,7 +489,8 @@ def word_list(docs: Sequence[Doc]) -> list[str]:
 
 
 def _zipf_weights(n: int, s: float = 1.0) -> list[float]:
-    return list(__import__("itertools").accumulate(1.0 / (i + 1) ** s for i in range(n)))
+    """Cumulative Zipf weights for `random.choices`."""
+    return list(itertools.accumulate(1.0 / (i + 1) ** s for i in range(n)))
 
 
 @dataclass(frozen=True)
@@ -580,9 +591,16 @@ class PeakRss:
 
 
 def place_stream(
-    articles: Sequence[Any], settings: Any = None, on_evict: Callable[[int], None] | None = None
+    articles: Sequence[Any],
+    settings: Any = None,
+    on_evict: Callable[[int], None] | None = None,
+    deadline: float | None = None,
 ) -> dict[str, Any]:
-    """Place articles online as ingest does (evicting every EVICT_EVERY); story per article, stories held."""
+    """Place articles online as ingest does (evict() every EVICT_EVERY), until done or past `deadline`.
+
+    Returns each placed article's story, the stories held just before each eviction, and how
+    many stories were created.
+    """
     from newsgraph.corpus.stories import StoryClusterer, story_id, story_order
 
     clusterer = StoryClusterer(settings)
@@ -598,24 +616,18 @@ def place_stream(
             clusterer.evict()
             if on_evict is not None:
                 on_evict(n)
+            if deadline is not None and time.perf_counter() > deadline:
+                break
     held.append(len(clusterer.stories))
-    final = {a: _live(clusterer, s) for a, s in placed.items()}
+    final = {a: str(clusterer._live(s)) for a, s in placed.items()}
     return {"predicted": final, "held": held, "created": created, "clusterer": clusterer}
 
 
-def _live(clusterer: Any, story: str) -> str:
-    # a story evicted after a merge is gone from `stories`; its id is then final
-    return str(clusterer._live(story))
-
-
 def _max_active(events: Sequence[SynthEvent], span_days: float) -> int:
-    """The most events active (start … end + span_days) at any one event start."""
-    bounds = sorted((e.start, e.start + timedelta(days=e.span_days + span_days)) for e in events)
+    """The most events active at once, each from its start to its last day plus `span_days`."""
     best = 0
     ends: list[datetime] = []
-    import heapq
-
-    for begin, end in bounds:
+    for begin, end in sorted((e.start, e.start + timedelta(days=e.span_days + span_days)) for e in events):
         while ends and ends[0] < begin:
             heapq.heappop(ends)
         heapq.heappush(ends, end)
@@ -623,7 +635,7 @@ def _max_active(events: Sequence[SynthEvent], span_days: float) -> int:
     return best
 
 
-def scale_part(docs: Sequence[Doc], total: int) -> dict[str, Any]:
+def scale_part(docs: Sequence[Doc], total: int, budget: float = TARGET_SECONDS) -> dict[str, Any]:
     from newsgraph.corpus.stories import StorySettings
 
     settings = StorySettings()
@@ -632,41 +644,63 @@ def scale_part(docs: Sequence[Doc], total: int) -> dict[str, Any]:
     events = synth_events(total, words)
     articles, gold = synth_articles(events, words)
     generate_seconds = time.perf_counter() - begun
-    quarters: dict[int, int] = {}
-    marks = {max(EVICT_EVERY, round(total * q / 4 / EVICT_EVERY) * EVICT_EVERY) for q in (1, 2, 3, 4)}
+    rss_at: dict[int, int] = {}
+    progress: dict[int, float] = {}
     with PeakRss() as rss:
         start_rss = rss.now()
+        started = time.perf_counter()
 
         def on_evict(n: int) -> None:
-            if n in marks:
-                quarters[n] = rss.now()
+            rss_at[n] = rss.now()
+            progress[n] = time.perf_counter() - started
 
-        started = time.perf_counter()
-        placed = place_stream(articles, settings, on_evict)
+        placed = place_stream(articles, settings, on_evict, deadline=started + budget)
         seconds = time.perf_counter() - started
-    p, r, f = b_cubed(placed["predicted"], gold)
-    clusterer = placed["clusterer"]
+    done = len(placed["predicted"])
+    finished = done == len(articles)
+    p, r, f = b_cubed(placed["predicted"], {a: gold[a] for a in placed["predicted"]})
+    # steady rate over the second half of what was placed (the window is full by then)
+    marks = sorted(progress)
+    half = next((m for m in marks if m >= done / 2), marks[-1]) if marks else 0
+    last = marks[-1] if marks else 0
+    rate = (last - half) / (progress[last] - progress[half]) if marks and last > half else done / seconds
+    projected = seconds if finished else seconds + (len(articles) - done) / rate
     window_events = _max_active(events, settings.window_days + 5)
     peak_held = max(placed["held"])
-    bounded = peak_held < 3 * window_events and peak_held < placed["created"] / 4
+    # memory: growth over the second half of the stream against growth over the first half
+    first_growth = rss_at.get(half, start_rss) - start_rss
+    second_growth = rss_at.get(last, start_rss) - rss_at.get(half, start_rss)
+    held_bounded = peak_held < 3 * window_events and peak_held < placed["created"] / 4
+    rss_bounded = second_growth <= 0.25 * max(first_growth, 1)
+    clusterer = placed["clusterer"]
+    quarter_marks = [next((m for m in marks if m >= done * q / 4), last) for q in (1, 2, 3, 4)] if marks else []
     return {
         "articles": len(articles),
+        "placed": done,
+        "finished": finished,
+        "budget_seconds": budget,
         "events": len(events),
         "words": len(words),
         "generate_seconds": generate_seconds,
         "seconds": seconds,
-        "articles_per_s": len(articles) / seconds,
+        "articles_per_s": done / seconds,
+        "steady_articles_per_s": rate,
+        "projected_seconds": projected,
         "rss_start": start_rss,
         "rss_peak": rss.peak,
-        "rss_quarters": dict(sorted(quarters.items())),
+        "rss_quarters": {m: rss_at[m] for m in quarter_marks},
+        "rss_growth_first_half": first_growth,
+        "rss_growth_second_half": second_growth,
         "peak_held_stories": peak_held,
+        "held_by_eviction": placed["held"][:: max(1, len(placed["held"]) // 40)],
         "stories_created": placed["created"],
         "final_stories": len(set(placed["predicted"].values())),
         "max_events_in_window": window_events,
-        "held_after_eviction_last": len(clusterer.stories),
         "retained_vectors": len(clusterer.vectors),
         "retained_story_of": len(clusterer.story_of),
-        "bounded": bounded,
+        "held_bounded": held_bounded,
+        "rss_bounded": rss_bounded,
+        "bounded": held_bounded and rss_bounded,
         "precision": p,
         "recall": r,
         "f1": f,
@@ -689,11 +723,15 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
 
 
 def report(ecb: dict[str, Any], stream: dict[str, Any], scale: dict[str, Any], total: int) -> dict[str, Any]:
-    dated, undated, anchor = ecb["dated"], ecb["undated"], ecb["anchor"]
+    dated, undated, apart, anchor = ecb["dated"], ecb["undated"], ecb["apart"], ecb["anchor"]
     a_f1 = anchor["event"][2]
-    columns = ["newsgraph default", "newsgraph tuned on test (threshold)", "anchor TF-IDF + agglomerative (tuned)"]
+    columns = [
+        "newsgraph, default settings",
+        "newsgraph, threshold tuned on test",
+        "anchor: TF-IDF + agglomerative, tuned on test",
+    ]
     rows = []
-    for label, part in (("dated stream", dated), ("undated (by id)", undated)):
+    for label, part in (("dated stream", dated), ("undated, by id", undated)):
         best = part["best"]
         for i, metric in enumerate(("precision", "recall", "F1")):
             headline = label == "dated stream" and metric == "F1"
@@ -707,86 +745,100 @@ def report(ecb: dict[str, Any], stream: dict[str, Any], scale: dict[str, Any], t
                     else None,
                 )
             )
-        rows.append(row(f"ECB+ best threshold, {label}", [None, best[0], anchor["threshold"]], fmt=".3f"))
-    for label, part in (("dated stream", dated), ("undated (by id)", undated)):
+        rows.append(row(f"ECB+ threshold used, {label}", [0.25, best[0], anchor["threshold"]], fmt=".3g"))
+    rows.append(
+        row(
+            "ECB+ event B³ F1, each event on days of its own (information)",
+            [apart["event"][2], apart["best"][3], None],
+        )
+    )
+    for label, part in (("dated stream", dated), ("undated, by id", undated)):
         rows.append(row(f"ECB+ topic B³ F1 (information), {label}", [part["topic"][2], None, anchor["topic"][2]]))
     rows.append(
-        row(f"ECB+ stories found (gold: {ecb['events']} events)", [dated["stories"], None, anchor["stories"]], fmt="d")
+        row(
+            f"ECB+ stories found, dated stream (gold: {ecb['events']} events)",
+            [dated["stories"], None, anchor["stories"]],
+            fmt="d",
+        )
     )
     speed = ecb["speed"]
     rows.append(
-        row("speed: cluster() articles/s (ECB+, no NER)", [speed["cluster_articles_per_s"], None, None], fmt=".0f")
+        row(
+            "speed: cluster() articles/s (ECB+, NER excluded)", [speed["cluster_articles_per_s"], None, None], fmt=".0f"
+        )
     )
     rows.append(row("speed: NER + features articles/s (ECB+)", [speed["ner_articles_per_s"], None, None], fmt=".1f"))
     rows.append(
         row(
-            f"stream: shuffled in {len(stream['batches'])} batches = in order (differing articles)",
+            f"stream: shuffled into {len(stream['batches'])} batches = in order (articles differing)",
             [f"{'yes' if stream['same'] else 'no'} ({len(stream['differing'])} of {stream['articles']})", None, None],
             target="identical",
             passed=stream["same"],
         )
     )
     mb = 1024 * 1024
+    if scale["finished"]:
+        done = f"{scale['placed']:,} in {scale['seconds']:.0f} s"
+    else:
+        done = (
+            f"{scale['placed']:,} of {scale['articles']:,} in {scale['seconds']:.0f} s "
+            f"(all projected: {scale['projected_seconds']:.0f} s)"
+        )
+    quarters = " / ".join(f"{v / mb:.0f}" for v in scale["rss_quarters"].values())
     rows += [
         row(
-            f"scale: {scale['articles']:,} articles, seconds",
-            [scale["seconds"], None, None],
-            target=f"< {TARGET_SECONDS:.0f} s",
-            passed=scale["seconds"] < TARGET_SECONDS,
-            fmt=".0f",
+            f"scale: {scale['articles']:,} synthetic articles placed",
+            [done, None, None],
+            target=f"all in < {TARGET_SECONDS:.0f} s",
+            passed=scale["finished"] and scale["seconds"] < TARGET_SECONDS,
         ),
-        row("scale: articles/s", [scale["articles_per_s"], None, None], fmt=".0f"),
+        row(
+            "scale: articles/s, second half of what was placed", [scale["steady_articles_per_s"], None, None], fmt=".0f"
+        ),
         row(
             f"scale: peak stories held (of {scale['stories_created']:,} created)",
             [scale["peak_held_stories"], None, None],
-            target=f"bounded by the window (< 3 × {scale['max_events_in_window']} events)",
-            passed=scale["bounded"],
+            target=f"< 3 × {scale['max_events_in_window']} events active at once",
+            passed=scale["held_bounded"],
             fmt="d",
         ),
         row(
-            "scale: peak RSS MB (start → peak)",
-            [f"{scale['rss_start'] / mb:.0f} → {scale['rss_peak'] / mb:.0f}", None, None],
-        ),
-        row(
-            "scale: RSS MB at each quarter of the stream",
-            [" / ".join(f"{v / mb:.0f}" for v in scale["rss_quarters"].values()), None, None],
+            "scale: RSS MB at each quarter of what was placed (start, peak)",
+            [f"{quarters} ({scale['rss_start'] / mb:.0f}, {scale['rss_peak'] / mb:.0f})", None, None],
+            target="2nd-half growth ≤ ¼ of 1st-half",
+            passed=scale["rss_bounded"],
         ),
         row("scale: B³ F1 against the generated events", [scale["f1"], None, None]),
         row("scale: B³ precision / recall", [f"{scale['precision']:.3f} / {scale['recall']:.3f}", None, None]),
     ]
     notes = [
-        f"ECB+: {ecb['docs']} articles, {ecb['events']} events in {ecb['topics']} topics (two events a topic). "
-        f"'dated stream' gives each topic's articles synthetic times within {TOPIC_SPREAD_DAYS} days (both events "
-        f"interleaved), topics {TOPIC_SPACING_DAYS} days apart in shuffled order; 'undated' passes published=None "
-        "(order by id). The target applies to the dated stream with default StorySettings().",
-        "The 'tuned on test' column is the online method at its best threshold (0.10–0.50) on this same data: an "
-        "upper bound, not a result. The anchor's distance threshold is also tuned on this data "
-        f"(best {anchor['threshold']:.2f}); it clusters the whole corpus at once, newsgraph one article at a time.",
-        "Speed: cluster() on the dated stream, best of "
-        f"{SPEED_REPEATS}; NER + features is analyse_articles on title and text plus terms(), "
-        + ("timed when the NER cache was filled (cache used this run)." if speed["ner_cached"] else "timed this run."),
-        f"Stream: {stream['files']} files of examples/corpus, {stream['articles']} articles, {stream['stories']} "
-        f"stories; the shuffled run ingests batches of {stream['batches']} files.",
-        f"Scale: {scale['events']:,} synthetic events from a {scale['words']:,}-word list built from ECB+ "
-        f"(generation {scale['generate_seconds']:.0f} s, not timed); placement with evict() every {EVICT_EVERY}. "
-        f"StoryClusterer.vectors and .story_of still hold every article at the end "
-        f"({scale['retained_vectors']:,} and {scale['retained_story_of']:,} entries): they grow with the stream, "
-        "not the window, and account for the RSS growth.",
+        f"ECB+: {ecb['docs']} articles, {ecb['events']} events in {ecb['topics']} topics (two similar events a "
+        f"topic). 'dated stream': each topic's articles get synthetic times within {TOPIC_SPREAD_DAYS} days (its two "
+        f"events interleaved), topics {TOPIC_SPACING_DAYS} days apart in shuffled order; this is the stream ingest "
+        "would see and carries the target. 'undated' passes published=None (placed in id order). 'each event on "
+        "days of its own' is for information only: it lets time separate a topic's two events, as real dates "
+        "would (ECB and ECB+ events of a topic are years apart).",
+        "'Tuned on test' is the online method at its best threshold (0.10–0.50) on this same data: an upper bound, "
+        f"not a result. The anchor's distance threshold is tuned on this data too (best {anchor['threshold']:.2f} of "
+        "0.30–0.99); it clusters the whole corpus at once, newsgraph one article at a time.",
+        f"Speed: cluster() on the dated stream, best of {SPEED_REPEATS}; NER + features is analyse_articles on "
+        "title and text plus terms() and entity keys, "
+        + (
+            "timed when the NER cache was filled (the cache was used this run)."
+            if speed["ner_cached"]
+            else "timed this run."
+        ),
+        f"Stream: {stream['files']} input files of examples/corpus, {stream['articles']} articles, {stream['stories']} "
+        f"stories in order and {stream['stories_shuffled']} shuffled; the shuffled run ingests "
+        f"{stream['batches']} files a batch.",
+        f"Scale: {scale['events']:,} synthetic events, words from a {scale['words']:,}-word list built from ECB+ "
+        f"(generation {scale['generate_seconds']:.0f} s, not timed); placement with evict() every {EVICT_EVERY}, "
+        f"stopped at the {scale['budget_seconds']:.0f} s target if not done (the projection uses the rate over the "
+        "second half). RSS is this process's (it holds all generated articles from the start). StoryClusterer.vectors "
+        f"and .story_of held {scale['retained_vectors']:,} and {scale['retained_story_of']:,} entries at the end: "
+        "they keep every article placed, not just the window's.",
     ]
     if total != DEFAULT_DOCS:
         notes.append(f"NEWSGRAPH_BENCH_STORY_DOCS={total} (default {DEFAULT_DOCS:,}).")
-    raw = {
-        "ecb": {k: v for k, v in ecb.items()},
-        "stream": stream,
-        "scale": scale,
-    }
+    raw = {"ecb": ecb, "stream": stream, "scale": scale}
     return result(NAME, TITLE, columns, rows, notes, raw)
-
-
-def main() -> None:  # pragma: no cover - manual runs
-    from benchmarks import WORK_DIR, data_dir
-
-    print(json.dumps(run(data_dir(), WORK_DIR)["rows"], indent=1, default=str))
-
-
-_unused: tuple[Any, ...] = (Iterator, os)

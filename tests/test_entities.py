@@ -83,6 +83,11 @@ def test_surname_alone_joins_the_one_full_name_it_fits() -> None:
     assert result.entity_of[name_id("Baghdad")] != result.entity_of[name_id("Khadimi")]
 
 
+def test_names_in_other_scripts_stand_alone() -> None:
+    result = resolve_names(_records(("مصطفى الكاظمي", "person"), ("Мустафа", "person"), ("Mustafa Kadhimi", "person")))
+    assert len(result.members) == 3
+
+
 def test_ambiguous_surname_stays_unresolved() -> None:
     records = _records(
         ("Hillary Clinton", "person"), ("Bill Clinton", "person"), ("Chelsea Clinton", "person"), ("Clinton", "person")

@@ -126,7 +126,8 @@ def resolve_names(records: Iterable[NameRecord], rules: Iterable[Rule] = ()) -> 
     split_off = {n for n in last_split if n not in merged_after}
     uf = _UnionFind(by_id)
 
-    full = {i: f for i, f in forms.items() if not (f.kind == "person" and f.single)}
+    # names with no Latin letters to compare (another script) stand alone
+    full = {i: f for i, f in forms.items() if f.tokens and not (f.kind == "person" and f.single)}
     for a, b in _candidate_pairs(full):
         if a in split_off or b in split_off:
             continue
@@ -140,7 +141,7 @@ def resolve_names(records: Iterable[NameRecord], rules: Iterable[Rule] = ()) -> 
         if form.kind == "person":
             for variant in skeleton_variants(form.tokens[-1]):
                 surnames[variant].append(ident)
-    singles = sorted(i for i, f in forms.items() if f.kind == "person" and f.single)
+    singles = sorted(i for i, f in forms.items() if f.tokens and f.kind == "person" and f.single)
     same_single: dict[str, list[str]] = defaultdict(list)
     for ident in singles:
         same_single[forms[ident].skeletons[0]].append(ident)
