@@ -86,7 +86,8 @@ def _markdown(report: dict[str, Any]) -> str:
         else:
             lines.append(markdown_table(res))
         if res.get("seconds") is not None:
-            lines += ["", f"_{res['seconds']:.0f} s_"]
+            ran = f", run {res['date']}" if res.get("date") and res["date"] != report["date"] else ""
+            lines += ["", f"_{res['seconds']:.0f} s{ran}_"]
     return "\n".join(lines) + "\n"
 
 
@@ -94,6 +95,26 @@ def _write(report: dict[str, Any]) -> None:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / "latest.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (RESULTS_DIR / "latest.md").write_text(_markdown(report), encoding="utf-8")
+
+
+def _with_earlier(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This run's results, plus the latest earlier result of each benchmark not run this time.
+
+    Each table keeps the date of the run that made it; every figure in a table still stands
+    beside its anchor from that same run.
+    """
+    ran = {res["name"] for res in results}
+    earlier: dict[str, dict[str, Any]] = {}
+    try:
+        previous = json.loads((RESULTS_DIR / "latest.json").read_text(encoding="utf-8"))
+        for res in previous.get("results", []):
+            if res.get("name") not in ran and res.get("status") == "ok":
+                res.setdefault("date", previous.get("date"))
+                earlier[res["name"]] = res
+    except (OSError, ValueError):
+        pass
+    merged = {**earlier, **{res["name"]: res for res in results}}
+    return [merged[name] for name in BENCHMARKS if name in merged]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             markdown_table(res) if res["status"] == "ok" else f"{res['status']}: {'; '.join(res['notes'])}", flush=True
         )
-    report.update(data_absent=False, results=results, total_seconds=time.perf_counter() - clock)
+    for res in results:
+        res["date"] = report["date"]
+    report.update(data_absent=False, results=_with_earlier(results), total_seconds=time.perf_counter() - clock)
     _write(report)
     print(f"\nwrote {RESULTS_DIR / 'latest.md'} and {RESULTS_DIR / 'latest.json'}")
     return 1 if failed else 0
