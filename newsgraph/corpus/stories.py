@@ -200,6 +200,9 @@ class StoryClusterer:
                 self._forget(story)
 
     def _forget(self, story: Story) -> None:
+        for member in story.members:
+            self.vectors.pop(member, None)
+            self.story_of.pop(member, None)
         for key in story.keys:
             ids = self.postings.get(key)
             if ids is not None:

@@ -93,14 +93,16 @@ def cluster_stories(store: Store, settings: StorySettings | None = None, full: b
     features = _features(store, replay)
     ordered = sorted(features.values(), key=story_order)
     placed: dict[str, str] = {}
+    vectors: dict[str, dict[str, float]] = {}
     for n, article in enumerate(ordered, start=1):
         placed[article.id] = clusterer.add(article, _new_id(article.id))
+        vectors[article.id] = clusterer.vectors[article.id]
         if n % EVICT_EVERY == 0:
             clusterer.evict()
     final = {a: clusterer._live(s) for a, s in placed.items()}
     # earlier members of stories that merged during the replay move with them
     moved = {m: clusterer._live(s) for m, s in clusterer.story_of.items() if m not in final}
-    _write(store, clusterer, features, final, moved, replay)
+    _write(store, clusterer, features, final, moved, replay, vectors)
     return {
         "articles": len(new),
         "replayed": len(replay),
@@ -163,6 +165,7 @@ def _write(
     final: dict[str, str],
     moved: dict[str, str],
     replay: set[str],
+    vectors: dict[str, dict[str, float]],
 ) -> None:
     conn = store.conn
     conn.execute("BEGIN IMMEDIATE")
@@ -181,7 +184,7 @@ def _write(
             [
                 (
                     a,
-                    json.dumps({t: round(v, 6) for t, v in clusterer.vectors[a].items()}),
+                    json.dumps({t: round(v, 6) for t, v in vectors[a].items()}),
                     json.dumps(sorted(features[a].terms)),
                     json.dumps(features[a].entities),
                 )
