@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from newsgraph.corpus.copies import COPIES, MIN_SHARED_SAMPLES, CopyRules, classify, overlap
-from newsgraph.corpus.diff import DIFF, diff_articles, diff_texts
+from newsgraph.corpus.diff import DIFF, Diff, diff_articles, diff_texts
 from newsgraph.errors import NotFound, UserError
 from newsgraph.extract.dates import utc_timestamp
 from newsgraph.records import content_hash
@@ -40,6 +40,18 @@ def _article_rows(store: Store, ids: set[str]) -> dict[str, dict[str, Any]]:
         record["authors"] = json.loads(record["authors"])
         found[record["id"]] = record
     return found
+
+
+def _diff(original: dict[str, Any], copy: dict[str, Any]) -> Diff:
+    return diff_articles(
+        original["title"],
+        original["text"],
+        original["authors"],
+        original["source"],
+        copy["title"],
+        copy["text"],
+        copy["authors"],
+    )
 
 
 def _order(article: dict[str, Any]) -> tuple[bool, str, str]:
@@ -83,18 +95,13 @@ def match_copies(store: Store, rules: CopyRules | None = None, full: bool = Fals
         kind = classify(pair, rules)
         if kind:
             found.append((a, b, kind, round(pair.in_a, 4), round(pair.in_b, 4), pair.shared_words))
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with store.transaction():
         conn.executemany(
             "INSERT OR REPLACE INTO copy_pairs (a, b, kind, in_a, in_b, shared_words) VALUES (?, ?, ?, ?, ?, ?)", found
         )
         touched = set(dirty) | {x for row in found for x in row[:2]}
         groups = _rebuild_groups(store, touched)
         conn.executemany("UPDATE fingerprints SET dirty = 0 WHERE article_id = ?", [(i,) for i in dirty])
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return {
         "articles": len(dirty),
         "candidates": len(candidates),
@@ -195,15 +202,7 @@ def _write_link(
         return
     _, original_id, kind, in_copy, in_original, shared = best
     original = articles[original_id]
-    diff = diff_articles(
-        original["title"],
-        original["text"],
-        original["authors"],
-        original["source"],
-        copy["title"],
-        copy["text"],
-        copy["authors"],
-    )
+    diff = _diff(original, copy)
     lag = None
     if original["published_utc"] and copy["published_utc"]:
         lag = int(
@@ -310,15 +309,7 @@ def article_diff(store: Store, copy_ref: str, original_ref: str) -> dict[str, An
         raise UserError("diff needs two different articles")
     articles = _article_rows(store, {copy_id, original_id})
     copy, original = articles[copy_id], articles[original_id]
-    result = diff_articles(
-        original["title"],
-        original["text"],
-        original["authors"],
-        original["source"],
-        copy["title"],
-        copy["text"],
-        copy["authors"],
-    )
+    result = _diff(original, copy)
     return {
         "copy": _brief(copy),
         "original": _brief(original),

@@ -132,8 +132,7 @@ def resolve_entities(store: Store, full: bool = False) -> dict[str, Any]:
 def _write_resolution(store: Store, region: list[str], records: list[NameRecord], resolution: Resolution) -> None:
     conn = store.conn
     by_id = {r.id: r for r in records}
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with store.transaction():
         old_entities: set[str] = set()
         for chunk in _chunks(region):
             marks = ",".join("?" * len(chunk))
@@ -152,10 +151,6 @@ def _write_resolution(store: Store, region: list[str], records: list[NameRecord]
             conn.execute(f"DELETE FROM entities WHERE id IN ({marks})", chunk)
         for entity, members in resolution.members.items():
             _write_entity(store, entity, [by_id[m] for m in members], resolution)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def _write_entity(store: Store, entity: str, members: list[NameRecord], resolution: Resolution) -> None:
@@ -191,16 +186,16 @@ def add_rule(store: Store, action: str, a: str, b: str = "") -> dict[str, Any]:
     for value in names:
         if store.conn.execute("SELECT 1 FROM names WHERE id = ?", (name_id(value),)).fetchone() is None:
             raise NotFound(f"no name {value!r} in the corpus (use the exact spelling `newsgraph entity` lists)")
-    conn = store.conn
-    conn.execute("BEGIN IMMEDIATE")
-    conn.execute("INSERT INTO curation (action, a, b, created_at) VALUES (?, ?, ?, datetime('now'))", (action, a, b))
-    for value in names:
-        ident = name_id(value)
-        conn.execute("UPDATE names SET dirty = 1 WHERE id = ?", (ident,))
+    with store.transaction() as conn:
         conn.execute(
-            "UPDATE names SET dirty = 1 WHERE entity_id = (SELECT entity_id FROM names WHERE id = ?)", (ident,)
+            "INSERT INTO curation (action, a, b, created_at) VALUES (?, ?, ?, datetime('now'))", (action, a, b)
         )
-    conn.execute("COMMIT")
+        for value in names:
+            ident = name_id(value)
+            conn.execute("UPDATE names SET dirty = 1 WHERE id = ?", (ident,))
+            conn.execute(
+                "UPDATE names SET dirty = 1 WHERE entity_id = (SELECT entity_id FROM names WHERE id = ?)", (ident,)
+            )
     return resolve_entities(store)
 
 

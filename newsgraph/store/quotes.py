@@ -73,15 +73,10 @@ def cluster_quote_provenance(store: Store, full: bool = False) -> dict[str, Any]
             pairs.add((a, b))
     norms = dict(conn.execute(f"SELECT id, norm FROM quotes WHERE id IN (SELECT id FROM {table})").fetchall())
     assigned = cluster_quotes(norms, sorted(pairs))
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with store.transaction():
         conn.executemany(
             "UPDATE quotes SET cluster_id = ?, dirty = 0 WHERE id = ?", [(c, q) for q, c in assigned.items()]
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return {
         "quotes": len(region),
         "clusters": len(set(assigned.values())),

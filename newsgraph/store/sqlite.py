@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +56,17 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed when the block ends, rolled back if it raises."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
     def id_table(self, name: str, ids: Iterable[str]) -> str:
         """Fill a temporary one-column table with ids and return its name, for `IN (SELECT id FROM …)`.
 
@@ -83,9 +95,7 @@ class Store:
     def write_batch(self, results: Iterable[Processed | Rejection]) -> BatchCounts:
         """Write a batch of outcomes in one transaction."""
         counts = BatchCounts()
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction():
             for item in results:
                 if isinstance(item, Rejection):
                     self._write_rejection(item)
@@ -103,10 +113,6 @@ class Store:
                         counts.articles += 1
                     else:
                         counts.duplicates += 1
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return counts
 
     def _record_input(self, item: Processed, outcome: str, ref: str) -> None:

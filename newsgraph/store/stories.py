@@ -168,8 +168,7 @@ def _write(
     vectors: dict[str, dict[str, float]],
 ) -> None:
     conn = store.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with store.transaction():
         table = store.id_table("story_replay", replay)
         touched = {
             r[0]
@@ -200,10 +199,6 @@ def _write(
         conn.executemany("INSERT INTO story_df (term, df) VALUES (?, ?)", clusterer.df.items())
         touched |= set(final.values()) | set(moved.values())
         _refresh_stories(store, touched)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def _refresh_stories(store: Store, ids: set[str]) -> None:
