@@ -18,6 +18,7 @@ match another's closely is merged into the older one.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -86,6 +87,21 @@ class Story:
     entities: Counter[str] = field(default_factory=Counter)
     merged_into: str | None = None
     keys: set[str] = field(default_factory=set)  # its entries in the postings
+    square: float = 0.0  # squared norm of the centroid, kept as the centroid grows
+
+    def add_vector(self, vector: dict[str, float]) -> None:
+        centroid = self.centroid
+        square = self.square
+        for term, value in vector.items():
+            old = centroid[term]
+            new = old + value
+            centroid[term] = new
+            square += new * new - old * old
+        self.square = square
+
+    @property
+    def norm(self) -> float:
+        return math.sqrt(self.square) if self.square > 0 else 1.0
 
 
 def _index_keys(vector: dict[str, float], entities: Iterable[str]) -> list[str]:
@@ -128,7 +144,8 @@ class StoryClusterer:
 
     def _score(self, article: StoryArticle, vector: dict[str, float], story: Story) -> float:
         s = self.settings
-        cosine = sum(v * story.centroid.get(t, 0.0) for t, v in vector.items()) / _norm(story.centroid)
+        centroid = story.centroid
+        cosine = sum(v * centroid[t] for t, v in vector.items() if t in centroid) / story.norm
         score = s.text_weight * cosine + s.entity_weight * self._entity_score(article, story)
         if article.published and story.last:
             age = abs((article.published - story.last).total_seconds()) / 86400
@@ -183,8 +200,7 @@ class StoryClusterer:
         for member, vector, names in zip(story.members, vectors, entities, strict=True):
             self.story_of[member] = story.id
             self.vectors[member] = vector
-            for term, value in vector.items():
-                story.centroid[term] += value
+            story.add_vector(vector)
             for key in names:
                 story.entities[key] += 1
             for key in _index_keys(vector, names):
@@ -225,8 +241,7 @@ class StoryClusterer:
             story.first = min(story.first or article.published, article.published)
             story.last = max(story.last or article.published, article.published)
         self.vectors[article.id] = vector
-        for term, value in vector.items():
-            story.centroid[term] += value
+        story.add_vector(vector)
         for key in article.entities:
             story.entities[key] += 1
         for key in _index_keys(vector, article.entities):
@@ -235,26 +250,24 @@ class StoryClusterer:
 
     def _maybe_merge(self, story: Story, when: datetime | None) -> None:
         """Merge the story with an active one whose centroid now matches it closely (into the older)."""
-        keys = sorted(story.centroid, key=lambda t: -story.centroid[t])[:TOP_TERMS]
+        centroid = story.centroid
+        keys = heapq.nlargest(TOP_TERMS, centroid, key=centroid.__getitem__)
         candidates: set[str] = set()
         for key in keys:
             candidates |= self.postings.get(key, set())
-        norm = _norm(story.centroid)
         for other_id in sorted(candidates - {story.id}):
             other = self.stories[other_id]
             if not self._active(other, when):
                 continue
-            cosine = sum(v * other.centroid.get(t, 0.0) for t, v in story.centroid.items()) / (
-                norm * _norm(other.centroid)
-            )
+            small, large = sorted((centroid, other.centroid), key=len)
+            cosine = sum(v * large[t] for t, v in small.items() if t in large) / (story.norm * other.norm)
             if cosine >= self.settings.merge_threshold:
                 older, newer = sorted((story, other), key=lambda s: (s.first or datetime.max, s.id))
                 newer.merged_into = older.id
                 older.members.extend(newer.members)
                 for member in newer.members:
                     self.story_of[member] = older.id
-                for term, value in newer.centroid.items():
-                    older.centroid[term] += value
+                older.add_vector(newer.centroid)
                 older.entities.update(newer.entities)
                 older.first = min(filter(None, [older.first, newer.first]), default=None)
                 older.last = max(filter(None, [older.last, newer.last]), default=None)

@@ -71,10 +71,11 @@ def clean_surface(text: str) -> str:
     return text
 
 
-def fold(text: str) -> str:
-    """Lowercase ASCII letters only: diacritics stripped, apostrophes and ayn/hamza marks removed."""
+def fold(text: str, digits: bool = False) -> str:
+    """Lowercase ASCII letters only (and digits when asked): diacritics stripped, apostrophes and
+    ayn/hamza marks removed."""
     decomposed = unicodedata.normalize("NFKD", normalise_apostrophes(text).lower())
-    return "".join(ch for ch in decomposed if "a" <= ch <= "z" or ch in " -")
+    return "".join(ch for ch in decomposed if "a" <= ch <= "z" or ch in " -" or (digits and "0" <= ch <= "9"))
 
 
 _ABD = frozenset({"abd", "abdul", "abdel", "abdal", "abdoul"})
@@ -103,13 +104,39 @@ def name_tokens(name: str) -> list[str]:
             token = "abdal"
         tokens.append(token)
         i += 1
-    kept = [t for t in tokens if t not in PARTICLES]
+    # `Ben` before a lone family name is the given name (`Ben Carter`), not `ben` as in `Ben Ali`
+    keep_first = len(tokens) == 2 and tokens[0] in _GIVEN_PARTICLES and tokens[1] not in PARTICLES
+    kept = [t for n, t in enumerate(tokens) if t not in PARTICLES or (n == 0 and keep_first)]
     return kept or tokens
+
+
+_GIVEN_PARTICLES = frozenset({"ben"})
+_PATRONYMIC = frozenset({"bin", "ibn", "ben", "bint"})
+# Letters written as look-alike digits (`Ig0r`, `Sech1n`); only inside a word that has letters.
+_DIGIT_LETTERS = str.maketrans("013457", "oieast")
+_MIXED_WORD = re.compile(r"\b(?=\w*[^\W\d_])(?=\w*\d)\w+\b")
+
+
+def undigit(name: str) -> str:
+    """`Ig0r Sech1n` → `Igor Sechin`: digits inside a word of letters read as the letters they resemble."""
+    return _MIXED_WORD.sub(lambda m: m.group().translate(_DIGIT_LETTERS), name)
+
+
+def patronym(name: str) -> str | None:
+    """The father's name given with `bin`/`ibn`/`ben` (`Mohammed bin Salman` → salman), or None.
+    A leading `bin` (a name beginning with the patronym) is left to the caller's word order."""
+    words = fold(name).replace("-", " ").split()
+    for n, word in enumerate(words[1:-1], 1):
+        if word in _PATRONYMIC:
+            rest = name_tokens(" ".join(words[n + 1 :]))
+            return rest[0] if rest else None
+    return None
 
 
 _VOWEL_RUN = re.compile(r"[aeiou]+")
 _DOUBLED = re.compile(r"(.)\1+")
 _H_AFTER_CONSONANT = re.compile(r"(?<=[bcdfgjklmnpqrstvxz])h")
+_FINAL_H = re.compile(r"(?<=[aeiouy])h$")
 
 
 @lru_cache(maxsize=200_000)
@@ -117,10 +144,12 @@ def skeleton(token: str) -> str:
     """Transliteration-folded form of one folded token.
 
     Folds letter classes that transliterations swap: dh/z/th/d, q/k/gh, kh/k, c/k, ou/u/o/oo,
-    ei/ai/ay/e, ee/i, j/dj/g, y/i, w/u, ph/f; vowel runs become one vowel; doubled letters one.
-    (`kh` also stands for `h` in some systems: see `skeleton_variants`.)
+    ei/ai/ay/e, ee/i, j/dj/g, y/i, w/u, ph/f; vowel runs become one vowel; doubled letters one;
+    a final h after a vowel (Arabic ta marbuta: `Haniyeh` / `Haniya`, `Basrah` / `Basra`) goes.
+    (Other systems' spellings of one sound are in `skeleton_variants`.)
     """
-    s = token.replace("dj", "j").replace("ph", "f").replace("gh", "q").replace("j", "g")
+    s = _FINAL_H.sub("", token) if len(token) > 3 else token
+    s = s.replace("dj", "j").replace("ph", "f").replace("gh", "q").replace("j", "g")
     s = _H_AFTER_CONSONANT.sub("", s)
     s = s.replace("y", "i").replace("w", "u").replace("q", "k").replace("c", "k").replace("x", "ks")
     s = s.replace("z", "d").replace("t", "d")
@@ -129,15 +158,147 @@ def skeleton(token: str) -> str:
     return s or token
 
 
+# Spellings one romanisation system uses for a sound another writes differently. Each may apply
+# or not, so a token has one skeleton for every combination that changes it.
+_READINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        ("kh", "h"),  # kh also stands for h (`Khalid` / `Halid`)
+        ("gh?", "q"),  # Arabic q is also written g (`Gaddafi` / `Qadhafi`)
+        ("w", "v"),  # German and Polish w for v (`Wladimir`, `Lawrow`)
+        ("zh", "j"),  # French and Persian j for zh (`Prigojine`, `Ahmadinejad`)
+        ("t?sch|tch", "ch"),  # German tsch and French tch for ch (`Gorbatschow`, `Gorbatchev`)
+        ("(?<!s)ch", "sh"),  # French ch for sh (`Bachar`, `Rachid`)
+        ("t[sz]", "z"),  # ts, tz and z for one affricate (`Tsvetkov` / `Zwetkow`)
+        ("(?<=[vj])s$", ""),  # Latvian nominative -s (`Lavrovs`, `Sergejs`)
+        ("(?<=[aeiou])j(?![aeiou])", "y"),  # German and Slavic j for y (`Sergej`, `Dmitrij`)
+        ("gu(?=[ei])", "g"),  # French and Spanish gu before e/i (`Evgueni`)
+        ("(?<=[aeiou]n)e$", ""),  # French mute final e (`Poutine`, `Salmane`)
+        ("(?<=.)z", "s"),  # z for s inside a word (`Gasprom` / `Gazprom`)
+    )
+)
+
+
 @lru_cache(maxsize=200_000)
 def skeleton_variants(token: str) -> frozenset[str]:
-    """The skeletons a token can have: `kh` read as `k` (`Khadimi` ~ `Kadhimi`) and as `h` (`Khalid` ~ `Halid`)."""
-    variants = {skeleton(token)}
-    if "kh" in token:
-        variants.add(skeleton(token.replace("kh", "h")))
-    if "g" in token:  # Arabic q is also written g (`Gaddafi` / `Qadhafi`)
-        variants.add(skeleton(token.replace("gh", "q").replace("g", "q")))
-    return frozenset(variants)
+    """The skeletons a token can have under the spellings of other romanisation systems:
+    `Khadimi` ~ `Kadhimi` ~ `Halid`-style kh, `Sergej Lawrow` ~ `Sergey Lavrov`, `Prigojine` ~ `Prigozhin`."""
+    spellings = {token}
+    for pattern, replacement in _READINGS:
+        if pattern.search(token) or len(spellings) > 1:
+            spellings |= {pattern.sub(replacement, spelling) for spelling in spellings}
+    return frozenset(skeleton(spelling) for spelling in spellings)
+
+
+# Hypocorisms of common English given names: a nickname and the full names it is short for.
+_NICKNAMES = {
+    "bill": "william",
+    "billy": "william",
+    "will": "william",
+    "bob": "robert",
+    "bobby": "robert",
+    "rob": "robert",
+    "dick": "richard",
+    "rick": "richard",
+    "ted": "edward theodore",
+    "ed": "edward",
+    "eddie": "edward",
+    "ned": "edward",
+    "theo": "theodore",
+    "jim": "james",
+    "jimmy": "james",
+    "mike": "michael",
+    "mick": "michael",
+    "ben": "benjamin",
+    "alex": "alexander alexandra",
+    "liz": "elizabeth",
+    "beth": "elizabeth",
+    "betty": "elizabeth",
+    "maggie": "margaret",
+    "peggy": "margaret",
+    "kate": "katherine catherine",
+    "kathy": "katherine catherine",
+    "tom": "thomas",
+    "tommy": "thomas",
+    "joe": "joseph",
+    "jack": "john",
+    "johnny": "john",
+    "charlie": "charles",
+    "chuck": "charles",
+    "tony": "anthony",
+    "chris": "christopher christine christina",
+    "dan": "daniel",
+    "danny": "daniel",
+    "dave": "david",
+    "pat": "patrick patricia",
+    "nick": "nicholas",
+    "sam": "samuel samantha",
+    "steve": "steven stephen",
+    "tim": "timothy",
+    "matt": "matthew",
+    "andy": "andrew",
+    "greg": "gregory",
+    "jeff": "jeffrey",
+    "ken": "kenneth",
+    "larry": "lawrence",
+    "ron": "ronald",
+    "don": "donald",
+    "doug": "douglas",
+    "jerry": "gerald",
+    "harry": "henry harold",
+    "fred": "frederick",
+    "sue": "susan",
+    "abe": "abraham",
+    "nate": "nathan nathaniel",
+}
+
+
+@lru_cache(maxsize=1)
+def _nickname_skeletons() -> dict[str, frozenset[str]]:
+    return {skeleton(n): frozenset(skeleton(f) for f in full.split()) for n, full in _NICKNAMES.items()}
+
+
+def nickname_of(short: str, full: str) -> bool:
+    """Whether given name `short` is a common nickname of `full` (`Bill` / `William`), by skeleton."""
+    return skeleton(full) in _nickname_skeletons().get(skeleton(short), frozenset())
+
+
+_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen".split()
+_NUMBER_WORDS = {w: n for n, w in enumerate(_UNITS)} | {
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80}
+_TENS["ninety"] = 90
+_ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+
+
+def numbers_as_digits(words: list[str]) -> list[str]:
+    """Numbers written as words or ordinals become digits: [forty, four] → [44], [1st] → [1], [three] → [3]."""
+    out: list[str] = []
+    for word in words:
+        ordinal = _ORDINAL_DIGITS.match(word)
+        value = int(ordinal.group(1)) if ordinal else _NUMBER_WORDS.get(word, _TENS.get(word))
+        if value is None and word.isdigit():
+            value = int(word)
+        if value is None:
+            out.append(word)
+        elif out and out[-1].isdigit() and int(out[-1]) % 10 == 0 and int(out[-1]) >= 20 and value < 10:
+            out[-1] = str(int(out[-1]) + value)  # forty-four, forty 4
+        else:
+            out.append(str(value))
+    return out
 
 
 def name_key(name: str) -> str:

@@ -46,6 +46,50 @@ ATTRIBUTION_VERBS = frozenset(
     "agree agrees agreed expect expects expected fear fears feared hope hopes hoped accuse accused "
     "acknowledges insisting saying telling".split()
 )
+
+
+def _forms(bases: str) -> frozenset[str]:
+    """A verb's written forms from its base (`urge` → urge urges urged urging); irregular past
+    forms are listed beside their base in the lexicons below."""
+    forms: set[str] = set()
+    for base in bases.split():
+        stem = base[:-1] if base.endswith("e") and not base.endswith("ee") else base
+        if base.endswith("y") and base[-2:-1] not in "aeiou":
+            forms.update({base, base[:-1] + "ies", base[:-1] + "ied", base + "ing"})
+            continue
+        double = stem + stem[-1] if base in _DOUBLED else stem
+        forms.update({base, base + ("es" if base.endswith(("s", "sh", "ch", "x", "z")) else "s")})
+        forms.update({base + "d" if base.endswith("e") else double + "ed", double + "ing"})
+    return frozenset(forms)
+
+
+_DOUBLED = frozenset({"plan", "slam", "admit", "regret", "rebut", "beg", "prefer", "jab"})
+# Stances taken in words whose object is what is said (`she criticized the ruling`, `he cited a
+# study`): reported content when the object is a phrase, not a clause.
+OBJECT_CUES = _forms(
+    "cite mention discuss describe criticize criticise praise condemn attack defend endorse back support "
+    "oppose reject propose question acknowledge deny announce unveil express demand blast slam mock dismiss "
+    "denounce decry tout hail welcome applaud laud dispute challenge refute rebut predict recommend advocate "
+    "highlight emphasize emphasise stress underscore reiterate repeat echo outline detail lament blame "
+    "accuse recount describe characterize portray label brand call dub"
+) | frozenset({"said", "says", "say", "wrote", "writes", "told", "tells"})
+# Intentions and requests with an infinitive (`he vowed to repeal the law`, `she urged voters to …`).
+INFINITIVE_CUES = _forms(
+    "want plan vow promise pledge refuse decline agree seek intend threaten hope aim urge ask encourage "
+    "warn implore beg demand offer propose prefer wish vote"
+) | frozenset({"sought"})
+# Verb + preposition frames whose object is the topic or target of speech (`called for a recount`,
+# `spoke about the economy`, `warned of a crisis`).
+PREPOSITION_CUES: dict[str, frozenset[str]] = {
+    "for": _forms("call push argue press lobby campaign advocate plead appeal"),
+    "about": _forms("talk speak complain warn worry boast brag joke comment write testify tweet ask")
+    | frozenset({"spoke", "spoken", "wrote", "written"}),
+    "of": _forms("speak warn accuse boast approve disapprove") | frozenset({"spoke", "spoken"}),
+    "on": _forms("call comment insist elaborate reflect remark weigh focus") | frozenset({"spoke"}),
+    "against": _forms("warn argue speak rail campaign protest caution testify vote") | frozenset({"spoke"}),
+    "to": _forms("object refer point allude respond reply") ,
+    "at": _forms("hint jab lash"),
+}
 # Cues that only introduce a quotation with quote marks (`she continued: “…”`), not reported speech.
 _DIRECT_ONLY = frozenset({"continue", "continued", "recall", "recalled", "ask", "asked", "reply", "replied"})
 PRONOUNS = {"he": "person", "she": "person", "they": "any", "i": "person", "we": "any"}
@@ -238,12 +282,46 @@ class _Speakers:
         return None
 
 
-def _subject(verb: Any) -> Any | None:
-    for child in verb.children:
-        if child.dep_ in {"nsubj", "nsubjpass"}:
-            return child
+def _inside(position: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(start <= position < end for start, end in spans)
+
+
+def _subject(verb: Any, inside: Sequence[tuple[int, int]] = ()) -> Any | None:
+    """The verb's subject; with inverted attribution (`“…,” said X`) the parser may also make a
+    word of the quotation a subject, so a subject outside the quoted spans is preferred."""
+    subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}]
+    outside = [c for c in subjects if not _inside(c.idx, inside)]
+    if outside:
+        return outside[0]
+    if subjects:
+        return subjects[0]
     if verb.dep_ in {"conj", "advcl"} and verb.head is not verb:
-        return _subject(verb.head)
+        return _subject(verb.head, inside)
+    return None
+
+
+def _adjacent_source(verb: Any, speakers: _Speakers, inside: Sequence[tuple[int, int]]) -> _Attribution | None:
+    """A name standing between a closing quote mark and its speech verb (`“…,” Chief X said`) or
+    right after the verb (`“…,” said X.`), when the parse did not make it the verb's subject."""
+    text = verb.doc.text
+    closing = [end for _, end in inside if end <= verb.idx]
+    if closing:
+        start = max(closing) + 1
+        between = text[start : verb.idx]
+        if between.strip(" ,") and _words(between) <= 8 and not re.search(r"[.;:!?\n“”\"]", between):
+            mention = speakers.named_in(start, verb.idx)
+            if mention is not None and speakers.groups[mention.group].type == "person":
+                role = _clean_role(text[start : mention.start].split())
+                return _Attribution(verb.text.lower(), speakers.groups[mention.group].name, mention.group, role,
+                                    False, (mention.start, mention.end))
+    after_start = verb.idx + len(verb.text)
+    tail = re.match(r"[^,.;:!?\n“”\"]*", text[after_start : after_start + 80])
+    if tail is not None and tail.group().strip():
+        mention = speakers.named_in(after_start, after_start + tail.end())
+        if mention is not None:
+            role = _clean_role(text[after_start : mention.start].split())
+            return _Attribution(verb.text.lower(), speakers.groups[mention.group].name, mention.group, role,
+                                False, (mention.start, mention.end))
     return None
 
 
@@ -265,10 +343,13 @@ def _attribute(
         pobj = next((t for t in verb.subtree if t.dep_ == "pobj"), None)
         subject = pobj
     else:
-        subject = _subject(verb)
-    if subject is None:
-        return _Attribution(cue, None, None, None, False)
-    if any(start <= subject.idx < end for start, end in inside):
+        subject = _subject(verb, inside)
+    if subject is None or _inside(subject.idx, inside):
+        adjacent = _adjacent_source(verb, speakers, inside) if inside else None
+        if adjacent is not None:
+            return replace(adjacent, cue=cue)
+        if subject is None:
+            return _Attribution(cue, None, None, None, False)
         return None  # the subject is inside the quotation: this verb belongs to the quoted words
     found = _attribute_subject(subject, speakers, cue)
     if found is None:
@@ -474,43 +555,49 @@ def find_quotes(text: str, doc: Any, mentions: Sequence[Mention], groups: Sequen
         direct.append(quote)
         covered.extend(candidate.segments)
         previous, previous_para = quote, candidate.paragraphs[-1]
-    return direct + _reported(text, doc, speakers, covered)
+    reported = _reported(text, doc, speakers, covered, direct, [(span.start, span.end) for span in spans])
+    return direct + reported
 
 
-def _reported(text: str, doc: Any, speakers: _Speakers, covered: list[tuple[int, int]]) -> list[Quote]:
+def _reported(
+    text: str,
+    doc: Any,
+    speakers: _Speakers,
+    covered: list[tuple[int, int]],
+    direct: list[Quote],
+    marked: Sequence[tuple[int, int]] = (),
+) -> list[Quote]:
+    """Reported speech; a reported clause that runs into a direct quotation makes it a mixed one
+    (`She said the plan “will fail the farmers who trusted us.”`): the direct quote then starts
+    where the reported words start. `direct` is updated in place. A cue inside quote marks
+    (`marked`) belongs to the quoted speaker's own words (`“I think we will win”`), not to the article."""
     found: list[Quote] = []
+    quoted = list(covered)
     for token in doc:
         lower = token.text.lower()
-        if any(s - 1 <= token.idx <= e for s, e in covered):
+        if any(s - 1 <= token.idx <= e for s, e in covered) or _inside(token.idx, marked):
             continue
         if lower == "according" and token.i + 1 < len(doc) and doc[token.i + 1].text.lower() == "to":
             content = _according_content(token)
         elif (lower in SPEECH_VERBS and lower not in _DIRECT_ONLY and _speech_verb(token)) or (
             lower in ATTRIBUTION_VERBS and token.dep_ != "amod"
         ):
-            complement = next((c for c in token.children if c.dep_ == "ccomp" and c.i > token.i), None)
-            if complement is None:
-                # `CONTENT, X said.`: a clause before the verb, set off by a comma
-                complement = next(
-                    (
-                        c
-                        for c in token.children
-                        if c.dep_ == "ccomp" and c.i < token.i and any(t.text == "," for t in doc[c.i : token.i])
-                    ),
-                    None,
-                )
-            if complement is None:
-                continue
-            content = list(complement.subtree)
-            if content and content[0].dep_ == "mark" and content[0].text.lower() == "that":
-                content = content[1:]
+            content = _clause_content(token) or _frame_content(token)
+        elif token.dep_ != "amod" and _subject(token) is not None:
+            content = _frame_content(token)
         else:
             continue
+        content, runs_into = _trim_content(content, quoted)
         if len(content) < 3:
             continue
         start, end = content[0].idx, content[-1].idx + len(content[-1].text)
-        if any(s <= start < e or s < end <= e for s, e in covered):
-            continue  # already a direct quotation
+        if runs_into is not None and lower != "according":
+            said_by = _attribute(token, speakers, [(start, end)])
+            if said_by is not None and _mix(text, direct, runs_into, start, end, said_by):
+                covered.append((start, end))
+                continue
+        if any(s <= start < e or s < end <= e or start <= s < end for s, e in covered):
+            continue  # already a quotation
         attribution = _attribute(token, speakers, [(start, end)])
         if attribution is None:
             continue
@@ -532,6 +619,123 @@ def _reported(text: str, doc: Any, speakers: _Speakers, covered: list[tuple[int,
         )
         covered.append((start, end))
     return found
+
+
+def _clause_content(verb: Any) -> list[Any]:
+    """What a speech verb reports: its clausal complement (`said [that] CONTENT`, `CONTENT, X said`),
+    or, when the attribution is a parenthesis (`CONTENT, X said, CONTENT.`) or closes the sentence
+    after a comma (`CONTENT, experts say.`), the clause around it without the attribution."""
+    doc = verb.doc
+    complement = next((c for c in verb.children if c.dep_ == "ccomp" and c.i > verb.i), None)
+    if complement is None:
+        # `CONTENT, X said.`: a clause before the verb, set off by a comma
+        complement = next(
+            (
+                c
+                for c in verb.children
+                if c.dep_ == "ccomp" and c.i < verb.i and any(t.text == "," for t in doc[c.i : verb.i])
+            ),
+            None,
+        )
+    if complement is not None:
+        content = list(complement.subtree)
+        if content and content[0].dep_ == "mark" and content[0].text.lower() == "that":
+            content = content[1:]
+        return content
+    subject = _subject(verb)
+    if subject is None or subject.head is not verb or any(c.dep_ in {"dobj", "xcomp"} for c in verb.children):
+        return []
+    if verb.dep_ == "parataxis":
+        attribution = {t.i for t in verb.subtree}
+        return [t for t in verb.head.subtree if t.i not in attribution]
+    first = min(t.i for t in subject.subtree)
+    if verb.dep_ == "ROOT" and first > verb.sent.start + 1 and doc[first - 1].text == ",":
+        return [t for t in verb.sent if t.i < first]
+    return []
+
+
+def _frame_content(verb: Any) -> list[Any]:
+    """What a stance or intention verb reports: `vowed [to repeal the law]`, `urged [voters to stay
+    home]`, `called for [a recount]`, `criticized [the ruling]`, `called [the plan] a “disaster”`."""
+    lower = verb.text.lower()
+    after = [c for c in verb.children if c.i > verb.i]
+    if lower in INFINITIVE_CUES:
+        xcomp = next((c for c in after if c.dep_ == "xcomp" and _is_infinitive(c)), None)
+        if xcomp is not None:
+            start = min(t.i for t in xcomp.subtree)
+            obj = next((c for c in after if c.dep_ == "dobj" and c.i < xcomp.i), None)
+            if obj is not None:
+                start = min(start, min(t.i for t in obj.subtree))
+            return list(verb.doc[start : max(t.i for t in xcomp.subtree) + 1])
+    for child in after:
+        if child.dep_ == "prep" and lower in PREPOSITION_CUES.get(child.text.lower(), ()):
+            obj = next((c for c in child.children if c.dep_ in {"pobj", "pcomp"}), None)
+            if obj is not None:
+                return list(obj.subtree)
+            break
+    if lower in OBJECT_CUES:
+        obj = next((c for c in after if c.dep_ == "dobj"), None)
+        if obj is not None:
+            last = max(t.i for t in obj.subtree)
+            # `called the plan a “disaster”`, `described it as reckless`: the predicate goes with it
+            for c in after:
+                if c.i > last and (c.dep_ in {"oprd", "ccomp", "xcomp"} or (c.dep_ == "prep" and c.text == "as")):
+                    last = max(last, max(t.i for t in c.subtree))
+            return list(verb.doc[min(t.i for t in obj.subtree) : last + 1])
+    return []
+
+
+def _is_infinitive(token: Any) -> bool:
+    return any(c.dep_ == "aux" and c.text.lower() == "to" for c in token.children)
+
+
+_LEADING_JOINERS = frozenset({"but", "and", "so", "yet", "still", "however", "that"})
+
+
+def _trim_content(content: list[Any], direct: Sequence[tuple[int, int]]) -> tuple[list[Any], int | None]:
+    """Content without edge punctuation and joining words, cut before a direct quotation it runs into
+    (`She said the plan was fair, and added: “…”` keeps `the plan was fair`); with the position
+    where that quotation starts."""
+    runs_into = None
+    if not content:
+        return content, runs_into
+    for number, token in enumerate(content):
+        if number and _inside(token.idx, direct) and not _inside(content[0].idx, direct):
+            runs_into = token.idx
+            content = content[:number]
+            while content and (content[-1].is_punct or content[-1].dep_ == "cc" or content[-1].text in QUOTE_MARKS):
+                content = content[:-1]
+            break
+    while content and (content[0].is_punct or content[0].text.lower() in _LEADING_JOINERS):
+        content = content[1:]
+    while content and content[-1].is_punct and content[-1].text not in QUOTE_MARKS:
+        content = content[:-1]
+    return content, runs_into
+
+
+def _mix(text: str, direct: list[Quote], position: int, start: int, end: int, said_by: _Attribution) -> bool:
+    """Extend the direct quotation at `position` back over the reported words just before it; the
+    verb that governs the reported words names the speaker, when it names one."""
+    for number, quote in enumerate(direct):
+        if not quote.start - 2 <= position <= quote.end or quote.start < end:
+            continue
+        if "\n" in text[start : quote.start]:
+            return False
+        mixed = replace(quote, start=start, text=text[start : quote.end].strip(' "“”‘’«»'))
+        if said_by.speaker or said_by.role:
+            mixed = replace(
+                mixed,
+                speaker=said_by.speaker,
+                speaker_group=said_by.group,
+                role=said_by.role,
+                cue=said_by.cue,
+                anonymous=said_by.anonymous,
+                source_start=said_by.span[0] if said_by.span else None,
+                source_end=said_by.span[1] if said_by.span else None,
+            )
+        direct[number] = mixed
+        return True
+    return False
 
 
 def _according_content(token: Any) -> list[Any]:
