@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
+import numpy as np
 from typer.testing import CliRunner
 
 from newsgraph.cli import app
-from newsgraph.corpus.copies import CopyRules, classify, fingerprint, overlap
+from newsgraph.corpus.copies import (
+    COMMON_HASH,
+    CopyRules,
+    candidate_pairs,
+    classify,
+    fingerprint,
+    overlap,
+    sample_bytes,
+)
 from newsgraph.corpus.diff import diff_texts
 from newsgraph.run import ingest_paths
 from newsgraph.settings import Settings
-from newsgraph.store.copies import copy_group, find_article, source_originality
+from newsgraph.store.copies import copy_group, describe_copies, find_article, match_copies, source_originality
+from newsgraph.store.migrations import MIGRATIONS, _statements
 from newsgraph.store.sqlite import Store, open_store
 
 from .conftest import CORPUS
@@ -132,3 +143,71 @@ def test_batches_give_the_same_links(tmp_path: Path, settings: Settings) -> None
         for path in [COPY_FIXTURES / "copy.txt", CORPUS / "text", COPY_FIXTURES, CORPUS]:
             ingest_paths([path], many, settings)
         assert many.conn.execute("SELECT copy_id, original_id, kind FROM copy_links ORDER BY 1").fetchall() == expected
+
+
+def _samples(*texts: str) -> list[bytes]:
+    return [sample_bytes(fingerprint(t)) for t in texts]
+
+
+def test_candidates_come_from_shared_samples_and_need_a_new_article() -> None:
+    other = " ".join(f"Harvest note {n}: the orchard at hill {n} sold {n * 3} crates of pears." for n in range(40))
+    samples = _samples(BODY, other, BODY[: len(BODY) // 2])
+    every = np.ones(3, dtype=bool)
+    assert [(i, j) for i, j, _ in candidate_pairs(samples, every, 0.3)] == [(0, 2)]
+    # only pairs with a new article: the half copy is old, so is the body; nothing to do
+    assert candidate_pairs(samples, np.array([False, True, False]), 0.3) == []
+    assert [(i, j) for i, j, _ in candidate_pairs(samples, np.array([False, False, True]), 0.3)] == [(0, 2)]
+
+
+def test_a_passage_in_very_many_articles_is_furniture_not_evidence() -> None:
+    footer = " ".join(f"Subscribe to the Lantern Gazette newsletter edition {n} today." for n in range(12))
+    texts = [
+        f"{footer} " + " ".join(f"Story {k} line {n}: the ferry {k} left pier {n} late." for n in range(20))
+        for k in range(COMMON_HASH + 1)
+    ]
+    assert candidate_pairs(_samples(*texts), np.ones(len(texts), dtype=bool), 0.3) == []
+    few = texts[:3]  # the same footer in three articles is shared text, and counts
+    assert len(candidate_pairs(_samples(*few), np.ones(3, dtype=bool), 0.3)) == 3
+
+
+def test_links_without_a_stored_diff_are_described_later_and_shown_meanwhile(
+    tmp_path: Path, settings: Settings
+) -> None:
+    with _ingest(tmp_path / "c.db", CORPUS / "html", COPY_FIXTURES, settings=settings) as store:
+        expected = store.conn.execute("SELECT copy_id, changes FROM copy_links ORDER BY 1").fetchall()
+        assert expected and all(changes for _, changes in expected)
+        store.conn.execute("UPDATE copy_links SET changes = NULL")
+        store.conn.commit()
+        shown = copy_group(store, expected[0][0])
+        assert shown is not None
+        link = next(lk for lk in shown["links"] if lk["copy"]["id"] == expected[0][0])
+        assert link["changes"] == json.loads(expected[0][1])
+        assert describe_copies(store) == len(expected)
+        assert store.conn.execute("SELECT copy_id, changes FROM copy_links ORDER BY 1").fetchall() == expected
+
+
+def test_fingerprints_without_inline_samples_are_backfilled(tmp_path: Path, settings: Settings) -> None:
+    with _ingest(tmp_path / "c.db", CORPUS / "html", COPY_FIXTURES, settings=settings) as store:
+        expected = store.conn.execute("SELECT copy_id, original_id, kind FROM copy_links ORDER BY 1").fetchall()
+        store.conn.execute("UPDATE fingerprints SET sample = NULL")
+        store.conn.execute("DELETE FROM copy_links")
+        store.conn.execute("DELETE FROM copy_pairs")
+        store.conn.commit()
+        match_copies(store, full=True)
+        assert store.conn.execute("SELECT count(*) FROM fingerprints WHERE sample IS NULL").fetchone() == (0,)
+        assert store.conn.execute("SELECT copy_id, original_id, kind FROM copy_links ORDER BY 1").fetchall() == expected
+
+
+def test_a_store_made_before_inline_samples_upgrades(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "old.db")
+    conn.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for name, sql in MIGRATIONS[:5]:
+        for statement in _statements(sql):
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_migrations VALUES (?, 'then')", (name,))
+    conn.commit()
+    conn.close()
+    with open_store(tmp_path / "old.db") as store:
+        columns = {row[1] for row in store.conn.execute("PRAGMA table_info(fingerprints)")}
+        assert "sample" in columns
+        assert store.conn.execute("SELECT name FROM sqlite_master WHERE name = 'copy_index'").fetchone() is None

@@ -25,6 +25,8 @@ SHINGLE = 5
 SAMPLE = 8  # keep hashes ≡ 0 mod SAMPLE (a power of two)
 MIN_SHARED_SAMPLES = 3  # candidates share at least this many sampled 5-grams
 MIN_PASSAGE_WORDS = 8
+COMMON_HASH = 50  # a sampled 5-gram in more articles than this is site furniture, not evidence
+ESTIMATE_SLACK = 0.5  # candidates need this share of the containment threshold in the sample
 # bytes that are not ASCII letters or digits become gaps; non-ASCII bytes (letters of other
 # scripts, as UTF-8) stay part of words
 _GAPS = bytes(c if (48 <= c <= 57 or 97 <= c <= 122 or c >= 128) else 32 for c in range(256))
@@ -84,6 +86,58 @@ def fingerprint(text: str) -> Fingerprint:
     sampled = hashes[(hashes & (SAMPLE - 1)) == 0]
     digest = hashlib.sha1(b" ".join(tokens)).hexdigest()[:20]
     return Fingerprint(digest, len(tokens), tuple(sorted(set(sampled.tolist()))))
+
+
+def sample_bytes(print_: Fingerprint) -> bytes:
+    """A fingerprint's sample as stored: little-endian int64s, ascending."""
+    return np.asarray(print_.sample, dtype="<i8").tobytes()
+
+
+def candidate_pairs(
+    samples: list[bytes], dirty: np.ndarray, min_containment: float
+) -> list[tuple[int, int, int]]:
+    """Pairs of articles whose samples suggest a copy, as (i, j, shared sampled 5-grams), i < j.
+
+    `samples[i]` is article i's stored sample, `dirty[i]` whether it is new: only pairs with a new
+    article are returned. The samples are put in one sorted array, so articles sharing a hash are
+    neighbours: no per-article lookups and no comparison of articles that share nothing. A hash in
+    more than COMMON_HASH articles is furniture and counts for nothing. A pair needs
+    MIN_SHARED_SAMPLES shared hashes, and that many must be a fair share of the smaller sample
+    (ESTIMATE_SLACK of `min_containment`); the full texts decide afterwards.
+    """
+    counts = np.fromiter((len(s) // 8 for s in samples), dtype=np.int64, count=len(samples))
+    if counts.sum() == 0 or not dirty.any():
+        return []
+    hashes = np.frombuffer(b"".join(samples), dtype="<i8")
+    owners = np.repeat(np.arange(len(samples), dtype=np.int64), counts)
+    order = np.argsort(hashes, kind="stable")
+    hashes, owners = hashes[order], owners[order]
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+    lengths = np.diff(np.r_[starts, len(hashes)])
+    useful = (lengths >= 2) & (lengths <= COMMON_HASH)
+    if not dirty.all():
+        # only runs holding a new article can make a new pair
+        new_at = np.r_[0, np.cumsum(dirty[owners])]
+        useful &= new_at[starts + lengths] > new_at[starts]
+    starts, lengths = starts[useful], lengths[useful]
+    n = np.int64(len(samples))
+    codes = []
+    for length in np.unique(lengths).tolist():
+        at = starts[lengths == length]
+        for a in range(length - 1):
+            first = owners[at + a]
+            for b in range(a + 1, length):
+                second = owners[at + b]
+                low, high = np.minimum(first, second), np.maximum(first, second)
+                keep = (low != high) & (dirty[low] | dirty[high])
+                codes.append(low[keep] * n + high[keep])
+    if not codes:
+        return []
+    pairs, shared = np.unique(np.concatenate(codes), return_counts=True)
+    low, high = pairs // n, pairs % n
+    smaller = np.maximum(1, np.minimum(counts[low], counts[high]))
+    keep = (shared >= MIN_SHARED_SAMPLES) & (shared / smaller >= min_containment * ESTIMATE_SLACK)
+    return list(zip(low[keep].tolist(), high[keep].tolist(), shared[keep].tolist(), strict=True))
 
 
 @dataclass(frozen=True)

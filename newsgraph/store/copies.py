@@ -1,8 +1,11 @@
 """Copies in the store: matching new articles against the fingerprint index, copy groups with
 their likely original, directed links with what changed, and the copy views.
 
-Matching is incremental: each new article is looked up in the sampled 5-gram index, the
-candidates are checked on full texts, and only the groups the new pairs touch are rebuilt.
+Matching is incremental: the sampled 5-grams of every article (stored inline with its
+fingerprint) are sorted together, pairs involving a new article that share enough of them are
+checked on full texts, and only the groups the new pairs touch are rebuilt. The diff summary
+of a link ("what changed") is a separate step, `describe_copies`, which `match_copies` runs by
+default.
 Pairs are judged on the two texts alone and groups are ordered by publication time (then id),
 so one batch or many give the same links.
 """
@@ -16,15 +19,14 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
-from newsgraph.corpus.copies import COPIES, MIN_SHARED_SAMPLES, CopyRules, classify, overlap
+import numpy as np
+
+from newsgraph.corpus.copies import COPIES, CopyRules, candidate_pairs, classify, fingerprint, overlap, sample_bytes
 from newsgraph.corpus.diff import DIFF, Diff, diff_articles, diff_texts
 from newsgraph.errors import NotFound, UserError
 from newsgraph.extract.dates import utc_timestamp
 from newsgraph.records import content_hash
 from newsgraph.store.sqlite import Store
-
-COMMON_HASH = 50  # a sampled 5-gram in more articles than this is site furniture, not evidence
-ESTIMATE_SLACK = 0.5  # candidates need this share of the containment threshold in the sample
 
 
 def _article_rows(store: Store, ids: set[str]) -> dict[str, dict[str, Any]]:
@@ -59,35 +61,38 @@ def _order(article: dict[str, Any]) -> tuple[bool, str, str]:
     return (article["published_utc"] is None, article["published_utc"] or "", article["id"])
 
 
-def match_copies(store: Store, rules: CopyRules | None = None, full: bool = False) -> dict[str, Any]:
-    """Find the copies among articles added since the last run (or, with `full`, all)."""
+def match_copies(
+    store: Store, rules: CopyRules | None = None, full: bool = False, describe: bool = True
+) -> dict[str, Any]:
+    """Find the copies among articles added since the last run (or, with `full`, all).
+
+    With `describe` (the default) each new link also gets its diff summary; without it links
+    are left for `describe_copies`, and the views work the diff out when they are shown.
+    """
     started = time.perf_counter()
     rules = rules or CopyRules()
     conn = store.conn
-    dirty = [r[0] for r in conn.execute("SELECT article_id FROM fingerprints" + ("" if full else " WHERE dirty = 1"))]
-    if not dirty:
+    _backfill_samples(store)
+    rows = conn.execute("SELECT article_id, sample, dirty FROM fingerprints ORDER BY article_id").fetchall()
+    dirty_mask = np.fromiter((full or bool(r[2]) for r in rows), dtype=bool, count=len(rows))
+    if not dirty_mask.any():
         return {"articles": 0, "pairs": 0, "groups": 0, "seconds": 0.0}
-    samples = dict(conn.execute("SELECT article_id, samples FROM fingerprints").fetchall()) if dirty else {}
-    candidates: set[tuple[str, str]] = set()
-    for ident in dirty:
-        rows = conn.execute(
-            "SELECT c2.article_id, COUNT(*) FROM copy_index c1 JOIN copy_index c2 ON c2.hash = c1.hash "
-            "WHERE c1.article_id = ? AND c2.article_id != ? AND c1.hash IN ("
-            "  SELECT hash FROM copy_index WHERE hash IN (SELECT hash FROM copy_index WHERE article_id = ?) "
-            f"  GROUP BY hash HAVING COUNT(*) <= {COMMON_HASH}) "
-            "GROUP BY c2.article_id",
-            (ident, ident, ident),
+    ids = [str(r[0]) for r in rows]
+    dirty = [ident for ident, new in zip(ids, dirty_mask.tolist(), strict=True) if new]
+    found_at = time.perf_counter()
+    candidates = {
+        (min(ids[i], ids[j]), max(ids[i], ids[j]))
+        for i, j, _ in candidate_pairs([r[1] or b"" for r in rows], dirty_mask, rules.min_containment)
+    }
+    del rows
+    condition = "" if full else "WHERE f1.dirty = 1 OR f2.dirty = 1"
+    candidates.update(
+        conn.execute(
+            "SELECT f1.article_id, f2.article_id FROM fingerprints f1 JOIN fingerprints f2 "
+            f"ON f2.text_hash = f1.text_hash AND f2.article_id > f1.article_id {condition}"
         ).fetchall()
-        for other, shared in rows:
-            smaller = max(1, min(samples.get(ident, 0), samples.get(other, 0)))
-            if shared >= MIN_SHARED_SAMPLES and shared / smaller >= rules.min_containment * ESTIMATE_SLACK:
-                candidates.add((min(ident, other), max(ident, other)))
-        for (other,) in conn.execute(
-            "SELECT f2.article_id FROM fingerprints f1 JOIN fingerprints f2 ON f2.text_hash = f1.text_hash "
-            "AND f2.article_id != f1.article_id WHERE f1.article_id = ?",
-            (ident,),
-        ):
-            candidates.add((min(ident, other), max(ident, other)))
+    )
+    candidate_seconds = time.perf_counter() - found_at
     articles = _article_rows(store, {x for pair in candidates for x in pair})
     found = []
     for a, b in sorted(candidates):
@@ -101,15 +106,54 @@ def match_copies(store: Store, rules: CopyRules | None = None, full: bool = Fals
         )
         touched = set(dirty) | {x for row in found for x in row[:2]}
         groups = _rebuild_groups(store, touched)
-        conn.executemany("UPDATE fingerprints SET dirty = 0 WHERE article_id = ?", [(i,) for i in dirty])
+        conn.execute("UPDATE fingerprints SET dirty = 0 WHERE dirty = 1")
+    described = describe_copies(store) if describe else 0
     return {
         "articles": len(dirty),
         "candidates": len(candidates),
+        "candidate_seconds": round(candidate_seconds, 2),
         "pairs": len(found),
         "groups": groups,
+        "described": described,
         "seconds": round(time.perf_counter() - started, 2),
         "method": COPIES,
     }
+
+
+def _backfill_samples(store: Store) -> None:
+    """Fingerprints stored before samples were kept inline get theirs from the article text."""
+    conn = store.conn
+    missing = conn.execute(
+        "SELECT f.article_id, a.text FROM fingerprints f JOIN articles a ON a.id = f.article_id WHERE f.sample IS NULL"
+    ).fetchall()
+    if missing:
+        with store.transaction():
+            conn.executemany(
+                "UPDATE fingerprints SET sample = ? WHERE article_id = ?",
+                [(sample_bytes(fingerprint(text)), ident) for ident, text in missing],
+            )
+
+
+def describe_copies(store: Store, batch: int = 500) -> int:
+    """Work out the diff summary of every copy link that lacks one; returns how many were done."""
+    conn = store.conn
+    done = 0
+    while True:
+        links = conn.execute(
+            "SELECT copy_id, original_id FROM copy_links WHERE changes IS NULL ORDER BY copy_id LIMIT ?", (batch,)
+        ).fetchall()
+        if not links:
+            return done
+        articles = _article_rows(store, {x for link in links for x in link})
+        with store.transaction():
+            conn.executemany(
+                "UPDATE copy_links SET changes = ? WHERE copy_id = ?",
+                [
+                    (json.dumps(_diff(articles[original], articles[copy]).summary()), copy)
+                    for copy, original in links
+                ],
+            )
+        done += len(links)
 
 
 def _component(store: Store, seeds: set[str]) -> dict[str, set[str]]:
@@ -202,7 +246,6 @@ def _write_link(
         return
     _, original_id, kind, in_copy, in_original, shared = best
     original = articles[original_id]
-    diff = _diff(original, copy)
     lag = None
     if original["published_utc"] and copy["published_utc"]:
         lag = int(
@@ -222,7 +265,7 @@ def _write_link(
             in_original,
             shared,
             lag,
-            json.dumps(diff.summary()),
+            None,
             f"{COPIES}+{DIFF}",
         ),
     )
@@ -279,7 +322,9 @@ def copy_group(store: Store, article_id: str) -> dict[str, Any] | None:
                 "containment": {"copy_in_original": c_copy, "original_in_copy": c_orig},
                 "shared_words": shared,
                 "lag_seconds": lag,
-                "changes": json.loads(changes),
+                "changes": json.loads(changes)
+                if changes is not None
+                else _diff(articles[orig], articles[copy_id]).summary(),
             }
         )
     links.sort(
@@ -371,6 +416,7 @@ def source_originality(store: Store) -> list[dict[str, Any]]:
 __all__ = [
     "article_diff",
     "copy_group",
+    "describe_copies",
     "diff_texts",
     "find_article",
     "list_copy_groups",

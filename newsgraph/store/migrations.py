@@ -246,6 +246,32 @@ MIGRATIONS: list[tuple[str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "0006_copy_samples",
+        """
+        ALTER TABLE fingerprints ADD COLUMN sample BLOB;
+        DROP INDEX copy_index_article;
+        DROP TABLE copy_index;
+        CREATE TABLE copy_links_new (
+            copy_id TEXT PRIMARY KEY REFERENCES articles(id),
+            original_id TEXT NOT NULL REFERENCES articles(id),
+            group_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            containment_copy REAL NOT NULL,
+            containment_original REAL NOT NULL,
+            shared_words INTEGER NOT NULL,
+            lag_seconds INTEGER,
+            changes TEXT,
+            method TEXT NOT NULL
+        );
+        INSERT INTO copy_links_new SELECT copy_id, original_id, group_id, kind, containment_copy,
+            containment_original, shared_words, lag_seconds, changes, method FROM copy_links;
+        DROP TABLE copy_links;
+        ALTER TABLE copy_links_new RENAME TO copy_links;
+        CREATE INDEX copy_links_original ON copy_links(original_id);
+        CREATE INDEX copy_links_undescribed ON copy_links(copy_id) WHERE changes IS NULL;
+        """,
+    ),
 ]
 
 

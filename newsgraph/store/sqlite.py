@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsgraph.corpus.copies import COPIES, Fingerprint
+from newsgraph.corpus.copies import COPIES, Fingerprint, sample_bytes
 from newsgraph.corpus.entities import name_id, name_index_keys
 from newsgraph.corpus.quotes import normalise_quote, quote_shingles
 from newsgraph.errors import DatabaseUnavailable
@@ -179,15 +179,17 @@ class Store:
             self._write_analysis(analysis)
         return True
 
+    def write_fingerprints(self, prints: Iterable[tuple[str, Fingerprint]]) -> None:
+        """Fingerprints of stored articles (an article that has one keeps it), in one transaction."""
+        with self.transaction():
+            for article_id, print_ in prints:
+                self._write_fingerprint(article_id, print_)
+
     def _write_fingerprint(self, article_id: str, print_: Fingerprint) -> None:
         self.conn.execute(
-            "INSERT OR IGNORE INTO fingerprints (article_id, text_hash, words, samples, dirty, method) "
-            "VALUES (?, ?, ?, ?, 1, ?)",
-            (article_id, print_.text_hash, print_.words, len(print_.sample), COPIES),
-        )
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO copy_index (hash, article_id) VALUES (?, ?)",
-            [(h, article_id) for h in print_.sample],
+            "INSERT OR IGNORE INTO fingerprints (article_id, text_hash, words, samples, sample, dirty, method) "
+            "VALUES (?, ?, ?, ?, ?, 1, ?)",
+            (article_id, print_.text_hash, print_.words, len(print_.sample), sample_bytes(print_), COPIES),
         )
 
     def _write_analysis(self, analysis: Analysis) -> None:
