@@ -175,3 +175,110 @@ def test_demo_quotes_by_any_spelling_and_repeated_first_first(demo_db: Path) -> 
     assert [a["source"] for a in appearances] == ["Gulf Wire Service", "Meridian Policy Review"]
     assert appearances[0]["published"] < appearances[1]["published"]
     assert repeated["first"]["source"] == "Gulf Wire Service" and repeated["speaker_entity"] == "Haider al-Zubaidi"
+
+
+def reported(quotes: list[Quote]) -> list[Quote]:
+    return [q for q in quotes if q.kind == "reported"]
+
+
+def test_inverted_attribution_after_a_two_sentence_quotation() -> None:
+    (quote,) = direct(
+        quotes_of(
+            "“The ferry is late again. Late every single day,” said Ottilie Brannstrom, a teacher who commutes "
+            "from the island."
+        )
+    )
+    assert quote.speaker == "Ottilie Brannstrom" and "Late every single day" in quote.text
+
+
+def test_question_closed_by_its_attribution_sentence() -> None:
+    found = direct(
+        quotes_of(
+            "Councillor Wendeline Achterberg spoke at the hearing.",
+            "“Who will pay for the new bridge when the tolls are gone?” Achterberg demanded.",
+        )
+    )
+    assert len(found) == 1 and found[0].speaker == "Wendeline Achterberg" and found[0].cue == "demanded"
+
+
+def test_second_sentence_after_a_long_attribution_continues_the_quote() -> None:
+    (quote,) = direct(
+        quotes_of(
+            "“The harvest was the best in a decade,” said Ruben Oyelowo-Strand, a farmer who has grown barley "
+            "on the northern slopes for nearly forty years. “Nobody expected it after the dry spring.”"
+        )
+    )
+    assert quote.speaker == "Ruben Oyelowo-Strand" and "dry spring" in quote.text
+
+
+def test_mixed_quotation_starts_at_the_reported_words() -> None:
+    (quote,) = direct(
+        quotes_of("Minister Halvard Quist said the new tariff “will be paid by the families who can least afford it.”")
+    )
+    assert quote.text.startswith("the new tariff") and quote.speaker == "Halvard Quist"
+
+
+def test_parenthetical_attribution_reports_the_whole_clause() -> None:
+    (quote,) = reported(quotes_of("The new clinic, Mayor Ingrid Falkenrath said, would open before the winter."))
+    assert quote.speaker == "Ingrid Falkenrath"
+    assert "new clinic" in quote.text and "before the winter" in quote.text and "said" not in quote.text
+
+
+def test_stance_and_intention_verbs_report_what_they_govern() -> None:
+    found = reported(
+        quotes_of(
+            "Senator Aurelio Benedetti vowed to repeal the harbour tax, cut ferry fares and expand the night buses.",
+            "Governor Marisol Ekwueme called for an independent inquiry into the collapse.",
+            "Councillor Piet Van Rensburg criticized the decision to close the library.",
+        )
+    )
+    texts = {q.cue: q for q in found}
+    assert "expand the night buses" in texts["vowed"].text and texts["vowed"].speaker == "Aurelio Benedetti"
+    assert texts["called"].text == "an independent inquiry into the collapse"
+    assert texts["criticized"].text.startswith("the decision to close the library")
+
+
+def test_cue_verbs_without_a_speaker_act_are_not_reported_speech() -> None:
+    found = reported(
+        quotes_of(
+            "The river flooded the lower town in March.",
+            "Engineers repaired the bridge and painted the railings.",
+            "The committee has a budget of four million.",
+        )
+    )
+    assert found == []
+
+
+def test_cues_inside_a_quotation_belong_to_the_quoted_speaker() -> None:
+    found = quotes_of(
+        "“I think the ferry will be running again by May, and I hope nobody doubts it,” said harbour master "
+        "Teodor Lindgren."
+    )
+    assert len(direct(found)) == 1 and reported(found) == []
+
+
+def test_the_president_is_the_person_named_with_that_title() -> None:
+    found = direct(
+        quotes_of(
+            "President Amara Tellefsen opened the new museum on Saturday.",
+            "“This building belongs to every family in the country,” the president said.",
+        )
+    )
+    assert len(found) == 1 and found[0].speaker == "Amara Tellefsen"
+
+
+def test_quotation_signed_with_a_dash_and_a_name() -> None:
+    found = direct(
+        quotes_of(
+            "Readers told us what the night market means to them.",
+            "“The night market brought the whole street back to life.” ― Josefine Marchetti-Alves",
+            "“Every stall has a story, and every story has a grandmother in it.” ― Tomasz Wierzbicki",
+        )
+    )
+    assert [q.speaker for q in found] == ["Josefine Marchetti-Alves", "Tomasz Wierzbicki"]
+    assert found[0].text.endswith("back to life.") and "Every stall" not in found[0].text
+
+
+def test_a_dash_and_one_capitalised_word_is_not_a_signature() -> None:
+    found = direct(quotes_of("“The night market brought the whole street back to life.” ― Saturday"))
+    assert found == []

@@ -93,9 +93,7 @@ def sample_bytes(print_: Fingerprint) -> bytes:
     return np.asarray(print_.sample, dtype="<i8").tobytes()
 
 
-def candidate_pairs(
-    samples: list[bytes], dirty: np.ndarray, min_containment: float
-) -> list[tuple[int, int, int]]:
+def candidate_pairs(samples: list[bytes], dirty: np.ndarray, min_containment: float) -> list[tuple[int, int, int]]:
     """Pairs of articles whose samples suggest a copy, as (i, j, shared sampled 5-grams), i < j.
 
     `samples[i]` is article i's stored sample, `dirty[i]` whether it is new: only pairs with a new

@@ -27,7 +27,7 @@ from typing import Any
 from newsgraph.enrich.namekeys import PERSON_TITLES
 from newsgraph.records import Mention, NameGroup, Quote
 
-QUOTES = "quotes.rules.v1"
+QUOTES = "quotes.rules.v2"
 SPEECH_VERBS = frozenset(
     "say says said saying tell tells told telling add adds added warn warns warned warning insist insists insisted "
     "deny denies denied claim claims claimed announce announces announced write writes wrote tweet tweets tweeted "
@@ -38,6 +38,10 @@ SPEECH_VERBS = frozenset(
     "contend contended maintain maintained assert asserted report reported estimate estimated "
     "promise promised vow vowed pledge pledged caution cautioned complain complained conclude concludes "
     "concluded chant chanted quip quipped testify testified counter countered post posted asks".split()
+) | frozenset(
+    "boast boasts boasted brag brags bragged joke jokes joked scoff scoffed shout shouted yell yelled "
+    "exclaim exclaimed demand demands demanded plead pleaded retort retorted interject interjected "
+    "muse mused recount recounted reiterate reiterated repeat repeated wonder wondered".split()
 )
 # Verbs that attribute a claim without a speech act (`a report found that …`, `she believes …`):
 # reported content, never the cue of a direct quotation.
@@ -87,7 +91,7 @@ PREPOSITION_CUES: dict[str, frozenset[str]] = {
     "of": _forms("speak warn accuse boast approve disapprove") | frozenset({"spoke", "spoken"}),
     "on": _forms("call comment insist elaborate reflect remark weigh focus") | frozenset({"spoke"}),
     "against": _forms("warn argue speak rail campaign protest caution testify vote") | frozenset({"spoke"}),
-    "to": _forms("object refer point allude respond reply") ,
+    "to": _forms("object refer point allude respond reply"),
     "at": _forms("hint jab lash"),
 }
 # Cues that only introduce a quotation with quote marks (`she continued: “…”`), not reported speech.
@@ -244,8 +248,13 @@ class _Speakers:
     """Maps token spans to the article's named mentions and resolves pronouns."""
 
     def __init__(
-        self, mentions: Sequence[Mention], groups: Sequence[NameGroup], quoted: Sequence[tuple[int, int]] = ()
+        self,
+        mentions: Sequence[Mention],
+        groups: Sequence[NameGroup],
+        quoted: Sequence[tuple[int, int]] = (),
+        text: str = "",
     ) -> None:
+        self.text = text
         self.mentions = sorted((m for m in mentions if m.field == "text"), key=lambda m: m.start)
         self.groups = groups
         self.quoted = quoted  # names inside quotation marks are not antecedents of `he` or `she`
@@ -272,6 +281,16 @@ class _Speakers:
         people = [m for m in inside if self.groups[m.group].type == "person"]
         return (people or inside)[-1]
 
+    def titled_before(self, position: int, title: str) -> Mention | None:
+        """The nearest person named before a position with a title just before the name."""
+        pattern = re.compile(rf"(?<!vice )(?<!vice-)\b{re.escape(title)}\.?\s+(?:[A-Z][\w.'’-]*\s+){{0,3}}$", re.I)
+        for mention in reversed(self.mentions):
+            if mention.end > position or self.groups[mention.group].type != "person":
+                continue
+            if pattern.search(self.text[max(0, mention.start - 60) : mention.start]):
+                return mention
+        return None
+
     def before(self, position: int, want: str) -> Mention | None:
         for mention in reversed(self.mentions):
             if mention.end > position or any(s <= mention.start < e for s, e in self.quoted):
@@ -295,7 +314,7 @@ def _subject(verb: Any, inside: Sequence[tuple[int, int]] = ()) -> Any | None:
         return outside[0]
     if subjects:
         return subjects[0]
-    if verb.dep_ in {"conj", "advcl"} and verb.head is not verb:
+    if verb.dep_ in {"conj", "advcl"} and verb.head.i != verb.i:
         return _subject(verb.head, inside)
     return None
 
@@ -312,16 +331,28 @@ def _adjacent_source(verb: Any, speakers: _Speakers, inside: Sequence[tuple[int,
             mention = speakers.named_in(start, verb.idx)
             if mention is not None and speakers.groups[mention.group].type == "person":
                 role = _clean_role(text[start : mention.start].split())
-                return _Attribution(verb.text.lower(), speakers.groups[mention.group].name, mention.group, role,
-                                    False, (mention.start, mention.end))
+                return _Attribution(
+                    verb.text.lower(),
+                    speakers.groups[mention.group].name,
+                    mention.group,
+                    role,
+                    False,
+                    (mention.start, mention.end),
+                )
     after_start = verb.idx + len(verb.text)
     tail = re.match(r"[^,.;:!?\n“”\"]*", text[after_start : after_start + 80])
     if tail is not None and tail.group().strip():
         mention = speakers.named_in(after_start, after_start + tail.end())
         if mention is not None:
             role = _clean_role(text[after_start : mention.start].split())
-            return _Attribution(verb.text.lower(), speakers.groups[mention.group].name, mention.group, role,
-                                False, (mention.start, mention.end))
+            return _Attribution(
+                verb.text.lower(),
+                speakers.groups[mention.group].name,
+                mention.group,
+                role,
+                False,
+                (mention.start, mention.end),
+            )
     return None
 
 
@@ -393,6 +424,11 @@ def _attribute_subject(subject: Any, speakers: _Speakers, cue: str) -> _Attribut
         return _Attribution(
             cue, group.name, mention.group, _clean_role([t.text for t in words if t.idx < mention.start]), False
         )
+    if head in PERSON_TITLES and words[0].text.lower() == "the" and len(words) <= 3:
+        # `the president said`: the person last named with that title (`President Lindqvist`)
+        titled = speakers.titled_before(subject.idx, head)
+        if titled is not None:
+            return _Attribution(cue, speakers.groups[titled.group].name, titled.group, phrase, False)
     if subject.text[:1].isupper() and subject.i > subject.sent.start and head not in PERSON_TITLES:
         # a name the entity recogniser missed: keep it as written, unlinked
         name = " ".join(t.text for t in words if t.text[:1].isupper() and t.i <= subject.i)
@@ -418,7 +454,13 @@ def _direct_attribution(doc: Any, text: str, candidate: _Candidate, speakers: _S
     """A speech verb outside the quotation, in the sentence where it opens or where it closes."""
     inside = candidate.segments
     sentences = []
-    for position in (candidate.start, max(candidate.start, candidate.end - 1)):
+    positions = [candidate.start, max(candidate.start, candidate.end - 1)]
+    if re.match(r"[ \t]*[a-z]", text[candidate.end + 1 : candidate.end + 4]) or (
+        text[candidate.end - 1 : candidate.end] in {"?", "!"} and re.match(r"[ \t]+\w", text[candidate.end + 1 :])
+    ):
+        # `“…?” she asked.` / `“…?” Lindqvist demanded.`: the words after the mark go on the sentence
+        positions.append(candidate.end + 2)
+    for position in positions:
         sent = _sentence_of(doc, position)
         if sent is not None and sent not in sentences:
             sentences.append(sent)
@@ -438,6 +480,25 @@ def _direct_attribution(doc: Any, text: str, candidate: _Candidate, speakers: _S
     return best[1] if best else None
 
 
+_DASH_SOURCE = re.compile(r"[ \t]*[”\"’']?[ \t]*(?:―|—|--)[ \t]*((?:[A-Z][\w.'’-]*[ \t]*){1,5})")
+
+
+def _dash_attribution(text: str, end: int, speakers: _Speakers) -> _Attribution | None:
+    """`“…” ― Name`: a quotation signed with a dash and a name, as under a reader's comment."""
+    match = _DASH_SOURCE.match(text, end + 1 if text[end : end + 1] in QUOTE_MARKS else end)
+    if match is None:
+        return None
+    start, stop = match.span(1)
+    stop = start + len(text[start:stop].rstrip(" \t."))
+    mention = speakers.named_in(start, stop)
+    if mention is not None:
+        group = speakers.groups[mention.group]
+        return _Attribution("―", group.name, mention.group, None, False, (mention.start, mention.end))
+    if len(text[start:stop].split()) < 2:
+        return None  # one capitalised word after a dash is as likely a place or a heading as a name
+    return _Attribution("―", text[start:stop], None, None, False, (start, stop))
+
+
 def _boundary_before(text: str, start: int) -> bool:
     """Whether the opening mark stands at a clause edge: paragraph start, after `:`, `,`, or a speech verb."""
     head = text[: max(0, start - 1)].rstrip(" \t")
@@ -449,7 +510,8 @@ def _boundary_before(text: str, start: int) -> bool:
 
 def _boundary_after(text: str, end: int) -> bool:
     """Whether the quotation ends a clause: punctuation just inside or just after the closing mark."""
-    if end > 0 and text[end - 1] in ",.;:?!…—–":
+    inner = text[:end].rstrip(" '’\"”")  # a nested quotation may close just before: `…,’”`
+    if inner and inner[-1] in ",.;:?!…—–":
         return True
     tail = text[end + 1 :].lstrip(" \t")
     return not tail or tail[0] in "\n,.;:?!)—–"
@@ -487,7 +549,7 @@ def _merge_split_quotes(text: str, candidates: list[_Candidate]) -> list[tuple[_
 def find_quotes(text: str, doc: Any, mentions: Sequence[Mention], groups: Sequence[NameGroup]) -> list[Quote]:
     """Direct quotations and reported speech in an article's text (`doc` is its parsed spaCy Doc)."""
     spans = find_quote_spans(text)
-    speakers = _Speakers(mentions, groups, [(s.start, s.end) for s in spans])
+    speakers = _Speakers(mentions, groups, [(s.start, s.end) for s in spans], text)
     candidates = _chain(text, spans)
     direct: list[Quote] = []
     covered: list[tuple[int, int]] = []
@@ -511,6 +573,8 @@ def find_quotes(text: str, doc: Any, mentions: Sequence[Mention], groups: Sequen
             and candidate.paragraphs[0] - previous_para <= 1
             and bool(previous.speaker or previous.role)
         )
+        if attribution is None and not _DASH_SOURCE.search(quoted) and "\n" not in quoted:
+            attribution = _dash_attribution(text, end, speakers)
         if attribution is None and continues and previous is not None:
             attribution = _Attribution(
                 "continued",
@@ -527,7 +591,8 @@ def find_quotes(text: str, doc: Any, mentions: Sequence[Mention], groups: Sequen
             and previous is not None
             and candidate.paragraphs[0] == previous_para
             and _boundary_before(text, start)
-            and _words(text[previous.end : start]) <= 14
+            and _words(text[previous.end : start]) <= 40
+            and not _DASH_SOURCE.match(text, previous.end)
         ):
             # `“A,” X said. “B.”` — the second sentence goes on with the same quotation
             s, e = _strip_edges(text, start, end)
@@ -582,26 +647,28 @@ def _reported(
         elif (lower in SPEECH_VERBS and lower not in _DIRECT_ONLY and _speech_verb(token)) or (
             lower in ATTRIBUTION_VERBS and token.dep_ != "amod"
         ):
-            content = _clause_content(token) or _frame_content(token)
+            content = _extend_coordination(token, _clause_content(token) or _frame_content(token))
         elif token.dep_ != "amod" and _subject(token) is not None:
-            content = _frame_content(token)
+            content = _extend_coordination(token, _frame_content(token))
         else:
             continue
+        full_end = content[-1].idx + len(content[-1].text) if content else 0
         content, runs_into = _trim_content(content, quoted)
         if len(content) < 3:
             continue
         start, end = content[0].idx, content[-1].idx + len(content[-1].text)
         if runs_into is not None and lower != "according":
-            said_by = _attribute(token, speakers, [(start, end)])
-            if said_by is not None and _mix(text, direct, runs_into, start, end, said_by):
+            said_by = _attribute(token, speakers, _pieces(text, content))
+            if said_by is not None and _mix(text, direct, runs_into, start, full_end, said_by):
                 covered.append((start, end))
                 continue
         if any(s <= start < e or s < end <= e or start <= s < end for s, e in covered):
             continue  # already a quotation
-        attribution = _attribute(token, speakers, [(start, end)])
+        pieces = _pieces(text, content)
+        attribution = _attribute(token, speakers, pieces)
         if attribution is None:
             continue
-        span = text[start:end].strip(' ,"“”‘’«»')
+        span = " ".join(text[a:b] for a, b in pieces).strip(' ,"“”‘’«»')
         found.append(
             Quote(
                 kind="reported",
@@ -619,6 +686,21 @@ def _reported(
         )
         covered.append((start, end))
     return found
+
+
+def _pieces(text: str, content: Sequence[Any]) -> list[tuple[int, int]]:
+    """The character spans of runs of consecutive content tokens: a parenthetical attribution
+    (`The clinic, the mayor said, will open`) splits the content in two."""
+    pieces: list[tuple[int, int]] = []
+    previous = None
+    for token in content:
+        end = token.idx + len(token.text)
+        if previous is not None and token.i == previous + 1:
+            pieces[-1] = (pieces[-1][0], end)
+        else:
+            pieces.append((token.idx, end))
+        previous = token.i
+    return [(a, b) for a, b in pieces if text[a:b].strip(" ,")] or pieces
 
 
 def _clause_content(verb: Any) -> list[Any]:
@@ -643,7 +725,7 @@ def _clause_content(verb: Any) -> list[Any]:
             content = content[1:]
         return content
     subject = _subject(verb)
-    if subject is None or subject.head is not verb or any(c.dep_ in {"dobj", "xcomp"} for c in verb.children):
+    if subject is None or subject.head.i != verb.i or any(c.dep_ in {"dobj", "xcomp"} for c in verb.children):
         return []
     if verb.dep_ == "parataxis":
         attribution = {t.i for t in verb.subtree}
@@ -685,6 +767,34 @@ def _frame_content(verb: Any) -> list[Any]:
     return []
 
 
+def _extend_coordination(verb: Any, content: list[Any]) -> list[Any]:
+    """The parser often hangs the second half of a coordinated complement on the cue verb
+    (`wants to cut taxes, raise tariffs and …`, `spoke of the past and how it shaped …`): a
+    conjunct of the verb right after the content, joined by `and`/`or`, with no subject of its
+    own (or a wh-clause), and not itself a cue, belongs to the content."""
+    if not content or verb.i > content[0].i:
+        return content
+    doc = verb.doc
+    last = content[-1].i
+    for child in verb.children:
+        if child.dep_ != "conj" or child.i <= last:
+            continue
+        joiners = [t for t in doc[last + 1 : child.i] if t.head.i == verb.i and t.dep_ == "cc"]
+        if any(t.text.lower() not in {"and", "or"} for t in joiners):
+            break
+        lower = child.text.lower()
+        wh = any(
+            (c.dep_ in {"advmod", "mark", "nsubj", "dobj"} and c.text.lower().startswith("wh"))
+            or c.text.lower() == "how"
+            for c in child.children
+        )
+        own_subject = any(c.dep_ in {"nsubj", "nsubjpass"} for c in child.children)
+        if (own_subject and not wh) or lower in SPEECH_VERBS or lower in ATTRIBUTION_VERBS:
+            break
+        last = max(t.i for t in child.subtree)
+    return list(doc[content[0].i : last + 1]) if last > content[-1].i else content
+
+
 def _is_infinitive(token: Any) -> bool:
     return any(c.dep_ == "aux" and c.text.lower() == "to" for c in token.children)
 
@@ -714,14 +824,22 @@ def _trim_content(content: list[Any], direct: Sequence[tuple[int, int]]) -> tupl
 
 
 def _mix(text: str, direct: list[Quote], position: int, start: int, end: int, said_by: _Attribution) -> bool:
-    """Extend the direct quotation at `position` back over the reported words just before it; the
+    """Extend the direct quotation at `position` back over the reported words just before it, and
+    on over reported words after it up to `end` (`said there is “a real risk” when rates rise`); the
     verb that governs the reported words names the speaker, when it names one."""
     for number, quote in enumerate(direct):
-        if not quote.start - 2 <= position <= quote.end or quote.start < end:
+        if not quote.start - 2 <= position <= quote.end or quote.start < start:
             continue
         if "\n" in text[start : quote.start]:
             return False
-        mixed = replace(quote, start=start, text=text[start : quote.end].strip(' "“”‘’«»'))
+        stop = quote.end
+        if (
+            end > quote.end + 2
+            and "\n" not in text[quote.end : end]
+            and not QUOTE_MARKS & set(text[quote.end + 1 : end])
+        ):
+            stop = end
+        mixed = replace(quote, start=start, end=stop, text=text[start:stop].strip(' "“”‘’«»'))
         if said_by.speaker or said_by.role:
             mixed = replace(
                 mixed,

@@ -148,10 +148,7 @@ def describe_copies(store: Store, batch: int = 500) -> int:
         with store.transaction():
             conn.executemany(
                 "UPDATE copy_links SET changes = ? WHERE copy_id = ?",
-                [
-                    (json.dumps(_diff(articles[original], articles[copy]).summary()), copy)
-                    for copy, original in links
-                ],
+                [(json.dumps(_diff(articles[original], articles[copy]).summary()), copy) for copy, original in links],
             )
         done += len(links)
 
