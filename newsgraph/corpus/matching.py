@@ -25,37 +25,79 @@ from newsgraph.enrich.namekeys import (
     fold,
     initials,
     name_tokens,
+    nickname_of,
+    numbers_as_digits,
+    patronym,
     skeleton,
     skeleton_variants,
     strip_titles,
+    undigit,
 )
 
-MATCHING = "matching.v1"
+MATCHING = "matching.v2"
 CLOSE_LABEL_TOKEN = 0.9  # Jaro-Winkler on skeletons for one token of an organisation or place name
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "de", "&"})
-# Written-out legal forms, dropped like their abbreviations (`Siemens Aktiengesellschaft` = `Siemens AG`).
-_LONG_LEGAL_FORMS = tuple(
-    tuple(form.split())
-    for form in (
-        "open joint stock company",
-        "closed joint stock company",
-        "public joint stock company",
-        "joint stock company",
-        "public limited company",
-        "limited liability company",
-        "gesellschaft mit beschrankter haftung",
-        "aktiengesellschaft",
-        "societatea cu raspundere limitata",
-        "sp z o o",
-        "s a",
-        "s r l",
-        "l l c",
-    )
+_ARTICLES = frozenset({"al", "el"})
+# the Arabic article written as it is pronounced and joined by a hyphen: `an-Nusra`, `ash-Sham`, `ut-Tahrir`
+_ATTACHED_ARTICLE = re.compile(r"(?<![a-z0-9])(?:a[dlnrstz]|ash|e[dlnrstz]|u[dlnrstz])-(?=[a-z])")
+_POSSESSIVE_S = re.compile(r"['’]s\b", re.I)
+_QUALIFIER = re.compile(r"\(([^()]*)\)")
+# Abbreviated words of organisation names, written out.
+_ABBREVIATIONS = {
+    "intl": "international",
+    "natl": "national",
+    "dept": "department",
+    "univ": "university",
+    "govt": "government",
+    "assn": "association",
+    "mfg": "manufacturing",
+    "bros": "brothers",
+}
+# Legal forms, each with its kind where the kind tells companies apart: a joint-stock company and a
+# limited-liability company of one name (`… AG` / `… GmbH`) are two companies. `None`: says nothing.
+_LEGAL_FORM_KINDS: dict[str, str | None] = {
+    "open joint stock company": "stock",
+    "closed joint stock company": "stock",
+    "public joint stock company": "stock",
+    "joint stock company": "stock",
+    "public limited company": "stock",
+    "limited liability company": "limited",
+    "gesellschaft mit beschrankter haftung": "limited",
+    "aktiengesellschaft": "stock",
+    "societatea cu raspundere limitata": "limited",
+    "sp z o o": "limited",
+    "sp z oo": "limited",
+    "s a": "stock",
+    "s p a": "stock",
+    "s r l": "limited",
+    "l l c": "limited",
+    "ag": "stock",
+    "sa": "stock",
+    "spa": "stock",
+    "nv": "stock",
+    "plc": "stock",
+    "jsc": "stock",
+    "ojsc": "stock",
+    "pjsc": "stock",
+    "cjsc": "stock",
+    "oao": "stock",
+    "pao": "stock",
+    "zao": "stock",
+    "gmbh": "limited",
+    "llc": "limited",
+    "ooo": "limited",
+    "bv": "limited",
+    "sarl": "limited",
+    "srl": "limited",
+    "lp": "partnership",
+    "llp": "partnership",
+    **dict.fromkeys("inc incorporated ltd limited co corp corporation company sas ab as oy".split()),
+}
+_LONG_LEGAL_FORMS = sorted(
+    (tuple(form.split()) for form in _LEGAL_FORM_KINDS if " " in form or len(form) > 5), key=len, reverse=True
 )
-_LEGAL_FORMS = frozenset(
-    "inc incorporated ltd limited llc plc co corp corporation company gmbh ag sa sas srl bv nv oao ooo pao zao jsc "
-    "pjsc ojsc llp lp sarl spa oy ab as".split()
-)
+_LEGAL_FORMS = frozenset(form for form in _LEGAL_FORM_KINDS if " " not in form)
+_PERSON_LEGAL_FORMS = frozenset({"llc", "ltd", "inc", "gmbh", "sa", "ag", "plc", "corp"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +109,10 @@ class NameForm:
     tokens: tuple[str, ...]
     skeletons: tuple[str, ...]
     acronym: str | None
+    patronym: str | None = None  # person: the name after `bin`/`ibn`/`ben`
+    qualifier: tuple[str, ...] = ()  # organisation: skeletons of a bracketed qualifier, `(Schweiz)`
+    legal: frozenset[str] = frozenset()  # organisation: kinds of the legal forms it gives
+    whole: str = ""  # organisation: the skeleton of every word joined, legal forms included
 
     @property
     def single(self) -> bool:
@@ -74,41 +120,99 @@ class NameForm:
 
 
 def _reorder(text: str) -> str:
-    """`Kadhimi, Mustafa` → `Mustafa Kadhimi` (one comma, a short tail)."""
+    """`Kadhimi, Mustafa` → `Mustafa Kadhimi` (one comma, a short tail);
+    `bin Salman Mohammed` → `Mohammed bin Salman` (a name that opens with its patronym)."""
     if text.count(",") == 1:
         head, tail = (part.strip() for part in text.split(","))
         if head and tail and len(tail.split()) <= 3:
             return f"{tail} {head}"
+    words = text.split()
+    if len(words) >= 3 and words[0].lower() in {"bin", "ibn"}:
+        return " ".join(words[2:] + words[:2])
     return text
+
+
+def _drop_person_legal_form(text: str) -> str:
+    """`Nicolás Maduro LLC` → `Nicolás Maduro`: a company's legal form written after a person's name."""
+    words = text.split()
+    last = words[-1] if words else ""
+    if len(words) >= 3 and (last.isupper() or "." in last) and fold(last).replace(" ", "") in _PERSON_LEGAL_FORMS:
+        return " ".join(words[:-1])
+    return text
+
+
+def _label_key(token: str) -> str:
+    """A token of an organisation or place name for comparison: a skeleton, or for a short token
+    (`BWI`, `BAE`, a number) a key that keeps vowel classes, since short skeletons collide."""
+    return _fine(token) if len(token) <= 4 else skeleton(token)
 
 
 @lru_cache(maxsize=200_000)
 def parse_name(text: str, kind: str) -> NameForm:
     short = acronym(text)
     if kind == "person":
-        tokens = tuple(name_tokens(strip_titles(_reorder(text))))
-    else:
-        words = [t for t in re.split(r"[\s\-]+", fold(text)) if t and t not in _FUNCTION_WORDS]
-        kept = _drop_legal_forms(words)
-        tokens = tuple(t for t in kept if t not in {"al", "el"}) or tuple(kept)
+        plain = _drop_person_legal_form(strip_titles(_reorder(undigit(text))))
+        tokens = tuple(name_tokens(plain))
+        return NameForm(
+            text=text,
+            kind=kind,
+            tokens=tokens,
+            skeletons=tuple(skeleton(t) for t in tokens),
+            acronym=short,
+            patronym=patronym(plain),
+        )
+    qualifier: tuple[str, ...] = ()
+    body = text
+    bracket = _QUALIFIER.search(text)
+    if bracket and _QUALIFIER.sub(" ", text).strip():
+        qualifier = tuple(_label_key(t) for t in _org_words(bracket.group(1)))
+        body = _QUALIFIER.sub(" ", text)
+    words = _org_words(_POSSESSIVE_S.sub("", body))
+    kept, legal = _drop_legal_forms(words)
+    tokens = tuple(t for t in kept if t not in _ARTICLES) or tuple(kept)
     return NameForm(
         text=text,
         kind=kind,
         tokens=tokens,
-        skeletons=tuple(skeleton(t) for t in tokens),
-        acronym=short or (initials(text) if kind != "person" and len(tokens) > 1 else None),
+        skeletons=tuple(_label_key(t) for t in tokens),
+        acronym=short or (initials(body) if len(tokens) > 1 else None),
+        qualifier=qualifier,
+        legal=legal,
+        whole=skeleton("".join(t for t in words if t not in _ARTICLES)),
     )
 
 
-def _drop_legal_forms(words: list[str]) -> list[str]:
-    for form in _LONG_LEGAL_FORMS:
+def _org_words(text: str) -> list[str]:
+    folded = _ATTACHED_ARTICLE.sub("", fold(text, digits=True))
+    words = numbers_as_digits([t for t in re.split(r"[\s\-]+", folded) if t])
+    return [_ABBREVIATIONS.get(t, t) for t in words if t not in _FUNCTION_WORDS]
+
+
+@lru_cache(maxsize=1)
+def _legal_form_skeletons() -> dict[tuple[str, ...], tuple[str, ...]]:
+    return {tuple(skeleton(w) for w in form): form for form in _LONG_LEGAL_FORMS}
+
+
+def _drop_legal_forms(words: list[str]) -> tuple[list[str], frozenset[str]]:
+    """The words without legal forms, and the kinds of those forms. Long forms are found by
+    skeleton, so a misspelt `Aktiengeselschaft` or `Joynt Stock Company` is still one."""
+    kinds: set[str | None] = set()
+    skeletons = [skeleton(w) for w in words]
+    for form_skeleton, form in _legal_form_skeletons().items():
         n = len(form)
         for start in range(len(words) - n + 1):
-            if tuple(words[start : start + n]) == form and len(words) > n:
+            if len(words) > n and tuple(skeletons[start : start + n]) == form_skeleton:
+                if n == 1 and len(words[start]) < 6:
+                    continue  # a short word is a legal form only as written
+                kinds.add(_LEGAL_FORM_KINDS[" ".join(form)])
                 words = words[:start] + words[start + n :]
+                skeletons = skeletons[:start] + skeletons[start + n :]
                 break
     kept = [t for t in words if t not in _LEGAL_FORMS]
-    return kept or words
+    if not kept:
+        return words, frozenset(k for k in kinds if k)
+    kinds.update(_LEGAL_FORM_KINDS[t] for t in words if t in _LEGAL_FORMS)
+    return kept, frozenset(k for k in kinds if k)
 
 
 def _joined(form: NameForm) -> str:
@@ -116,12 +220,29 @@ def _joined(form: NameForm) -> str:
     return skeleton("".join(form.tokens))
 
 
+def _joined_variants(form: NameForm) -> frozenset[str]:
+    return skeleton_variants("".join(form.tokens))
+
+
+def _joined_agree(a: NameForm, b: NameForm) -> bool:
+    """Names written with a word split or joined (`Kim Jong Un` / `Kim Jong-un`, `SiemensAG`). Only
+    between different numbers of words: across a word boundary vowels and doubled letters run
+    together (`Michel Obama` and `Michelle Obama` would agree)."""
+    if any(len(t) == 1 for t in a.tokens + b.tokens):
+        return False  # an initial can vanish into a joined skeleton (`John H. W.` → johnhw → `John W.`)
+    ja, jb = _joined(a), _joined(b)
+    if len(a.tokens) != len(b.tokens) and (ja == jb or _joined_variants(a) & _joined_variants(b)):
+        return True
+    # a legal form written onto the name (`SiemensAG`)
+    return (a.whole not in {"", ja} and a.whole == jb) or (b.whole not in {"", jb} and b.whole == ja)
+
+
 def _fine(token: str) -> str:
-    """For very short names, a key that keeps vowel classes: `Qaim` ≠ `Qom`."""
+    """For very short names, a key that keeps vowel classes: `Qaim` ≠ `Qom`, `Haq` = `Haqq`."""
     out: list[str] = []
     for ch in token:
         cls = {"e": "i", "y": "i", "o": "u", "w": "u"}.get(ch, ch)
-        if not out or out[-1] != cls or cls not in "aiu":
+        if not out or out[-1] != cls:
             out.append(cls)
     return "".join(out)
 
@@ -132,7 +253,24 @@ def _same_token(a: str, b: str, sa: str, sb: str) -> bool:
     if sa == sb or skeleton_variants(a) & skeleton_variants(b):
         return True
     # a dropped inner vowel (Persian `Tahmasebi` / `Tahmasbi`), same first and last letters
-    return len(sa) >= 6 and len(sb) >= 6 and _elided(sa) == _elided(sb)
+    if len(sa) >= 6 and len(sb) >= 6 and _elided(sa) == _elided(sb):
+        return True
+    return _transposed(a, b)
+
+
+def _transposed(a: str, b: str) -> bool:
+    """Two neighbouring letters typed the wrong way round after the first two (`Marcon` / `Macron`):
+    a slip of the keyboard, not another name. The first two letters must agree (`Kirsten` ≠ `Kristen`)."""
+    if len(a) != len(b) or len(a) < 5 or a == b:
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return (
+        len(diff) == 2
+        and diff[0] >= 2
+        and diff[1] == diff[0] + 1
+        and a[diff[0]] == b[diff[1]]
+        and a[diff[1]] == b[diff[0]]
+    )
 
 
 def _elided(s: str) -> str:
@@ -142,53 +280,89 @@ def _elided(s: str) -> str:
 def _same_given(a: str, b: str, sa: str, sb: str) -> bool:
     if len(a) == 1 or len(b) == 1:
         return a[:1] == b[:1]
-    return _same_token(a, b, sa, sb)
+    return _same_token(a, b, sa, sb) or nickname_of(a, b) or nickname_of(b, a)
 
 
 def same_person(a: NameForm, b: NameForm) -> bool:
-    """Full names (two tokens or more) that can be the same person."""
-    if a.single or b.single:
-        return len(a.tokens) == len(b.tokens) and bool(skeleton_variants(a.tokens[0]) & skeleton_variants(b.tokens[0]))
-    if _joined(a) == _joined(b):
+    """Full names (two tokens or more) that can be the same person; a lone name agrees with a
+    full name's family name (`Erdogan` / `Recep Tayyip Erdogan`)."""
+    if _joined_agree(a, b):
         return True
+    if a.single or b.single:
+        if a.single and b.single:
+            return bool(skeleton_variants(a.tokens[0]) & skeleton_variants(b.tokens[0]))
+        lone, full = (a, b) if a.single else (b, a)
+        return _same_token(lone.tokens[0], full.tokens[-1], lone.skeletons[0], full.skeletons[-1])
     if not _same_token(a.tokens[-1], b.tokens[-1], a.skeletons[-1], b.skeletons[-1]):
         return False
+    if (
+        a.patronym
+        and b.patronym
+        and not _same_given(a.patronym, b.patronym, skeleton(a.patronym), skeleton(b.patronym))
+    ):
+        return False  # `Mohammed bin Salman` / `Mohammed bin Zayed`: different fathers
     if not _same_given(a.tokens[0], b.tokens[0], a.skeletons[0], b.skeletons[0]):
         # a first name left out: `Tayyip Erdogan` for `Recep Tayyip Erdogan`
         shorter, longer = sorted((a, b), key=lambda f: len(f.tokens))
-        return len(longer.tokens) >= 3 and any(
+        return len(longer.tokens) > len(shorter.tokens) >= 2 and any(
             _same_given(shorter.tokens[0], t, shorter.skeletons[0], s)
             for t, s in zip(longer.tokens[1:-1], longer.skeletons[1:-1], strict=True)
         )
-    # middle names: where both give one in the same place, they must agree
+    # middle names: where both give them, the shorter list must be found in order in the longer
+    # (`Mohammad Abbas Akhund` in `Mohammad Abdul Abbas Akhund`); initials alone must agree in full
+    # (`George W. Bush` ≠ `George H. W. Bush`)
     middle_a, middle_b = a.tokens[1:-1], b.tokens[1:-1]
-    if middle_a and middle_b and len(middle_a) == len(middle_b):
-        return all(_same_given(x, y, skeleton(x), skeleton(y)) for x, y in zip(middle_a, middle_b, strict=True))
+    if middle_a and middle_b:
+        if all(len(t) == 1 for t in middle_a + middle_b):
+            return middle_a == middle_b
+        if (len(middle_a[0]) == 1 or len(middle_b[0]) == 1) and middle_a[0][0] != middle_b[0][0]:
+            return False  # initials start from the first middle name: `George H. W.` ≠ `George Walker`
+        return _in_order(*sorted((middle_a, middle_b), key=len))
     return True
+
+
+def _in_order(shorter: tuple[str, ...], longer: tuple[str, ...]) -> bool:
+    """Whether each name of `shorter` agrees with a name of `longer`, in the same order."""
+    remaining = iter(longer)
+    return all(any(_same_given(x, y, skeleton(x), skeleton(y)) for y in remaining) for x in shorter)
+
+
+def _same_length(x: str, y: str) -> bool:
+    """Skeletons that differ by a changed letter, not an added syllable (`Petrochemical` ≠
+    `Petromechanical`), save the t of the Arabic construct state (`Saraya` / `Sarayat`)."""
+    return len(x) == len(y) or x + "d" == y or y + "d" == x
 
 
 def same_label(a: NameForm, b: NameForm) -> bool:
     """Organisation or place names that agree token by token (any order), or by acronym."""
+    if a.legal and b.legal and not a.legal & b.legal:
+        return False  # `… AG` and `… GmbH`: two companies
+    if a.qualifier and b.qualifier and a.qualifier != b.qualifier:
+        return False  # `Bank (Hong Kong)` / `Bank (Singapore)`
+    if _joined_agree(a, b):
+        return True
     if a.single and b.single:
         # one-word names must agree exactly: fuzzy single words chain (`Karbala` ~ `Kabul`)
-        if len(a.tokens[0]) <= 4 or len(b.tokens[0]) <= 4:
-            return _fine(a.tokens[0]) == _fine(b.tokens[0]) or (a.acronym is not None and a.acronym == b.acronym)
-        return bool(skeleton_variants(a.tokens[0]) & skeleton_variants(b.tokens[0]))
-    if a.skeletons == b.skeletons or sorted(a.skeletons) == sorted(b.skeletons) or _joined(a) == _joined(b):
+        x, y = a.tokens[0], b.tokens[0]
+        if len(x) <= 4 or len(y) <= 4:
+            return _fine(x) == _fine(y) or (a.acronym is not None and a.acronym == b.acronym)
+        return bool(skeleton_variants(x) & skeleton_variants(y))
+    if a.skeletons == b.skeletons or sorted(a.skeletons) == sorted(b.skeletons):
         return True
     if a.acronym and b.acronym and (a.acronym == b.acronym) and (a.single or b.single):
         return True
     if len(a.tokens) != len(b.tokens):
         return False
     pairs = list(zip(sorted(a.tokens), sorted(b.tokens), strict=True))
-    exact = sum(skeleton(x) == skeleton(y) for x, y in pairs)
+    exact = sum(_label_key(x) == _label_key(y) for x, y in pairs)
     if exact == 0 and len(pairs) > 1:
         return False
     return all(
-        skeleton(x) == skeleton(y)
+        _label_key(x) == _label_key(y)
         or (
             x[:1] == y[:1]
             and min(len(x), len(y)) >= 5
+            and _same_length(skeleton(x), skeleton(y))
             and JaroWinkler.similarity(skeleton(x), skeleton(y)) >= CLOSE_LABEL_TOKEN
         )
         for x, y in pairs
@@ -212,6 +386,8 @@ def blocking_keys(form: NameForm) -> set[str]:
     if form.kind == "person":
         keys.update("s:" + variant for variant in skeleton_variants(form.tokens[-1]))
         keys.add("p:" + form.tokens[-1][:3])
+        if len(form.tokens) >= 3:  # a family name written in two words: `Kim Jong Un` / `Kim Jong-un`
+            keys.update("s:" + variant for variant in skeleton_variants(form.tokens[-2] + form.tokens[-1]))
         return keys
     distinctive = [t for t in form.tokens if t not in ORG_WORDS and len(t) > 2] or list(form.tokens)
     for token in distinctive:

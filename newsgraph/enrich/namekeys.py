@@ -113,7 +113,7 @@ def name_tokens(name: str) -> list[str]:
 _GIVEN_PARTICLES = frozenset({"ben"})
 _PATRONYMIC = frozenset({"bin", "ibn", "ben", "bint"})
 # Letters written as look-alike digits (`Ig0r`, `Sech1n`); only inside a word that has letters.
-_DIGIT_LETTERS = str.maketrans("013457", "oieast")
+_DIGIT_LETTERS = str.maketrans("0134579", "oieastg")
 _MIXED_WORD = re.compile(r"\b(?=\w*[^\W\d_])(?=\w*\d)\w+\b")
 
 
@@ -123,13 +123,14 @@ def undigit(name: str) -> str:
 
 
 def patronym(name: str) -> str | None:
-    """The father's name given with `bin`/`ibn`/`ben` (`Mohammed bin Salman` → salman), or None.
-    A leading `bin` (a name beginning with the patronym) is left to the caller's word order."""
+    """The father's name given with `bin`/`ibn`/`ben` when more names follow it
+    (`Mohammed bin Salman Al Saud` → salman), or None. At the end of a name the phrase is the
+    family name (`Osama bin Laden`); a leading `bin` is left to the caller's word order."""
     words = fold(name).replace("-", " ").split()
     for n, word in enumerate(words[1:-1], 1):
         if word in _PATRONYMIC:
             rest = name_tokens(" ".join(words[n + 1 :]))
-            return rest[0] if rest else None
+            return rest[0] if len(rest) > 1 else None
     return None
 
 
@@ -174,7 +175,7 @@ _READINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ("(?<=[aeiou])j(?![aeiou])", "y"),  # German and Slavic j for y (`Sergej`, `Dmitrij`)
         ("gu(?=[ei])", "g"),  # French and Spanish gu before e/i (`Evgueni`)
         ("(?<=[aeiou]n)e$", ""),  # French mute final e (`Poutine`, `Salmane`)
-        ("(?<=.)z", "s"),  # z for s inside a word (`Gasprom` / `Gazprom`)
+        ("(?<=.)z(?=[bdgkmnpv])", "s"),  # z for s before a consonant inside a word (`Gasprom` / `Gazprom`)
     )
 )
 
@@ -255,7 +256,11 @@ _NICKNAMES = {
 
 @lru_cache(maxsize=1)
 def _nickname_skeletons() -> dict[str, frozenset[str]]:
-    return {skeleton(n): frozenset(skeleton(f) for f in full.split()) for n, full in _NICKNAMES.items()}
+    table: dict[str, frozenset[str]] = {}
+    for short, full in _NICKNAMES.items():
+        key = skeleton(short)
+        table[key] = table.get(key, frozenset()) | {skeleton(f) for f in full.split()}
+    return table
 
 
 def nickname_of(short: str, full: str) -> bool:
