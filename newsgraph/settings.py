@@ -33,6 +33,7 @@ class Settings:
     # copies
     copy_min_containment: float = 0.3  # share of one text found in the other for a copy
     copy_min_shared_words: int = 40  # words in shared passages of 8+ words
+    copy_min_copied_run: int = 50  # words in the longest stretch of shared passages (changed words between allowed)
     # stories
     story_threshold: float = 0.25  # score an article needs to join a story
     story_text_weight: float = 0.6
@@ -49,7 +50,11 @@ class Settings:
 
     @property
     def copy_rules(self) -> CopyRules:
-        return CopyRules(min_containment=self.copy_min_containment, min_shared_words=self.copy_min_shared_words)
+        return CopyRules(
+            min_containment=self.copy_min_containment,
+            min_shared_words=self.copy_min_shared_words,
+            min_copied_run=self.copy_min_copied_run,
+        )
 
     @property
     def story_settings(self) -> StorySettings:

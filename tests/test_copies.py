@@ -211,3 +211,33 @@ def test_a_store_made_before_inline_samples_upgrades(tmp_path: Path) -> None:
         columns = {row[1] for row in store.conn.execute("PRAGMA table_info(fingerprints)")}
         assert "sample" in columns
         assert store.conn.execute("SELECT name FROM sqlite_master WHERE name = 'copy_index'").fetchone() is None
+
+
+def test_a_shared_quotation_is_not_a_copy_but_a_copy_with_changed_names_is() -> None:
+    statement = (
+        "“We reopened the eastern crossing at dawn because the river had fallen far enough for trucks, and we will "
+        "keep it open day and night until every stranded family has reached the shelters in Moravka,” the mayor said."
+    )
+    first = (
+        "Flood waters eased across the valley on Sunday as crews cleared mud from the main road into town. "
+        f"{statement} Volunteers handed out blankets and bread from the school gym, where dozens slept on mats. "
+        "Forecasters warned that heavier rain could return by the middle of the week across the northern hills."
+    )
+    second = (
+        "Residents of Moravka returned to ruined homes on Sunday, many finding cellars still full of water. "
+        f"{statement} Farmers said the harvest in the lower fields was lost and asked the regional council for help, "
+        "while engineers began checking two bridges damaged when the river burst its banks on Thursday."
+    )
+    rules = CopyRules(min_containment=0.2, min_shared_words=20)
+    assert classify(overlap(first, second), rules) is None
+    names = ["Ilse Marovic", "Tomas Brenner", "Ana Kettle", "Piet Olander"]
+    sentences = [
+        f"On day {n} the inspector {names[n % 4]} counted {n * 7} damaged houses along the canal road and sent the "
+        "list to the district office before the evening meeting began."
+        for n in range(12)
+    ]
+    altered = [
+        s.replace(names[n % 4], names[(n + 1) % 4]).replace(f" {n * 7} ", f" {n * 7 + 3} ")
+        for n, s in enumerate(sentences)
+    ]
+    assert classify(overlap(" ".join(sentences), " ".join(altered)), CopyRules()) in {"near_duplicate", "partial"}

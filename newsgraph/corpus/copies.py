@@ -20,7 +20,7 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
-COPIES = "copies.shingle5-sample8.v1"
+COPIES = "copies.shingle5-sample8.v2"
 SHINGLE = 5
 SAMPLE = 8  # keep hashes ≡ 0 mod SAMPLE (a power of two)
 MIN_SHARED_SAMPLES = 3  # candidates share at least this many sampled 5-grams
@@ -170,13 +170,34 @@ def overlap(text_a: str, text_b: str) -> Overlap:
     )
 
 
+def copied_stretch(passages: tuple[tuple[int, int, int], ...], gap: int) -> int:
+    """Words in the longest stretch of shared passages that follow each other in both texts with at
+    most `gap` words between them (a changed name or number splits a passage, not a stretch)."""
+    best = current = 0
+    end: tuple[int, int] | None = None
+    for start_a, start_b, size in sorted(passages):
+        if end is not None and 0 <= start_a - end[0] <= gap and 0 <= start_b - end[1] <= gap:
+            current += size
+        else:
+            current = size
+        best = max(best, current)
+        end = (start_a + size, start_b + size)
+    return best
+
+
 @dataclass(frozen=True)
 class CopyRules:
-    """When a pair is a copy: enough of one text in the other, in passages long enough to be copying."""
+    """When a pair is a copy: enough of one text in the other, in stretches long enough to be copying.
+
+    Reports of one event share phrases and the same quotations (a statement quoted by every outlet
+    runs to 30 or 40 words); copies share a stretch of narrative: `min_copied_run` words of shared
+    passages, allowing `run_gap` changed words between them.
+    """
 
     min_containment: float = 0.3
     min_shared_words: int = 40
-    min_longest_passage: int = 30  # reports of one event share phrases; copies share a run of text
+    min_copied_run: int = 50
+    run_gap: int = 6
     near_duplicate: float = 0.7
 
 
@@ -186,7 +207,7 @@ def classify(pair: Overlap, rules: CopyRules) -> str | None:
         return "exact"
     if pair.shared_words < rules.min_shared_words or pair.containment < rules.min_containment:
         return None
-    if max((p[2] for p in pair.passages), default=0) < rules.min_longest_passage:
+    if copied_stretch(pair.passages, rules.run_gap) < rules.min_copied_run:
         return None
     if min(pair.in_a, pair.in_b) >= rules.near_duplicate:
         return "near_duplicate"
