@@ -732,6 +732,29 @@ def resolve(
         out.print(f"{result['names']} names resolved into {result['entities']} entities ({result['seconds']}s)")
 
 
+@app.command()
+def resplit(
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Maintenance: split stories that have grown over several events (settings story_split_*)."""
+    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.stories import resplit_stories
+
+    settings = _settings(db=db)
+    with _guard(), open_store(settings.db, create=False) as store:
+        result = resplit_stories(store, settings.story_settings)
+    if as_json:
+        _print_json(result)
+    else:
+        out.print(
+            f"{result['checked']} stories checked, {len(result['split'])} split into "
+            f"{len(result['split']) + len(result['new_stories'])} ({result['seconds']}s)"
+        )
+        for story_id in result["split"] + result["new_stories"]:
+            out.print(f"  {story_id}")
+
+
 def main() -> None:
     app()
 

@@ -40,6 +40,8 @@ class Settings:
     story_entity_weight: float = 0.4
     story_window_days: float = 7.0
     story_merge_threshold: float = 0.6
+    story_split_threshold: float = 0.1  # `newsgraph resplit`: parts whose articles match less than this split
+    story_split_min_articles: int = 12  # `newsgraph resplit`: stories this large are checked
     # run
     processes: int = 0  # 0 = one per CPU core
     commit_every: int = 64  # articles per transaction
@@ -64,6 +66,8 @@ class Settings:
             entity_weight=self.story_entity_weight,
             window_days=self.story_window_days,
             merge_threshold=self.story_merge_threshold,
+            split_threshold=self.story_split_threshold,
+            split_min_articles=self.story_split_min_articles,
         )
 
     @property

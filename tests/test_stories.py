@@ -13,10 +13,11 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from newsgraph.cli import app
-from newsgraph.corpus.stories import StoryArticle, StoryClusterer, StorySettings, cluster, terms
+from newsgraph.corpus.stories import StoryArticle, StoryClusterer, StorySettings, cluster, split_story, terms
 from newsgraph.run import ingest_paths
 from newsgraph.settings import Settings
 from newsgraph.store.sqlite import open_store
+from newsgraph.store.stories import cluster_stories, resplit_stories
 
 from .conftest import CORPUS
 
@@ -135,3 +136,44 @@ def test_story_commands(demo_db: Path, tmp_path: Path) -> None:
     assert detail["timeline"] and detail["top_entities"]
     missing = runner.invoke(app, ["story", "nope", "--db", str(db)])
     assert missing.exit_code == 2
+
+
+def _vectors(items: dict[str, str]) -> dict[str, dict[str, float]]:
+    clusterer = StoryClusterer()
+    return {ident: clusterer._tfidf(terms(text[:40], text)) for ident, text in items.items()}
+
+
+def test_a_story_grown_over_two_events_splits_and_a_coherent_one_does_not() -> None:
+    flood = {f"f{i}": f"{FLOOD} Day {i} of the Aldmoor flood." for i in range(5)}
+    fire = {f"m{i}": f"{FIRE} Brackwater mill fire, report {i}." for i in range(4)}
+    # a copy of the first flood report with a paragraph on the fire added: it goes with its original
+    copy = {"c0": f"{flood['f0']} {FIRE}"}
+    vectors = _vectors({**flood, **fire, **copy})
+    members = ["f0", "m0", "f1", "c0", "m1", "f2", "m2", "f3", "m3", "f4"]
+    parts = split_story(members, vectors, {"c0": "f0"})
+    assert parts == [["f0", "f1", "c0", "f2", "f3", "f4"], ["m0", "m1", "m2", "m3"]]
+    assert split_story(list(flood), vectors, {}) == [list(flood)]
+    # a part too small to stand alone goes back to the part it resembles most
+    assert split_story(["f0", "f1", "f2", "m0"], vectors, {}) == [["f0", "f1", "f2", "m0"]]
+
+
+def test_resplit_undoes_an_over_grown_story_and_leaves_planned_stories_whole(
+    demo_db: Path, tmp_path: Path, manifest: dict
+) -> None:
+    db = tmp_path / "copy.db"
+    shutil.copy(demo_db, db)
+    planned = _planned(manifest)
+    with open_store(db) as store:
+        assert resplit_stories(store)["split"] == [], "the demo's stories are coherent: nothing to split"
+        cluster_stories(store, StorySettings(threshold=0.05, window_days=60, time_decay=0.0), full=True)
+        before = len(set(_stories(db).values()))
+        result = resplit_stories(store, StorySettings(split_min_articles=6))
+    found = _stories(db)
+    assert result["split"] and len(set(found.values())) > before
+    by_plan: dict[str, set[str]] = defaultdict(set)
+    for location, story in planned.items():
+        by_plan[story].add(found[location])
+    assert all(len(ids) == 1 for ids in by_plan.values()), "no planned story is cut in two"
+    runner = CliRunner()
+    again = runner.invoke(app, ["resplit", "--db", str(db), "--json"])
+    assert again.exit_code == 0 and json.loads(again.stdout)["split"] == []

@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -44,6 +44,9 @@ class StorySettings:
     window_days: float = 7.0
     time_decay: float = 0.3  # score lost by a story whose latest article is a full window old
     merge_threshold: float = 0.6  # centroid similarity at which two stories become one
+    split_threshold: float = 0.1  # maintenance: parts of a story whose articles match less than this split
+    split_min_articles: int = 12  # maintenance: stories this large are checked
+    split_min_part: int = 3  # maintenance: a part needs this many articles to stand alone
 
 
 def stem(word: str) -> str:
@@ -109,7 +112,7 @@ def _index_keys(vector: dict[str, float], entities: Iterable[str]) -> list[str]:
     return [*sorted(vector, key=lambda t: (-vector[t], t))[:TOP_TERMS], *("E:" + e for e in entities)]
 
 
-def _norm(vector: dict[str, float]) -> float:
+def _norm(vector: Mapping[str, float]) -> float:
     return math.sqrt(sum(v * v for v in vector.values())) or 1.0
 
 
@@ -278,6 +281,80 @@ class StoryClusterer:
 
     def live_stories(self) -> list[Story]:
         return [s for s in self.stories.values() if s.merged_into is None]
+
+
+# ---- maintenance: re-splitting over-grown stories ---------------------------------------------------
+
+
+SPLIT_MAX_ARTICLES = 1500  # larger stories are left whole (average linkage is cubic in their size)
+
+
+def split_story(
+    members: Sequence[str],
+    vectors: Mapping[str, Mapping[str, float]],
+    copy_of: Mapping[str, str],
+    settings: StorySettings | None = None,
+) -> list[list[str]]:
+    """The parts of a story that are really several events.
+
+    Average-linkage clustering of the story's articles (a copy counts with its original): groups
+    are joined while the mean cosine between their articles is at least `split_threshold`. Groups
+    smaller than `split_min_part` go back to the group they resemble most; when one group is left,
+    the story stays whole. Parts are ordered by their first member, members keep their order.
+    """
+    import numpy as np
+
+    s = settings or StorySettings()
+    order = {m: i for i, m in enumerate(members)}
+    if len(members) > SPLIT_MAX_ARTICLES:
+        return [list(members)]
+    grouped: dict[str, list[str]] = {}
+    for member in members:
+        original = copy_of.get(member)
+        grouped.setdefault(original if original in order else member, []).append(member)
+    units = list(grouped.values())
+    if len(units) < 2:
+        return [list(members)]
+    terms_at: dict[str, int] = {}
+    for vector in vectors.values():
+        for term in vector:
+            terms_at.setdefault(term, len(terms_at))
+    matrix = np.zeros((len(members), max(1, len(terms_at))))
+    for row, member in enumerate(members):
+        for term, value in vectors.get(member, {}).items():
+            matrix[row, terms_at[term]] = value
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    matrix /= np.where(norms > 0, norms, 1.0)
+    pair = matrix @ matrix.T
+    # unit × unit mean similarity of their articles
+    index = [[order[m] for m in unit] for unit in units]
+    sizes = np.array([len(i) for i in index], dtype=float)
+    sim = np.array([[pair[np.ix_(a, b)].mean() for b in index] for a in index])
+    np.fill_diagonal(sim, -np.inf)
+    alive = list(range(len(units)))
+    clusters: dict[int, list[int]] = {i: [i] for i in alive}
+    while len(alive) > 1:
+        sub = sim[np.ix_(alive, alive)]
+        flat = int(np.argmax(sub))
+        i, j = alive[flat // len(alive)], alive[flat % len(alive)]
+        if sim[i, j] < s.split_threshold:
+            break
+        total = sizes[i] + sizes[j]
+        sim[i, :] = (sizes[i] * sim[i, :] + sizes[j] * sim[j, :]) / total
+        sim[:, i] = sim[i, :]
+        sim[i, i] = -np.inf
+        sizes[i] = total
+        clusters[i] += clusters.pop(j)
+        alive.remove(j)
+    parts = [[m for u in clusters[k] for m in units[u]] for k in alive]
+    big = [p for p in parts if len(p) >= s.split_min_part]
+    if len(big) < 2:
+        return [list(members)]
+    for small in (p for p in parts if len(p) < s.split_min_part):
+        rows = [order[m] for m in small]
+        home = max(range(len(big)), key=lambda k: pair[np.ix_(rows, [order[m] for m in big[k]])].mean())
+        big[home] += small
+    return sorted((sorted(p, key=order.__getitem__) for p in big), key=lambda p: order[p[0]])
 
 
 def cluster(articles: Sequence[StoryArticle], settings: StorySettings | None = None) -> dict[str, str]:

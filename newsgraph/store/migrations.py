@@ -250,8 +250,8 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0006_copy_samples",
         """
         ALTER TABLE fingerprints ADD COLUMN sample BLOB;
-        DROP INDEX copy_index_article;
-        DROP TABLE copy_index;
+        DROP INDEX IF EXISTS copy_index_article;
+        DROP TABLE IF EXISTS copy_index;
         CREATE TABLE copy_links_new (
             copy_id TEXT PRIMARY KEY REFERENCES articles(id),
             original_id TEXT NOT NULL REFERENCES articles(id),

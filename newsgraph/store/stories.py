@@ -15,7 +15,16 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from newsgraph.corpus.stories import STORIES, Story, StoryArticle, StoryClusterer, StorySettings, story_order, terms
+from newsgraph.corpus.stories import (
+    STORIES,
+    Story,
+    StoryArticle,
+    StoryClusterer,
+    StorySettings,
+    split_story,
+    story_order,
+    terms,
+)
 from newsgraph.enrich.namekeys import name_key
 from newsgraph.errors import BadQuery, NotFound
 from newsgraph.extract.dates import normalise_date, utc_timestamp
@@ -107,6 +116,59 @@ def cluster_stories(store: Store, settings: StorySettings | None = None, full: b
         "articles": len(new),
         "replayed": len(replay),
         "stories": len(set(final.values())),
+        "seconds": round(time.perf_counter() - started, 2),
+        "method": STORIES,
+    }
+
+
+def resplit_stories(store: Store, settings: StorySettings | None = None) -> dict[str, Any]:
+    """Maintenance: split stories that have grown over several events (see `split_story`).
+
+    The earliest part keeps the story's id; each other part becomes a story named after its first
+    article. Later articles are placed against the parts as they now stand; an ingest that replays
+    clustering from before a split (an older article arriving) places the replayed articles afresh.
+    """
+    started = time.perf_counter()
+    settings = settings or StorySettings()
+    conn = store.conn
+    big = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM stories WHERE articles >= ? ORDER BY id", (settings.split_min_articles,)
+        ).fetchall()
+    ]
+    changed: dict[str, list[list[str]]] = {}
+    for story_id in big:
+        rows = conn.execute(
+            "SELECT m.article_id, v.vector FROM story_members m JOIN articles a ON a.id = m.article_id "
+            "JOIN story_vectors v ON v.article_id = m.article_id WHERE m.story_id = ? "
+            "ORDER BY a.published_utc IS NULL, a.published_utc, a.id",
+            (story_id,),
+        ).fetchall()
+        copy_of = dict(
+            conn.execute(
+                "SELECT l.copy_id, l.original_id FROM copy_links l JOIN story_members m ON m.article_id = l.copy_id "
+                "WHERE m.story_id = ?",
+                (story_id,),
+            ).fetchall()
+        )
+        parts = split_story([r[0] for r in rows], {r[0]: json.loads(r[1]) for r in rows}, copy_of, settings)
+        if len(parts) > 1:
+            changed[story_id] = parts
+    made = []
+    with store.transaction():
+        for parts in changed.values():
+            for part in parts[1:]:
+                new_id = _new_id(part[0])
+                conn.executemany(
+                    "UPDATE story_members SET story_id = ? WHERE article_id = ?", [(new_id, m) for m in part]
+                )
+                made.append(new_id)
+        _refresh_stories(store, set(changed) | set(made))
+    return {
+        "checked": len(big),
+        "split": sorted(changed),
+        "new_stories": sorted(made),
         "seconds": round(time.perf_counter() - started, 2),
         "method": STORIES,
     }
