@@ -107,6 +107,8 @@ TOPIC_SPREAD_DAYS = 3
 THRESHOLDS = [round(0.10 + 0.025 * i, 3) for i in range(17)]  # 0.10 … 0.50
 ANCHOR_THRESHOLDS = [round(0.30 + 0.01 * i, 2) for i in range(70)]  # 0.30 … 0.99
 STREAM_BATCHES = 4
+RESPLIT_LOOSE = {"threshold": 0.05, "window_days": 60.0, "time_decay": 0.0}  # clusters far too loosely
+RESPLIT_MIN_ARTICLES = 6
 EVICT_EVERY = 500
 SPEED_REPEATS = 5
 # synthetic stream
@@ -480,7 +482,8 @@ def stream_part(work_dir: Path) -> dict[str, Any]:
         with open_store(Path(tmp) / "ordered.db") as store:
             ingest_paths([CORPUS], store, settings.replace(db=str(Path(tmp) / "ordered.db")))
             ordered = _members(store)
-        ordered_seconds = time.perf_counter() - started
+            ordered_seconds = time.perf_counter() - started
+            resplit = resplit_part(store)
         with open_store(Path(tmp) / "shuffled.db") as store:
             for batch in batches:
                 ingest_paths(batch, store, settings.replace(db=str(Path(tmp) / "shuffled.db")))
@@ -495,6 +498,42 @@ def stream_part(work_dir: Path) -> dict[str, Any]:
         "differing": differing,
         "same": not differing,
         "ordered_seconds": ordered_seconds,
+        "resplit": resplit,
+    }
+
+
+def resplit_part(store: Any) -> dict[str, Any]:
+    """`resplit_stories` on the demo corpus: on its stories as clustered, and after clustering it far too
+    loosely (RESPLIT_LOOSE), against the stories the corpus was written with."""
+    from newsgraph.corpus.stories import StorySettings
+    from newsgraph.store.stories import cluster_stories, resplit_stories
+
+    manifest = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
+    planned = {
+        str(CORPUS / d["path"]) + (f":{d['line']}" if d.get("line") else ""): d["story"] for d in manifest["documents"]
+    }
+
+    def by_location() -> dict[str, str]:
+        rows = store.conn.execute(
+            "SELECT a.location, m.story_id FROM story_members m JOIN articles a ON a.id = m.article_id"
+        ).fetchall()
+        return {location: story for location, story in rows if location in planned}
+
+    as_clustered = resplit_stories(store, StorySettings(split_min_articles=RESPLIT_MIN_ARTICLES))
+    cluster_stories(store, StorySettings(**RESPLIT_LOOSE), full=True)
+    loose = by_location()
+    gold = {location: planned[location] for location in loose}
+    started = time.perf_counter()
+    resplit_stories(store, StorySettings(split_min_articles=RESPLIT_MIN_ARTICLES))
+    seconds = time.perf_counter() - started
+    after = by_location()
+    return {
+        "split_as_clustered": len(as_clustered["split"]),
+        "loose": RESPLIT_LOOSE,
+        "planned_stories": len(set(gold.values())),
+        "before": {"stories": len(set(loose.values())), "b_cubed": b_cubed(loose, gold)},
+        "after": {"stories": len(set(after.values())), "b_cubed": b_cubed(after, gold)},
+        "seconds": seconds,
     }
 
 
@@ -867,6 +906,29 @@ def report(ecb: dict[str, Any], stream: dict[str, Any], scale: dict[str, Any], t
             passed=stream["same"],
         )
     )
+    resplit = stream["resplit"]
+    before, after = resplit["before"], resplit["after"]
+    rows.append(
+        row(
+            "resplit: demo stories as clustered, stories split",
+            [resplit["split_as_clustered"], None, None],
+            target="0",
+            passed=resplit["split_as_clustered"] == 0,
+            fmt="d",
+        )
+    )
+    rows.append(
+        row(
+            f"resplit: demo corpus clustered too loosely, B³ P / R / stories (gold {resplit['planned_stories']}), "
+            "before → after",
+            [
+                f"{before['b_cubed'][0]:.3f} / {before['b_cubed'][1]:.3f} / {before['stories']} → "
+                f"{after['b_cubed'][0]:.3f} / {after['b_cubed'][1]:.3f} / {after['stories']}",
+                None,
+                None,
+            ],
+        )
+    )
     mb = 1024 * 1024
     if scale["finished"]:
         done = f"{scale['placed']:,} in {scale['seconds']:.0f} s"
@@ -923,6 +985,9 @@ def report(ecb: dict[str, Any], stream: dict[str, Any], scale: dict[str, Any], t
             if speed["ner_cached"]
             else "timed this run."
         ),
+        f"Resplit: `resplit_stories` (stories of {RESPLIT_MIN_ARTICLES}+ articles) on the demo corpus's stories as "
+        f"ingested, then after clustering it again with {RESPLIT_LOOSE} (everything runs together), scored against "
+        f"the stories the corpus was written with ({resplit['seconds']:.2f} s).",
         f"Stream: {stream['files']} input files of examples/corpus, {stream['articles']} articles, {stream['stories']} "
         f"stories in order and {stream['stories_shuffled']} shuffled; the shuffled run ingests "
         f"{stream['batches']} files a batch.",
