@@ -76,7 +76,9 @@ def match_copies(
     rows = conn.execute("SELECT article_id, sample, dirty FROM fingerprints ORDER BY article_id").fetchall()
     dirty_mask = np.fromiter((full or bool(r[2]) for r in rows), dtype=bool, count=len(rows))
     if not dirty_mask.any():
-        return {"articles": 0, "pairs": 0, "groups": 0, "seconds": 0.0}
+        # links left undescribed by an interrupted run get their diffs now
+        described = describe_copies(store) if describe else 0
+        return {"articles": 0, "pairs": 0, "groups": 0, "described": described, "seconds": 0.0}
     ids = [str(r[0]) for r in rows]
     dirty = [ident for ident, new in zip(ids, dirty_mask.tolist(), strict=True) if new]
     found_at = time.perf_counter()
