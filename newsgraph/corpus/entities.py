@@ -6,6 +6,11 @@ within blocks that share a key (`matching.blocking_keys`), and every pair judged
 (`matching.same_entity`) is joined. A surname standing alone (an article that never gives the
 full name) joins the one full name it fits; when it fits several, it stays unresolved rather
 than being guessed — unless the articles around it settle the question (co-mentioned names).
+A shorter form of a fuller name (`Hillary Clinton` / `Hillary Rodham Clinton`) joins it last, and
+only where the corpus does not show two people behind the link: never an entity whose names give
+other middle names than its own entity's (`George Walker Bush`, with `George W. Bush`, stays apart
+from `George Herbert Walker Bush`, with `George H. W. Bush`), and when it fits two such entities it
+joins neither and stays unresolved.
 
 The result depends only on the set of names and the curation rules, never on the order or the
 batches in which articles arrived, so ingesting a corpus in one batch or ten gives the same
@@ -18,11 +23,20 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from newsgraph.corpus.matching import MATCHING, NameForm, blocking_keys, parse_name, same_entity
+from newsgraph.corpus.matching import (
+    MATCHING,
+    NameForm,
+    adds_names,
+    blocking_keys,
+    middle_names_differ,
+    parse_name,
+    same_entity,
+    vowel_apart,
+)
 from newsgraph.enrich.namekeys import normalise_apostrophes, skeleton_variants
 from newsgraph.records import content_hash
 
-RESOLUTION = f"resolution.v1+{MATCHING}"
+RESOLUTION = f"resolution.v2+{MATCHING}"
 MAX_BLOCK = 400  # a block larger than this is compared only within its exact-skeleton sub-blocks
 TIE_MARGIN = 2  # co-mentions needed, and needed ahead of the runner-up, to settle an ambiguous surname
 
@@ -128,14 +142,25 @@ def resolve_names(records: Iterable[NameRecord], rules: Iterable[Rule] = ()) -> 
 
     # names with no Latin letters to compare (another script) stand alone
     full = {i: f for i, f in forms.items() if f.tokens and not (f.kind == "person" and f.single)}
+    shorter_forms: dict[str, list[str]] = defaultdict(list)  # a shorter name → the fuller names it fits
+    vowel_links: dict[str, list[str]] = defaultdict(list)  # a one-word name → those it matches but a vowel
     for a, b in _candidate_pairs(full):
         if a in split_off or b in split_off:
             continue
         if same_entity(full[a], full[b]):
-            uf.union(a, b)
+            if adds_names(full[a], full[b]):
+                short, long = (a, b) if len(full[a].tokens) < len(full[b].tokens) else (b, a)
+                shorter_forms[short].append(long)
+            else:
+                uf.union(a, b)
+        elif vowel_apart(full[a], full[b]):
+            vowel_links[a].append(b)
+            vowel_links[b].append(a)
+    unresolved: set[str] = set()
+    _join_shorter_forms(shorter_forms, full, uf, unresolved)
+    _join_lone_spellings(vowel_links, full, uf)
 
     # surnames standing alone: join the one full name they fit
-    unresolved: set[str] = set()
     surnames: dict[str, list[str]] = defaultdict(list)
     for ident, form in full.items():
         if form.kind == "person":
@@ -180,6 +205,55 @@ def resolve_names(records: Iterable[NameRecord], rules: Iterable[Rule] = ()) -> 
             if target is not None:
                 result.renamed[target] = rule.b
     return result
+
+
+def _join_shorter_forms(
+    shorter_forms: Mapping[str, list[str]], forms: Mapping[str, NameForm], uf: _UnionFind, unresolved: set[str]
+) -> None:
+    """Join each shorter name to the fuller names it fits, unless that would put two people in one
+    entity: an entity is not joined to one whose names give other middle names than its own, and a
+    shorter name that fits two entities kept apart that way joins neither (it stays unresolved when
+    nothing else holds it)."""
+    middled: dict[str, list[str]] = defaultdict(list)  # entity root → its names with middle names
+    for ident, form in sorted(forms.items()):
+        if form.kind == "person" and len(form.tokens) >= 3:
+            middled[uf.find(ident)].append(ident)
+
+    def apart(x: str, y: str) -> bool:
+        return any(middle_names_differ(forms[a], forms[b]) for a in middled.get(x, ()) for b in middled.get(y, ()))
+
+    def join(x: str, y: str) -> None:
+        uf.union(x, y)
+        root = uf.find(x)
+        merged = middled.pop(x, []) + middled.pop(y, [])
+        if merged:
+            middled[root] = merged
+
+    sizes = Counter(uf.find(i) for i in forms) if shorter_forms else Counter()
+    for short in sorted(shorter_forms):
+        own = uf.find(short)
+        targets = sorted({uf.find(long) for long in shorter_forms[short]} - {own})
+        targets = [t for t in targets if not apart(own, t)]
+        if any(apart(x, y) for n, x in enumerate(targets) for y in targets[n + 1 :]):
+            if own == short and sizes[own] <= 1:
+                unresolved.add(short)
+            continue
+        for target in targets:
+            join(uf.find(short), uf.find(target))
+
+
+def _join_lone_spellings(links: Mapping[str, list[str]], forms: Mapping[str, NameForm], uf: _UnionFind) -> None:
+    """A one-word name spelt with another vowel than a name it otherwise matches (`Dahuk` / `Duhok`)
+    joins it only when that spelling stands alone and the names it fits are one entity: where each
+    side has spellings of its own (`Basra`, `Basrah` / `Busra`, `Bosra`) they are two names."""
+    members = Counter(uf.find(i) for i in forms)
+    for ident in sorted(links):
+        own = uf.find(ident)
+        if members[own] > 1:
+            continue
+        targets = {uf.find(other) for other in links[ident]}
+        if len(targets) == 1:
+            uf.union(ident, targets.pop())
 
 
 def _settle_by_context(

@@ -34,7 +34,7 @@ from newsgraph.enrich.namekeys import (
     undigit,
 )
 
-MATCHING = "matching.v2"
+MATCHING = "matching.v3"
 CLOSE_LABEL_TOKEN = 0.9  # Jaro-Winkler on skeletons for one token of an organisation or place name
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "de", "&"})
 _ARTICLES = frozenset({"al", "el"})
@@ -98,6 +98,23 @@ _LONG_LEGAL_FORMS = sorted(
 )
 _LEGAL_FORMS = frozenset(form for form in _LEGAL_FORM_KINDS if " " not in form)
 _PERSON_LEGAL_FORMS = frozenset({"llc", "ltd", "inc", "gmbh", "sa", "ag", "plc", "corp"})
+_PATRONYMIC_END = re.compile(r"\b(?:bin|ibn|ben)[\s\-]+[a-z]+$")
+# Generic words of Arabic names of armed groups and parties, and the English words that translate
+# them, compared as one (`Jabhat al-Nusra` / `Nusra Front`, `Kata'ib Hezbollah` / `Hezbollah Brigades`);
+# matched by skeleton, since their spellings vary (`Kata'ib`, `Kataeb`).
+_TRANSLATED_ORG_WORDS = {
+    "jabhat": "front",
+    "jabha": "front",
+    "kataib": "brigades",
+    "harakat": "movement",
+    "haraka": "movement",
+    "jaysh": "army",
+    "jaish": "army",
+    "hizb": "party",
+}
+# A word that describes what kind of body a name belongs to without telling two apart: `Ansar Allah
+# movement` is `Ansar Allah`, `Harakat Ahrar al-Sham` is `Ahrar al-Sham`.
+_DESCRIPTOR_WORDS = frozenset({"movement"})
 
 
 @dataclass(frozen=True)
@@ -110,6 +127,8 @@ class NameForm:
     skeletons: tuple[str, ...]
     acronym: str | None
     patronym: str | None = None  # person: the name after `bin`/`ibn`/`ben`
+    patronymic_end: bool = False  # person: the last name follows `bin`/`ibn` (`Mohammed bin Salman`)
+    given_initials: str = ""  # person: initials of a hyphenated given name (`Jean-Claude` → jc)
     qualifier: tuple[str, ...] = ()  # organisation: skeletons of a bracketed qualifier, `(Schweiz)`
     legal: frozenset[str] = frozenset()  # organisation: kinds of the legal forms it gives
     whole: str = ""  # organisation: the skeleton of every word joined, legal forms included
@@ -121,7 +140,8 @@ class NameForm:
 
 def _reorder(text: str) -> str:
     """`Kadhimi, Mustafa` → `Mustafa Kadhimi` (one comma, a short tail);
-    `bin Salman Mohammed` → `Mohammed bin Salman` (a name that opens with its patronym)."""
+    `bin Salman Mohammed` → `Mohammed bin Salman` (a name that opens with its patronym), and
+    `Salman Mohammed bin` → `Mohammed bin Salman` (a list's family-name-first order)."""
     if text.count(",") == 1:
         head, tail = (part.strip() for part in text.split(","))
         if head and tail and len(tail.split()) <= 3:
@@ -129,7 +149,15 @@ def _reorder(text: str) -> str:
     words = text.split()
     if len(words) >= 3 and words[0].lower() in {"bin", "ibn"}:
         return " ".join(words[2:] + words[:2])
+    if len(words) >= 3 and words[-1].lower() in {"bin", "ibn"}:  # `Salman Mohammed bin`
+        return " ".join(words[1:] + words[:1])
     return text
+
+
+def _hyphen_initials(name: str) -> str:
+    words = fold(name).split()
+    parts = [p for p in words[0].split("-") if p] if len(words) >= 2 else []
+    return "".join(p[0] for p in parts) if len(parts) >= 2 else ""
 
 
 def _drop_person_legal_form(text: str) -> str:
@@ -160,6 +188,8 @@ def parse_name(text: str, kind: str) -> NameForm:
             skeletons=tuple(skeleton(t) for t in tokens),
             acronym=short,
             patronym=patronym(plain),
+            patronymic_end=len(tokens) >= 2 and _PATRONYMIC_END.search(fold(plain)) is not None,
+            given_initials=_hyphen_initials(plain),
         )
     qualifier: tuple[str, ...] = ()
     body = text
@@ -169,7 +199,7 @@ def parse_name(text: str, kind: str) -> NameForm:
         body = _QUALIFIER.sub(" ", text)
     words = _org_words(_POSSESSIVE_S.sub("", body))
     kept, legal = _drop_legal_forms(words)
-    tokens = tuple(t for t in kept if t not in _ARTICLES) or tuple(kept)
+    tokens = tuple(_translated(t) for t in kept if t not in _ARTICLES) or tuple(kept)
     return NameForm(
         text=text,
         kind=kind,
@@ -182,8 +212,18 @@ def parse_name(text: str, kind: str) -> NameForm:
     )
 
 
+@lru_cache(maxsize=1)
+def _translation_skeletons() -> dict[str, str]:
+    return {skeleton(word): english for word, english in _TRANSLATED_ORG_WORDS.items()}
+
+
+def _translated(token: str) -> str:
+    """A generic Arabic word of a group's name as the English word that translates it."""
+    return _translation_skeletons().get(skeleton(token), token) if len(token) > 3 else token
+
+
 def _org_words(text: str) -> list[str]:
-    folded = _ATTACHED_ARTICLE.sub("", fold(text, digits=True))
+    folded = _ATTACHED_ARTICLE.sub("", fold(text.replace("&", " and "), digits=True))
     words = numbers_as_digits([t for t in re.split(r"[\s\-]+", folded) if t])
     return [_ABBREVIATIONS.get(t, t) for t in words if t not in _FUNCTION_WORDS]
 
@@ -252,8 +292,9 @@ def _same_token(a: str, b: str, sa: str, sb: str) -> bool:
     `Zubaidi`/`Zubairi` and `Tarasov`/`Tarakov` are different family names."""
     if sa == sb or skeleton_variants(a) & skeleton_variants(b):
         return True
-    # a dropped inner vowel (Persian `Tahmasebi` / `Tahmasbi`), same first and last letters
-    if len(sa) >= 6 and len(sb) >= 6 and _elided(sa) == _elided(sb):
+    # a dropped inner vowel (Persian `Tahmasebi` / `Tahmasbi`, `Zawahiri` / `Zawahri`), same first and
+    # last letters, in names of six letters or more
+    if min(len(a), len(b)) >= 6 and min(len(sa), len(sb)) >= 5 and _elided(sa) == _elided(sb):
         return True
     return _transposed(a, b)
 
@@ -280,7 +321,13 @@ def _elided(s: str) -> str:
 def _same_given(a: str, b: str, sa: str, sb: str) -> bool:
     if len(a) == 1 or len(b) == 1:
         return a[:1] == b[:1]
-    return _same_token(a, b, sa, sb) or nickname_of(a, b) or nickname_of(b, a)
+    return _same_token(a, b, sa, sb) or nickname_of(a, b) or nickname_of(b, a) or _abu_joined(a, b)
+
+
+def _abu_joined(a: str, b: str) -> bool:
+    """`Abubakr` / `Abu Bakr`: a kunya written as one word, beside the name whose `Abu` was dropped."""
+    long, short = (a, b) if len(a) > len(b) else (b, a)
+    return len(short) >= 3 and long.startswith("abu") and long[3:] == short
 
 
 def same_person(a: NameForm, b: NameForm) -> bool:
@@ -290,18 +337,23 @@ def same_person(a: NameForm, b: NameForm) -> bool:
         return True
     if a.single or b.single:
         if a.single and b.single:
-            return bool(skeleton_variants(a.tokens[0]) & skeleton_variants(b.tokens[0]))
+            x, y = a.tokens[0], b.tokens[0]
+            return bool(skeleton_variants(x) & skeleton_variants(y)) or _transposed(x, y)
         lone, full = (a, b) if a.single else (b, a)
+        if _transposed(lone.tokens[0], full.tokens[-1]):
+            return True
         return _same_token(lone.tokens[0], full.tokens[-1], lone.skeletons[0], full.skeletons[-1])
     if not _same_token(a.tokens[-1], b.tokens[-1], a.skeletons[-1], b.skeletons[-1]):
-        return False
+        return _family_name_added(a, b) or _family_name_added(b, a)
     if (
         a.patronym
         and b.patronym
         and not _same_given(a.patronym, b.patronym, skeleton(a.patronym), skeleton(b.patronym))
     ):
         return False  # `Mohammed bin Salman` / `Mohammed bin Zayed`: different fathers
-    if not _same_given(a.tokens[0], b.tokens[0], a.skeletons[0], b.skeletons[0]):
+    if _long_short_form(a, b) or _long_short_form(b, a):
+        return False
+    if not _same_given(a.tokens[0], b.tokens[0], a.skeletons[0], b.skeletons[0]) and not _given_initials(a, b):
         # a first name left out: `Tayyip Erdogan` for `Recep Tayyip Erdogan`
         shorter, longer = sorted((a, b), key=lambda f: len(f.tokens))
         return len(longer.tokens) > len(shorter.tokens) >= 2 and any(
@@ -321,16 +373,103 @@ def same_person(a: NameForm, b: NameForm) -> bool:
     return True
 
 
+def _given_initials(a: NameForm, b: NameForm) -> bool:
+    """`J.-C. Juncker`, `JC Juncker` / `Jean-Claude Juncker`: a hyphenated given name by its initials."""
+    return any(
+        x.given_initials and len(y.tokens[0]) == len(x.given_initials) and y.tokens[0] == x.given_initials
+        for x, y in ((a, b), (b, a))
+    )
+
+
+def _long_short_form(short: NameForm, long: NameForm) -> bool:
+    """A two-word form of a name that gives three middle names or more (`Muhammad al-Tamimi` for
+    `Muhammad Saleh Ahmad Hassan al-Tamimi`) says too little to join it: the first and family names
+    of a long Arabic name are shared by its bearer's relatives."""
+    return len(short.tokens) == 2 and len(long.tokens) >= 5
+
+
+def _family_name_added(short: NameForm, long: NameForm) -> bool:
+    """`Mohammed bin Salman` / `Mohammad bin Salman Al Saud`: a name that ends with the father's name
+    and the same name with the family name after it. Both must name the father with `bin`/`ibn`."""
+    return (
+        short.patronymic_end
+        and short.patronym is None
+        and long.patronym is not None
+        and len(long.tokens) > len(short.tokens)
+        and _same_given(short.tokens[-1], long.patronym, short.skeletons[-1], skeleton(long.patronym))
+        and _same_given(short.tokens[0], long.tokens[0], short.skeletons[0], long.skeletons[0])
+    )
+
+
+def vowel_apart(a: NameForm, b: NameForm) -> bool:
+    """One-word organisation or place names whose skeletons agree but whose first vowels differ in
+    class (`Basra` / `Busra`, `Dahuk` / `Duhok`): two names, or one name spelt two ways; the corpus
+    decides (`corpus.entities`)."""
+    if a.kind != b.kind or a.kind == "person" or not (a.single and b.single):
+        return False
+    x, y = a.tokens[0], b.tokens[0]
+    return (
+        len(x) > 4
+        and len(y) > 4
+        and _first_vowel(x) != _first_vowel(y)
+        and bool(skeleton_variants(x) & skeleton_variants(y))
+    )
+
+
+def adds_names(a: NameForm, b: NameForm) -> bool:
+    """Whether two person names judged the same agree only as a shorter form and a longer one that
+    adds names (`Hillary Clinton` / `Hillary Rodham Clinton`): the shorter form may belong to
+    another bearer of those names, so the corpus decides (`corpus.entities`)."""
+    return (
+        a.kind == b.kind == "person"
+        and len(a.tokens) != len(b.tokens)
+        and min(len(a.tokens), len(b.tokens)) >= 2
+        and not _joined_agree(a, b)
+    )
+
+
+def middle_names_differ(a: NameForm, b: NameForm) -> bool:
+    """Two person names with the same given and family names and middle names that disagree
+    (`George W. Bush` / `George H. W. Bush`): two people, whatever names link them."""
+    return (
+        a.kind == b.kind == "person"
+        and len(a.tokens) >= 3
+        and len(b.tokens) >= 3
+        and _same_token(a.tokens[-1], b.tokens[-1], a.skeletons[-1], b.skeletons[-1])
+        and _same_given(a.tokens[0], b.tokens[0], a.skeletons[0], b.skeletons[0])
+        and not same_person(a, b)
+    )
+
+
 def _in_order(shorter: tuple[str, ...], longer: tuple[str, ...]) -> bool:
     """Whether each name of `shorter` agrees with a name of `longer`, in the same order."""
     remaining = iter(longer)
     return all(any(_same_given(x, y, skeleton(x), skeleton(y)) for y in remaining) for x in shorter)
 
 
-def _same_length(x: str, y: str) -> bool:
+_BACK_VOWEL = re.compile(r"[ou]|a[uw](?![aeiouy])")
+_VOWEL = re.compile(r"[aeiouy]")
+
+
+def _first_vowel(token: str) -> str:
+    """The class of a one-word name's first vowel: back (o, u, and aw/au said as o) or front.
+    Transliterations of one vowel stay in one class (`Kirkuk` / `Karkuk`, `Busra` / `Bosra`,
+    `Mosul` / `Mawsil`), while names told apart only by it differ (`Basra` / `Busra`)."""
+    first = _VOWEL.search(token)
+    if first is None:
+        return ""
+    return "back" if _BACK_VOWEL.match(token, first.start()) else "front"
+
+
+def _same_length(x: str, y: str, raw_x: str, raw_y: str) -> bool:
     """Skeletons that differ by a changed letter, not an added syllable (`Petrochemical` ≠
-    `Petromechanical`), save the t of the Arabic construct state (`Saraya` / `Sarayat`)."""
-    return len(x) == len(y) or x + "d" == y or y + "d" == x
+    `Petromechanical`), save the t of the Arabic construct state (`Saraya` / `Sarayat`), which
+    follows the word as written (`Melli` / `Mellat` differ)."""
+    return len(x) == len(y) or _construct_state(raw_x, raw_y) or _construct_state(raw_y, raw_x)
+
+
+def _construct_state(word: str, longer: str) -> bool:
+    return longer in {word + "t", word.removesuffix("h") + "t"} and word[-1:] in {"a", "h"}
 
 
 def same_label(a: NameForm, b: NameForm) -> bool:
@@ -346,13 +485,13 @@ def same_label(a: NameForm, b: NameForm) -> bool:
         x, y = a.tokens[0], b.tokens[0]
         if len(x) <= 4 or len(y) <= 4:
             return _fine(x) == _fine(y) or (a.acronym is not None and a.acronym == b.acronym)
-        return bool(skeleton_variants(x) & skeleton_variants(y))
+        return _first_vowel(x) == _first_vowel(y) and bool(skeleton_variants(x) & skeleton_variants(y))
     if a.skeletons == b.skeletons or sorted(a.skeletons) == sorted(b.skeletons):
         return True
     if a.acronym and b.acronym and (a.acronym == b.acronym) and (a.single or b.single):
         return True
     if len(a.tokens) != len(b.tokens):
-        return False
+        return _described(a, b) or _described(b, a)
     pairs = list(zip(sorted(a.tokens), sorted(b.tokens), strict=True))
     exact = sum(_label_key(x) == _label_key(y) for x, y in pairs)
     if exact == 0 and len(pairs) > 1:
@@ -362,11 +501,17 @@ def same_label(a: NameForm, b: NameForm) -> bool:
         or (
             x[:1] == y[:1]
             and min(len(x), len(y)) >= 5
-            and _same_length(skeleton(x), skeleton(y))
+            and _same_length(skeleton(x), skeleton(y), x, y)
             and JaroWinkler.similarity(skeleton(x), skeleton(y)) >= CLOSE_LABEL_TOKEN
         )
         for x, y in pairs
     )
+
+
+def _described(plain: NameForm, described: NameForm) -> bool:
+    """`Ansar Allah` / `Ansar Allah movement`: a name and the same name with a word saying what it is."""
+    rest = tuple(s for t, s in zip(described.tokens, described.skeletons, strict=True) if t not in _DESCRIPTOR_WORDS)
+    return 0 < len(rest) == len(plain.tokens) < len(described.tokens) and sorted(rest) == sorted(plain.skeletons)
 
 
 def same_entity(a: NameForm, b: NameForm) -> bool:
@@ -388,6 +533,8 @@ def blocking_keys(form: NameForm) -> set[str]:
         keys.add("p:" + form.tokens[-1][:3])
         if len(form.tokens) >= 3:  # a family name written in two words: `Kim Jong Un` / `Kim Jong-un`
             keys.update("s:" + variant for variant in skeleton_variants(form.tokens[-2] + form.tokens[-1]))
+        if form.patronym:  # `Mohammad bin Salman Al Saud` / `Mohammed bin Salman`
+            keys.update("s:" + variant for variant in skeleton_variants(form.patronym))
         return keys
     distinctive = [t for t in form.tokens if t not in ORG_WORDS and len(t) > 2] or list(form.tokens)
     for token in distinctive:
@@ -399,4 +546,15 @@ def blocking_keys(form: NameForm) -> set[str]:
     return keys
 
 
-__all__ = ["MATCHING", "NameForm", "blocking_keys", "parse_name", "same_entity", "same_label", "same_person"]
+__all__ = [
+    "MATCHING",
+    "NameForm",
+    "adds_names",
+    "blocking_keys",
+    "middle_names_differ",
+    "parse_name",
+    "same_entity",
+    "same_label",
+    "same_person",
+    "vowel_apart",
+]

@@ -106,8 +106,23 @@ def name_tokens(name: str) -> list[str]:
         i += 1
     # `Ben` before a lone family name is the given name (`Ben Carter`), not `ben` as in `Ben Ali`
     keep_first = len(tokens) == 2 and tokens[0] in _GIVEN_PARTICLES and tokens[1] not in PARTICLES
-    kept = [t for n, t in enumerate(tokens) if t not in PARTICLES or (n == 0 and keep_first)]
-    return kept or tokens
+    # a particle comes before a name, so a last word that looks like one is the name (`Kim Jong Il`)
+    last = len(tokens) - 1
+    kept = [
+        t
+        for n, t in enumerate(tokens)
+        if t not in PARTICLES or (n == 0 and keep_first) or (n == last and n >= 2 and tokens[n - 1] not in PARTICLES)
+    ]
+    kept = kept or tokens
+    # the second half of a compound given name (`Ahmad Shah`, `Habib Ullah`) belongs to the first:
+    # `Ahmad Shah Massoud` and `Ahmad Massoud` have different given names
+    if len(kept) >= 3 and kept[1] in _GIVEN_NAME_SECOND_HALVES:
+        kept = [kept[0] + kept[1], *kept[2:]]
+    return kept
+
+
+# Second halves of compound given names: written as a word of their own after the first half.
+_GIVEN_NAME_SECOND_HALVES = frozenset({"shah", "ullah", "ollah"})
 
 
 _GIVEN_PARTICLES = frozenset({"ben"})
@@ -176,6 +191,9 @@ _READINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ("gu(?=[ei])", "g"),  # French and Spanish gu before e/i (`Evgueni`)
         ("(?<=[aeiou]n)e$", ""),  # French mute final e (`Poutine`, `Salmane`)
         ("(?<=.)z(?=[bdgkmnpv])", "s"),  # z for s before a consonant inside a word (`Gasprom` / `Gazprom`)
+        ("^hs", "x"),  # Wade-Giles hs for Pinyin x (`Hsiao` / `Xiao`)
+        ("^ch(?=i)", "j"),  # Wade-Giles ch for Pinyin j before i (`Chiang` / `Jiang`, `Chin-p'ing` / `Jinping`)
+        ("^j(?=[eu])|(?<=.)j(?=[aeiou])", "y"),  # German and Slavic j for y (`Jurij`, `Jelena`, `Tatjana`)
     )
 )
 
@@ -317,9 +335,16 @@ def name_key(name: str) -> str:
     return " ".join(skeleton(t) for t in name_tokens(name))
 
 
+# the Arabic article after the first word, joined by a hyphen (`al-Sham`, `Ash-Sham`) or written in
+# lower case (`Ahl al Haq`), which acronyms skip
+_INITIALS_ARTICLE = re.compile(r"(?<=\s)(?:(?i:[ae]l|a[dnrstz]|ash|u[dlnrstz])-|[ae]l\s+)(?=\w)")
+
+
 def initials(name: str) -> str:
-    """`United States` → `US`, `United Nations Security Council` → `UNSC` (function words skipped)."""
-    words = [w for w in re.split(r"[\s\-]+", name) if w and w.lower() not in {"of", "the", "and", "for", "on"}]
+    """`United States` → `US`, `United Nations Security Council` → `UNSC`, `Hay'at Tahrir al-Sham` →
+    `HTS` (function words and the Arabic article skipped)."""
+    bare = _INITIALS_ARTICLE.sub(" ", name)
+    words = [w for w in re.split(r"[\s\-]+", bare) if w and w.lower() not in {"of", "the", "and", "for", "on"}]
     return "".join(w[0].upper() for w in words if w[0].isalpha())
 
 
