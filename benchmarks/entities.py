@@ -868,7 +868,8 @@ def _english_person(rng: random.Random) -> tuple[str, Callable[[str], str]]:
     base = f"{given} {family}"
 
     def variant(text: str) -> str:
-        head, _, tail = text.partition(" ")
+        # from the base form: a variant of a variant would stack middle names ("F. F.")
+        head, tail = given, family
         roll = rng.random()
         if roll < 0.4:
             return f"{head} {middle[0]}. {tail}"
