@@ -282,3 +282,86 @@ def test_quotation_signed_with_a_dash_and_a_name() -> None:
 def test_a_dash_and_one_capitalised_word_is_not_a_signature() -> None:
     found = direct(quotes_of("“The night market brought the whole street back to life.” ― Saturday"))
     assert found == []
+
+
+def test_a_participle_adds_reported_speech_to_its_speakers_sentence() -> None:
+    found = reported(
+        quotes_of(
+            "“The ferries will run again,” the harbour master said, adding that the northern pier would reopen by June."
+        )
+    )
+    assert [(q.text, q.cue, q.role) for q in found] == [
+        ("the northern pier would reopen by June", "adding", "harbour master")
+    ]
+
+
+def test_a_speech_word_used_as_a_noun_is_no_cue() -> None:
+    from newsgraph.enrich.cues import is_speech_verb
+    from newsgraph.enrich.nlp import load_pipeline
+    from newsgraph.settings import Settings
+
+    nlp = load_pipeline(Settings().model)
+    noun = next(t for t in nlp("The warning came too late for the village.") if t.text == "warning")
+    verb = next(t for t in nlp("She was warning them about the storm.") if t.text == "warning")
+    assert not is_speech_verb(noun) and is_speech_verb(verb)
+
+
+def test_verbs_of_finding_and_showing_report_their_clause() -> None:
+    (quote,) = reported(quotes_of("Most respondents indicated that they would vote early in the spring."))
+    assert quote.text == "they would vote early in the spring" and quote.cue == "indicated"
+    assert reported(quotes_of("The council learned to live with the noise.")) == []
+
+
+def test_a_stance_verb_keeps_the_reason_after_its_object() -> None:
+    (quote,) = reported(quotes_of("The ministry criticized the port authority over the delays at the northern depot."))
+    assert quote.text == "the port authority over the delays at the northern depot"
+
+
+def test_paint_and_cast_are_stances_only_with_a_predicate() -> None:
+    (quote,) = reported(quotes_of("Mayor Maren Holt painted the minister as a coward who hides from the voters."))
+    assert quote.text == "the minister as a coward who hides from the voters" and quote.speaker == "Maren Holt"
+    assert reported(quotes_of("The union painted the depot walls blue last summer.")) == []
+
+
+def test_reported_content_runs_to_the_clause_end_and_stops_at_the_writers_clause() -> None:
+    found = reported(
+        quotes_of(
+            "The Harbour Gazette hailed Mayor Tobias Lindqvist as a “builder of bridges” for the new crossings "
+            "over the fjord.",
+            "Finance minister Petra Kowalczyk said the levy was fair to farmers in the north, but the opposition "
+            "disagreed.",
+            "Minister Adaeze Okonkwo-Hale warned that the dam was failing; engineers disagreed.",
+        )
+    )
+    assert [q.text for q in found] == [
+        "Mayor Tobias Lindqvist as a “builder of bridges” for the new crossings over the fjord",
+        "the levy was fair to farmers in the north",
+        "the dam was failing",
+    ]
+
+
+def test_a_relative_pronoun_speaks_for_the_name_it_follows() -> None:
+    (quote,) = reported(quotes_of("It was Ilse Brandvold who warned that the bridge would close for the whole winter."))
+    assert quote.speaker == "Ilse Brandvold" and quote.text == "the bridge would close for the whole winter"
+
+
+def test_a_that_clause_after_a_time_phrase_and_a_mixed_call() -> None:
+    found = quotes_of(
+        "Mayor Tobias Lindqvist tweeted on Friday that the ferry was “a disgrace” and “a danger.”",
+        'Senator Oskar Lindqvist called the mayor a "reckless gambler" who is "unfit to run a bakery."',
+    )
+    assert [q.speaker for q in found] == ["Tobias Lindqvist", "Oskar Lindqvist"]
+    assert found[0].text.startswith("the ferry was") and found[1].text.startswith("the mayor a")
+
+
+def test_a_line_opened_with_the_closing_mark_and_a_no_break_space_signature() -> None:
+    (quote,) = direct(quotes_of("”Nobody asked the fishermen what they wanted before the vote.” ―\u00a0Maren Holt"))
+    assert quote.speaker == "Maren Holt" and quote.text.startswith("Nobody asked")
+
+
+def test_as_someone_put_it() -> None:
+    (quote,) = direct(
+        quotes_of("As harbour master Ingrid Solheim put it, “Nobody sails until the wind drops below forty knots.”")
+    )
+    assert quote.speaker == "Ingrid Solheim" and quote.cue == "put"
+    assert direct(quotes_of("She put it on the table: “the final offer stands until Friday at noon.”")) == []

@@ -1,0 +1,100 @@
+"""The words that make speech: verb lexicons, the frames a cue verb takes, and nouns of speech.
+
+Cue lexicons for `newsgraph.enrich.quotes` (direct quotations) and `newsgraph.enrich.reported`
+(reported speech). A verb is listed by its written forms, as the pipeline runs without a
+lemmatizer; `verb_forms` spells the regular ones out from their bases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def verb_forms(bases: str) -> frozenset[str]:
+    """A verb's written forms from its base (`urge` → urge urges urged urging); irregular past
+    forms are listed beside their base in the lexicons below."""
+    forms: set[str] = set()
+    for base in bases.split():
+        stem = base[:-1] if base.endswith("e") and not base.endswith("ee") else base
+        if base.endswith("y") and base[-2:-1] not in "aeiou":
+            forms.update({base, base[:-1] + "ies", base[:-1] + "ied", base + "ing"})
+            continue
+        double = stem + stem[-1] if base in DOUBLED else stem
+        forms.update({base, base + ("es" if base.endswith(("s", "sh", "ch", "x", "z")) else "s")})
+        forms.update({base + "d" if base.endswith("e") else double + "ed", double + "ing"})
+    return frozenset(forms)
+
+
+DOUBLED = frozenset({"plan", "slam", "admit", "regret", "rebut", "beg", "prefer", "jab", "quip", "brag"})
+# Verbs of saying: the cue of a direct quotation and, with a clause, of reported speech.
+SPEECH_VERBS = verb_forms(
+    "say tell add warn insist deny claim announce write tweet state argue note explain acknowledge admit "
+    "confirm stress urge predict allege declare reply respond continue recall concede observe remark comment "
+    "ask suggest contend maintain assert report estimate promise vow pledge caution complain conclude chant "
+    "quip testify counter post boast brag joke scoff shout yell exclaim demand plead retort interject muse "
+    "recount reiterate repeat wonder emphasize emphasise"
+) | frozenset("said told wrote written".split())
+# Verbs that attribute a claim without a speech act (`a report found that …`, `she believes …`):
+# reported content, never the cue of a direct quotation.
+ATTRIBUTION_VERBS = verb_forms(
+    "believe think find show cite agree expect fear hope accuse indicate question recognize recognise "
+    "understand learn discover reveal disclose assume worry decide rule determine realize realise signal "
+    "imply hint suspect doubt envision anticipate forecast project calculate"
+) | frozenset("thought found shown felt feel feels feeling understood".split())
+
+
+# Stances taken in words whose object is what is said (`she criticized the ruling`, `he cited a
+# study`): reported content when the object is a phrase, not a clause.
+OBJECT_CUES = verb_forms(
+    "cite mention discuss describe criticize criticise praise condemn attack defend endorse back support "
+    "oppose reject propose question acknowledge deny announce unveil express demand blast slam mock dismiss "
+    "denounce decry tout hail welcome applaud laud dispute challenge refute rebut predict recommend advocate "
+    "highlight emphasize emphasise stress underscore reiterate repeat echo outline detail lament blame "
+    "accuse recount describe characterize portray label brand call dub note reference invoke promote "
+    "champion propound bemoan lambaste chastise reveal disclose document chronicle examine explore "
+    "thank commend compliment admire despise downplay understate indicate"
+) | frozenset({"said", "says", "say", "wrote", "writes", "told", "tells"})
+# Verbs that are stances only with a predicate after the object (`painted the mayor as a liar`,
+# `likened the plan to theft`), not alone (`painted the walls`, `cast a vote`).
+PREDICATE_CUES = verb_forms("paint cast liken link compare")
+# Intentions and requests with an infinitive (`he vowed to repeal the law`, `she urged voters to …`).
+INFINITIVE_CUES = verb_forms(
+    "want plan vow promise pledge refuse decline agree seek intend threaten hope aim urge ask encourage "
+    "warn implore beg demand offer propose prefer wish vote"
+) | frozenset({"sought"})
+# Verb + preposition frames whose object is the topic or target of speech (`called for a recount`,
+# `spoke about the economy`, `warned of a crisis`).
+PREPOSITION_CUES: dict[str, frozenset[str]] = {
+    "for": verb_forms("call push argue press lobby campaign advocate plead appeal"),
+    "about": verb_forms("talk speak complain warn worry boast brag joke comment write testify tweet ask")
+    | frozenset({"spoke", "spoken", "wrote", "written"}),
+    "of": verb_forms("speak warn accuse boast approve disapprove") | frozenset({"spoke", "spoken"}),
+    "on": verb_forms("call comment insist elaborate reflect remark weigh focus") | frozenset({"spoke"}),
+    "against": verb_forms("warn argue speak rail campaign protest caution testify vote") | frozenset({"spoke"}),
+    "to": verb_forms("object refer point allude respond reply"),
+    "at": verb_forms("hint jab lash"),
+}
+# Cues that only introduce a quotation with quote marks (`she continued: “…”`), not reported speech.
+DIRECT_ONLY = verb_forms("continue recall ask reply")
+PRONOUNS = {"he": "person", "she": "person", "they": "any", "i": "person", "we": "any"}
+ANONYMOUS_HEADS = frozenset(
+    "official officials source sources spokesman spokeswoman spokesperson diplomat diplomats person people "
+    "aide aides adviser advisers advisor insider insiders analyst analysts witness witnesses resident residents "
+    "officer officers member members colleague colleagues expert experts observer observers".split()
+)
+QUOTE_MARKS = frozenset("“”«»„\"‘’'")
+
+
+# Dependency labels of a noun or modifier: `the warning`, `his remarks`, `the United States`.
+NOMINAL_DEPS = frozenset({"amod", "compound", "nsubj", "nsubjpass", "dobj", "pobj", "poss", "appos", "attr"})
+
+
+def is_speech_verb(token: Any) -> bool:
+    """A verb of saying as a verb, not a noun (`the warning`); `as the mayor put it, “…”` counts."""
+    lower = token.text.lower()
+    if token.pos_ not in {"", "VERB", "AUX"} or token.dep_ in NOMINAL_DEPS:
+        return False
+    if lower in {"put", "puts"}:  # in an as-clause only: `she put it on the table` is no speech
+        children = {(c.dep_, c.text.lower()) for c in token.children}
+        return ("dobj", "it") in children and ("mark", "as") in children
+    return lower in SPEECH_VERBS
