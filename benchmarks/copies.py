@@ -69,8 +69,8 @@ this process's, sampled with psutil every 0.1 s over build and query. Where the 
 measured in the same run: the store's connection is wrapped to time each SQL statement (by its
 text), and `candidate_pairs`, `overlap`, `_rebuild_groups` and `_diff` in `newsgraph.store.copies`
 are wrapped for the duration. When the count is the default and two pilot runs (1,000 and 2,000
-documents, not counted) predict more than 5 minutes, the run uses the largest count predicted to
-fit 4 minutes and extrapolates to 100,000 in a note; a count set in the environment always runs
+documents, not counted) predict more than 10 minutes, the run uses the largest count predicted to
+fit 9 minutes and extrapolates to 100,000 in a note; a count set in the environment always runs
 as given.
 """
 
@@ -115,7 +115,7 @@ SCALE_SUBSTITUTE = 0.30
 SCALE_BATCH = 1_000
 QUERY_BATCH = 1_000
 PILOTS = (1_000, 2_000)
-LIMIT_S, BUDGET_S = 300.0, 240.0
+LIMIT_S, BUDGET_S = 600.0, 540.0
 LONG_PASSAGE = 50
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
