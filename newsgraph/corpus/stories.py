@@ -33,6 +33,7 @@ _SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "e
 _STOP = frozenset(STOP_WORDS) | {"said", "says", "told", "mr", "mrs", "ms", "year", "years", "new", "like"}
 PRIOR_DOCUMENTS = 30
 TOP_TERMS = 12  # terms per article used to find candidate stories
+MERGE_HEAD_TERMS = 48  # a story's strongest terms, used to rule out merges cheaply
 ENTITY_WEIGHTS = {"person": 3.0, "org": 2.5, "group": 1.0, "facility": 2.0, "event": 2.0, "place": 2.0}
 
 
@@ -254,13 +255,20 @@ class StoryClusterer:
     def _maybe_merge(self, story: Story, when: datetime | None) -> None:
         """Merge the story with an active one whose centroid now matches it closely (into the older)."""
         centroid = story.centroid
-        keys = heapq.nlargest(TOP_TERMS, centroid, key=centroid.__getitem__)
+        head = heapq.nlargest(MERGE_HEAD_TERMS, centroid, key=centroid.__getitem__)
         candidates: set[str] = set()
-        for key in keys:
+        for key in head[:TOP_TERMS]:
             candidates |= self.postings.get(key, set())
+        head_values = [(t, centroid[t]) for t in head]
+        # Cauchy-Schwarz: the terms outside the head add at most |rest| × |other| to the dot product
+        rest = math.sqrt(max(0.0, story.square - sum(v * v for _, v in head_values)))
         for other_id in sorted(candidates - {story.id}):
             other = self.stories[other_id]
             if not self._active(other, when):
+                continue
+            needed = self.settings.merge_threshold * story.norm * other.norm
+            partial = sum(v * other.centroid[t] for t, v in head_values if t in other.centroid)
+            if partial + rest * other.norm < needed:
                 continue
             small, large = sorted((centroid, other.centroid), key=len)
             cosine = sum(v * large[t] for t, v in small.items() if t in large) / (story.norm * other.norm)
