@@ -38,8 +38,9 @@ def cluster_quote_provenance(store: Store, full: bool = False) -> dict[str, Any]
         rows = conn.execute(
             f"SELECT DISTINCT s1.quote_id, s2.quote_id FROM quote_shingles s1 "
             f"JOIN quote_shingles s2 ON s2.shingle = s1.shingle AND s2.quote_id != s1.quote_id "
-            f"WHERE s1.quote_id IN ({marks}) AND s1.shingle IN ("
-            f"  SELECT shingle FROM quote_shingles GROUP BY shingle HAVING COUNT(*) <= {COMMON_SHINGLE})",
+            f"WHERE s1.quote_id IN ({marks}) "
+            # counted per shingle of these quotes (a primary-key range), not over the whole table
+            f"AND (SELECT COUNT(*) FROM quote_shingles s3 WHERE s3.shingle = s1.shingle) <= {COMMON_SHINGLE}",
             chunk,
         ).fetchall()
         for a, b in rows:
