@@ -74,6 +74,8 @@ PREPOSITION_CUES: dict[str, frozenset[str]] = {
     "to": verb_forms("object refer point allude respond reply"),
     "at": verb_forms("hint jab lash"),
 }
+# Every word that can open a frame of `reported._frame_content`: other words are passed over cheaply.
+FRAME_WORDS = INFINITIVE_CUES | OBJECT_CUES | PREDICATE_CUES | frozenset().union(*PREPOSITION_CUES.values())
 # Cues that only introduce a quotation with quote marks (`she continued: “…”`), not reported speech.
 DIRECT_ONLY = verb_forms("continue recall ask reply")
 PRONOUNS = {"he": "person", "she": "person", "they": "any", "i": "person", "we": "any"}

@@ -11,6 +11,7 @@ from typing import Any
 from newsgraph.enrich.cues import (
     ATTRIBUTION_VERBS,
     DIRECT_ONLY,
+    FRAME_WORDS,
     INFINITIVE_CUES,
     NOMINAL_DEPS,
     OBJECT_CUES,
@@ -26,6 +27,7 @@ from newsgraph.records import Quote
 # Prepositions whose phrase after a stance verb's object belongs to what is said: `described it as
 # reckless`, `criticized the mayor for the delay`, `accused him of lying`, `likened the plan to theft`.
 OBJECT_PREPOSITIONS = frozenset({"as", "for", "of", "over", "to"})
+CUE_WORDS = SPEECH_VERBS | ATTRIBUTION_VERBS | FRAME_WORDS | {"according"}
 
 
 def find_reported(
@@ -44,6 +46,8 @@ def find_reported(
     quoted = list(covered)
     for token in doc:
         lower = token.text.lower()
+        if lower not in CUE_WORDS:
+            continue  # nothing below can come of it
         if any(s - 1 <= token.idx <= e for s, e in covered) or within(token.idx, marked):
             continue
         if lower == "according" and token.i + 1 < len(doc) and doc[token.i + 1].text.lower() == "to":
@@ -53,7 +57,7 @@ def find_reported(
         ):
             content = _extend_coordination(token, _clause_content(token) or _frame_content(token))
             content = _to_clause_end(token, content)
-        elif token.dep_ != "amod" and subject_of(token) is not None:
+        elif lower in FRAME_WORDS and token.dep_ != "amod" and subject_of(token) is not None:
             content = _to_clause_end(token, _extend_coordination(token, _frame_content(token)))
         else:
             continue
