@@ -67,8 +67,8 @@ links); the links' diff summaries (`describe_copies`) are timed apart too. Then 
 new documents (about 2% copies of indexed ones) goes through every step ("query"). Peak RSS is
 this process's, sampled with psutil every 0.1 s over build and query. Where the time goes is
 measured in the same run: the store's connection is wrapped to time each SQL statement (by its
-text), and `candidate_pairs`, `overlap`, `_rebuild_groups` and `_diff` in `newsgraph.store.copies`
-are wrapped for the duration. When the count is the default and two pilot runs (1,000 and 2,000
+text), and `_sample_entries`, `shared_sample_pairs`, `overlap`, `_rebuild_groups` and `_diff` in
+`newsgraph.store.copies` are wrapped for the duration. When the count is the default and two pilot runs (1,000 and 2,000
 documents, not counted) predict more than 10 minutes, the run uses the largest count predicted to
 fit 9 minutes and extrapolates to 100,000 in a note; a count set in the environment always runs
 as given.
@@ -1047,7 +1047,8 @@ def timed_matching(clock: Counter[str]) -> Iterator[None]:
 
     saved = {}
     for name, key in (
-        ("candidate_pairs", "py: candidate_pairs (sorted samples)"),
+        ("_sample_entries", "py: reading samples"),
+        ("shared_sample_pairs", "py: shared_sample_pairs (sorted samples)"),
         ("overlap", "py: overlap (verification)"),
         ("_rebuild_groups", "py: _rebuild_groups"),
         ("_diff", "py: diff summaries"),
@@ -1077,7 +1078,7 @@ SQL_LABELS = (
     ("INTO fingerprints", "fingerprints insert"),
     ("INTO inputs", "inputs insert"),
     ("FROM rejections", "rejections delete"),
-    ("SELECT article_id, sample, dirty", "load samples"),
+    ("SELECT article_id, dirty, samples", "load fingerprint rows"),
     ("FROM fingerprints f1", "exact text_hash query"),
     ("FROM copy_links WHERE changes IS NULL", "links to describe"),
     ("COMMIT", "COMMIT"),

@@ -19,6 +19,8 @@ from newsgraph.corpus.copies import (
     fingerprint,
     overlap,
     sample_bytes,
+    sample_entries,
+    shared_sample_pairs,
 )
 from newsgraph.corpus.diff import diff_texts
 from newsgraph.run import ingest_paths
@@ -242,3 +244,15 @@ def test_a_shared_quotation_is_not_a_copy_but_a_copy_with_changed_names_is() -> 
         for n, s in enumerate(sentences)
     ]
     assert classify(overlap(" ".join(sentences), " ".join(altered)), CopyRules()) in {"near_duplicate", "partial"}
+
+
+def test_matching_new_articles_reads_only_the_hashes_they_have() -> None:
+    other = " ".join(f"Harvest note {n}: the orchard at hill {n} sold {n * 3} crates of pears." for n in range(40))
+    samples = _samples(BODY, other, BODY[: len(BODY) // 2], other[len(other) // 3 :])
+    dirty = np.array([False, False, True, True])
+    counts = np.array([len(s) // 8 for s in samples])
+    wanted = np.unique(np.frombuffer(samples[2] + samples[3], dtype="<i8"))
+    hashes, owners = sample_entries(([(i, s)] for i, s in enumerate(samples)), wanted)
+    assert len(hashes) < sum(counts), "hashes no new article has are not kept"
+    assert shared_sample_pairs(hashes, owners, counts, dirty, 0.3) == candidate_pairs(samples, dirty, 0.3)
+    assert [(i, j) for i, j, _ in candidate_pairs(samples, dirty, 0.3)] == [(0, 2), (1, 3)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -97,17 +98,29 @@ def candidate_pairs(samples: list[bytes], dirty: np.ndarray, min_containment: fl
     """Pairs of articles whose samples suggest a copy, as (i, j, shared sampled 5-grams), i < j.
 
     `samples[i]` is article i's stored sample, `dirty[i]` whether it is new: only pairs with a new
-    article are returned. The samples are put in one sorted array, so articles sharing a hash are
-    neighbours: no per-article lookups and no comparison of articles that share nothing. A hash in
-    more than COMMON_HASH articles is furniture and counts for nothing. A pair needs
-    MIN_SHARED_SAMPLES shared hashes, and that many must be a fair share of the smaller sample
-    (ESTIMATE_SLACK of `min_containment`); the full texts decide afterwards.
+    article are returned. See `shared_sample_pairs` for how pairs are found and kept.
     """
     counts = np.fromiter((len(s) // 8 for s in samples), dtype=np.int64, count=len(samples))
-    if counts.sum() == 0 or not dirty.any():
-        return []
     hashes = np.frombuffer(b"".join(samples), dtype="<i8")
     owners = np.repeat(np.arange(len(samples), dtype=np.int64), counts)
+    return shared_sample_pairs(hashes, owners, counts, dirty, min_containment)
+
+
+def shared_sample_pairs(
+    hashes: np.ndarray, owners: np.ndarray, counts: np.ndarray, dirty: np.ndarray, min_containment: float
+) -> list[tuple[int, int, int]]:
+    """Candidate pairs from sampled hashes and the article (index) each belongs to.
+
+    The entries are sorted together, so articles sharing a hash are neighbours: no per-article
+    lookups and no comparison of articles that share nothing. Only pairs with a new article
+    (`dirty`) are made, so entries whose hash no new article has may be left out beforehand (see
+    `sample_entries`). A hash in more than COMMON_HASH articles is furniture and counts for nothing.
+    A pair needs MIN_SHARED_SAMPLES shared hashes, and that many must be a fair share of the
+    smaller whole sample (`counts`, ESTIMATE_SLACK of `min_containment`); the full texts decide
+    afterwards.
+    """
+    if len(hashes) == 0 or not dirty.any():
+        return []
     order = np.argsort(hashes, kind="stable")
     hashes, owners = hashes[order], owners[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
@@ -118,7 +131,7 @@ def candidate_pairs(samples: list[bytes], dirty: np.ndarray, min_containment: fl
         new_at = np.r_[0, np.cumsum(dirty[owners])]
         useful &= new_at[starts + lengths] > new_at[starts]
     starts, lengths = starts[useful], lengths[useful]
-    n = np.int64(len(samples))
+    n = np.int64(len(counts))
     codes = []
     for length in np.unique(lengths).tolist():
         at = starts[lengths == length]
@@ -136,6 +149,28 @@ def candidate_pairs(samples: list[bytes], dirty: np.ndarray, min_containment: fl
     smaller = np.maximum(1, np.minimum(counts[low], counts[high]))
     keep = (shared >= MIN_SHARED_SAMPLES) & (shared / smaller >= min_containment * ESTIMATE_SLACK)
     return list(zip(low[keep].tolist(), high[keep].tolist(), shared[keep].tolist(), strict=True))
+
+
+def sample_entries(
+    chunks: Iterable[list[tuple[int, bytes]]], wanted: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(hash, article index) entries from chunks of (index, stored sample), keeping only hashes in
+    `wanted` (sorted, unique) when given: memory then follows the new articles' hashes, not the corpus."""
+    kept_hashes, kept_owners = [], []
+    for chunk in chunks:
+        if not chunk:
+            continue
+        lengths = np.fromiter((len(blob) // 8 for _, blob in chunk), dtype=np.int64, count=len(chunk))
+        hashes = np.frombuffer(b"".join(blob for _, blob in chunk), dtype="<i8")
+        owners = np.repeat(np.fromiter((i for i, _ in chunk), dtype=np.int64, count=len(chunk)), lengths)
+        if wanted is not None:
+            keep = np.isin(hashes, wanted, assume_unique=False)
+            hashes, owners = hashes[keep], owners[keep]
+        kept_hashes.append(hashes)
+        kept_owners.append(owners)
+    if not kept_hashes:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(kept_hashes), np.concatenate(kept_owners)
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,29 @@ import json
 import statistics
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
-from newsgraph.corpus.copies import COPIES, CopyRules, candidate_pairs, classify, fingerprint, overlap, sample_bytes
+from newsgraph.corpus.copies import (
+    COPIES,
+    CopyRules,
+    classify,
+    fingerprint,
+    overlap,
+    sample_bytes,
+    sample_entries,
+    shared_sample_pairs,
+)
 from newsgraph.corpus.diff import DIFF, Diff, diff_articles, diff_texts
 from newsgraph.errors import NotFound, UserError
 from newsgraph.extract.dates import utc_timestamp
 from newsgraph.records import content_hash
 from newsgraph.store.sqlite import Store
+
+SAMPLE_CHUNK = 20_000  # fingerprints read at a time while matching
 
 
 def _article_rows(store: Store, ids: set[str]) -> dict[str, dict[str, Any]]:
@@ -73,20 +85,22 @@ def match_copies(
     rules = rules or CopyRules()
     conn = store.conn
     _backfill_samples(store)
-    rows = conn.execute("SELECT article_id, sample, dirty FROM fingerprints ORDER BY article_id").fetchall()
-    dirty_mask = np.fromiter((full or bool(r[2]) for r in rows), dtype=bool, count=len(rows))
+    rows = conn.execute("SELECT article_id, dirty, samples FROM fingerprints ORDER BY article_id").fetchall()
+    dirty_mask = np.fromiter((full or bool(r[1]) for r in rows), dtype=bool, count=len(rows))
     if not dirty_mask.any():
         # links left undescribed by an interrupted run get their diffs now
         described = describe_copies(store) if describe else 0
         return {"articles": 0, "pairs": 0, "groups": 0, "described": described, "seconds": 0.0}
     ids = [str(r[0]) for r in rows]
+    counts = np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows))
     dirty = [ident for ident, new in zip(ids, dirty_mask.tolist(), strict=True) if new]
     found_at = time.perf_counter()
+    hashes, owners = _sample_entries(store, ids, dirty_mask)
     candidates = {
         (min(ids[i], ids[j]), max(ids[i], ids[j]))
-        for i, j, _ in candidate_pairs([r[1] or b"" for r in rows], dirty_mask, rules.min_containment)
+        for i, j, _ in shared_sample_pairs(hashes, owners, counts, dirty_mask, rules.min_containment)
     }
-    del rows
+    del hashes, owners
     condition = "" if full else "WHERE f1.dirty = 1 OR f2.dirty = 1"
     candidates.update(
         conn.execute(
@@ -120,6 +134,24 @@ def match_copies(
         "seconds": round(time.perf_counter() - started, 2),
         "method": COPIES,
     }
+
+
+def _sample_entries(store: Store, ids: list[str], dirty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every article's sampled hashes with its index in `ids`, read SAMPLE_CHUNK articles at a time.
+    When only some articles are new, only hashes a new article has are kept."""
+    position = {ident: i for i, ident in enumerate(ids)}
+    conn = store.conn
+    wanted = None
+    if not dirty.all():
+        new_samples = [blob or b"" for (blob,) in conn.execute("SELECT sample FROM fingerprints WHERE dirty = 1")]
+        wanted = np.unique(np.frombuffer(b"".join(new_samples), dtype="<i8"))
+
+    def chunks() -> Iterator[list[tuple[int, bytes]]]:
+        cursor = conn.execute("SELECT article_id, sample FROM fingerprints")
+        while batch := cursor.fetchmany(SAMPLE_CHUNK):
+            yield [(position[ident], blob or b"") for ident, blob in batch if ident in position]
+
+    return sample_entries(chunks(), wanted)
 
 
 def _backfill_samples(store: Store) -> None:
