@@ -149,20 +149,31 @@ def _moved(pairs: list[tuple[int, int]]) -> set[int]:
 def diff_texts(original: str, copy: str) -> Diff:
     """Align the copy's sentences with the original's and describe every difference."""
     old, new = sentences(original), sentences(copy)
+    if old == new:  # a verbatim copy (syndication): nothing to align
+        return Diff(unchanged=len(old))
     old_words = [[_key(w) for w in _words(s)] for s in old]
     result = Diff()
     used: set[int] = set()
     pairs: list[tuple[int, int]] = []  # (copy index, original index)
-    exact = {" ".join(w): i for i, w in reversed(list(enumerate(old_words)))}
+    exact: dict[str, list[int]] = {}  # the original's sentences by their words, in order
+    for i, w in enumerate(old_words):
+        exact.setdefault(" ".join(w), []).append(i)
     for j, sentence in enumerate(new):
         key_words = [_key(w) for w in _words(sentence)]
-        match = exact.get(" ".join(key_words))
-        if match is None or match in used:
+        same = exact.get(" ".join(key_words), [])
+        while same and same[0] in used:
+            same.pop(0)
+        match = same[0] if same else None
+        if match is None and key_words:
             best, best_score = None, ALIGN_MIN
             for i, candidate in enumerate(old_words):
                 if i in used or not candidate:
                     continue
-                score = SequenceMatcher(None, candidate, key_words, autojunk=False).ratio()
+                matcher = SequenceMatcher(None, candidate, key_words, autojunk=False)
+                # the quick ratios bound the ratio from above: most sentences are ruled out by them
+                if matcher.real_quick_ratio() <= best_score or matcher.quick_ratio() <= best_score:
+                    continue
+                score = matcher.ratio()
                 if score > best_score:
                     best, best_score = i, score
             match = best
