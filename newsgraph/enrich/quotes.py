@@ -320,13 +320,7 @@ def find_quotes(text: str, doc: Any, mentions: Sequence[Mention], groups: Sequen
             text="\n\n".join(text[a:b].strip() for a, b in candidate.segments).rstrip(",;: "),
             start=s,
             end=e,
-            speaker=attribution.speaker,
-            speaker_group=attribution.group,
-            role=attribution.role,
-            cue=attribution.cue,
-            anonymous=attribution.anonymous,
-            source_start=attribution.span[0] if attribution.span else None,
-            source_end=attribution.span[1] if attribution.span else None,
+            **attribution.quote_fields(),
         )
         direct.append(quote)
         covered.extend(candidate.segments)

@@ -85,13 +85,7 @@ def find_reported(
                 text=span,
                 start=start,
                 end=end,
-                speaker=attribution.speaker,
-                speaker_group=attribution.group,
-                role=attribution.role,
-                cue="according to" if lower == "according" else attribution.cue,
-                anonymous=attribution.anonymous,
-                source_start=attribution.span[0] if attribution.span else None,
-                source_end=attribution.span[1] if attribution.span else None,
+                **{**attribution.quote_fields(), "cue": "according to" if lower == "according" else attribution.cue},
             )
         )
         covered.append((start, end))
@@ -314,16 +308,7 @@ def _mix(text: str, direct: list[Quote], position: int, start: int, end: int, sa
             stop = end
         mixed = replace(quote, start=start, end=stop, text=text[start:stop].strip(' "“”‘’«»'))
         if said_by.speaker or said_by.role:
-            mixed = replace(
-                mixed,
-                speaker=said_by.speaker,
-                speaker_group=said_by.group,
-                role=said_by.role,
-                cue=said_by.cue,
-                anonymous=said_by.anonymous,
-                source_start=said_by.span[0] if said_by.span else None,
-                source_end=said_by.span[1] if said_by.span else None,
-            )
+            mixed = replace(mixed, **said_by.quote_fields())
         direct[number] = mixed
         return True
     return False

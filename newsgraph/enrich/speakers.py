@@ -26,6 +26,18 @@ class Attribution:
     anonymous: bool
     span: tuple[int, int] | None = None  # where the text names the source
 
+    def quote_fields(self) -> dict[str, Any]:
+        """The Quote fields this attribution fills."""
+        return {
+            "speaker": self.speaker,
+            "speaker_group": self.group,
+            "role": self.role,
+            "cue": self.cue,
+            "anonymous": self.anonymous,
+            "source_start": self.span[0] if self.span else None,
+            "source_end": self.span[1] if self.span else None,
+        }
+
 
 class Speakers:
     """Maps token spans to the article's named mentions and resolves pronouns."""
@@ -113,30 +125,26 @@ def _adjacent_source(verb: Any, speakers: Speakers, inside: Sequence[tuple[int, 
         if between.strip(" ,") and count_words(between) <= 8 and not re.search(r"[.;:!?\n“”\"]", between):
             mention = speakers.named_in(start, verb.idx)
             if mention is not None and speakers.groups[mention.group].type == "person":
-                role = _clean_role(text[start : mention.start].split())
-                return Attribution(
-                    verb.text.lower(),
-                    speakers.groups[mention.group].name,
-                    mention.group,
-                    role,
-                    False,
-                    (mention.start, mention.end),
-                )
+                return _named(verb, speakers, mention, text[start : mention.start])
     after_start = verb.idx + len(verb.text)
     tail = re.match(r"[^,.;:!?\n“”\"]*", text[after_start : after_start + 80])
     if tail is not None and tail.group().strip():
         mention = speakers.named_in(after_start, after_start + tail.end())
         if mention is not None:
-            role = _clean_role(text[after_start : mention.start].split())
-            return Attribution(
-                verb.text.lower(),
-                speakers.groups[mention.group].name,
-                mention.group,
-                role,
-                False,
-                (mention.start, mention.end),
-            )
+            return _named(verb, speakers, mention, text[after_start : mention.start])
     return None
+
+
+def _named(verb: Any, speakers: Speakers, mention: Mention, before: str) -> Attribution:
+    """The attribution to a named speaker; words between the cue and the name are its role."""
+    return Attribution(
+        verb.text.lower(),
+        speakers.groups[mention.group].name,
+        mention.group,
+        _clean_role(before.split()),
+        False,
+        (mention.start, mention.end),
+    )
 
 
 def _clean_role(words: list[str]) -> str | None:
