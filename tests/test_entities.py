@@ -327,6 +327,13 @@ def test_organisation_words() -> None:
     assert not same("Nordic Petromechanical Corporation", "Nordic Petrochemical Corporation", "org")
 
 
+def test_country_abbreviations_heading_an_organisation() -> None:
+    assert same("U.S. Department of Fisheries", "United States Department of Fisheries", "org")
+    assert same("UN Office for Lake Affairs", "United Nations Office for Lake Affairs", "org")
+    assert not same("US Department of Fisheries", "UK Department of Fisheries", "org")
+    assert not same("Friends of Us Society", "Friends of United States Society", "org"), "only at the head"
+
+
 def test_numbers() -> None:
     assert same("Brigade Thirty-Two", "Brigade 32", "org")
     assert same("Brigade Thirty 2", "Brigade 32", "org")

@@ -34,7 +34,7 @@ from newsgraph.enrich.namekeys import (
     undigit,
 )
 
-MATCHING = "matching.v3"
+MATCHING = "matching.v4"
 CLOSE_LABEL_TOKEN = 0.9  # Jaro-Winkler on skeletons for one token of an organisation or place name
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "de", "&"})
 _ARTICLES = frozenset({"al", "el"})
@@ -52,6 +52,15 @@ _ABBREVIATIONS = {
     "assn": "association",
     "mfg": "manufacturing",
     "bros": "brothers",
+}
+# Countries and unions abbreviated at the head of an organisation's name, written out.
+_LEADING_ABBREVIATIONS = {
+    "us": ("united", "states"),
+    "usa": ("united", "states"),
+    "uk": ("united", "kingdom"),
+    "un": ("united", "nations"),
+    "eu": ("european", "union"),
+    "uae": ("united", "arab", "emirates"),
 }
 # Legal forms, each with its kind where the kind tells companies apart: a joint-stock company and a
 # limited-liability company of one name (`… AG` / `… GmbH`) are two companies. `None`: says nothing.
@@ -225,6 +234,8 @@ def _translated(token: str) -> str:
 def _org_words(text: str) -> list[str]:
     folded = _ATTACHED_ARTICLE.sub("", fold(text.replace("&", " and "), digits=True))
     words = numbers_as_digits([t for t in re.split(r"[\s\-]+", folded) if t])
+    if words and words[0] in _LEADING_ABBREVIATIONS:  # `U.S. Department of State`, `UN Security Council`
+        words = [*_LEADING_ABBREVIATIONS[words[0]], *words[1:]]
     return [_ABBREVIATIONS.get(t, t) for t in words if t not in _FUNCTION_WORDS]
 
 
