@@ -327,6 +327,11 @@ def test_organisation_words() -> None:
     assert not same("Nordic Petromechanical Corporation", "Nordic Petrochemical Corporation", "org")
 
 
+def test_german_j_after_y() -> None:
+    assert same("Wolodymyr Marenkyj", "Volodymyr Marenkyy"), "the Ukrainian -yj ending written the German way"
+    assert not same("Serhij Kowalskyj", "Serhij Kowalczyk")
+
+
 def test_country_abbreviations_heading_an_organisation() -> None:
     assert same("U.S. Department of Fisheries", "United States Department of Fisheries", "org")
     assert same("UN Office for Lake Affairs", "United Nations Office for Lake Affairs", "org")

@@ -187,7 +187,7 @@ _READINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ("(?<!s)ch", "sh"),  # French ch for sh (`Bachar`, `Rachid`)
         ("t[sz]", "z"),  # ts, tz and z for one affricate (`Tsvetkov` / `Zwetkow`)
         ("(?<=[vj])s$", ""),  # Latvian nominative -s (`Lavrovs`, `Sergejs`)
-        ("(?<=[aeiou])j(?![aeiou])", "y"),  # German and Slavic j for y (`Sergej`, `Dmitrij`)
+        ("(?<=[aeiouy])j(?![aeiou])", "y"),  # German and Slavic j for y (`Sergej`, `Dmitrij`, `Selenskyj`)
         ("gu(?=[ei])", "g"),  # French and Spanish gu before e/i (`Evgueni`)
         ("(?<=[aeiou]n)e$", ""),  # French mute final e (`Poutine`, `Salmane`)
         ("(?<=.)z(?=[bdgkmnpv])", "s"),  # z for s before a consonant inside a word (`Gasprom` / `Gazprom`)
