@@ -1,13 +1,12 @@
 """Copies in the store: matching new articles against the fingerprint index, copy groups with
 their likely original, directed links with what changed, and the copy views.
 
-Matching is incremental: the sampled 5-grams of every article (stored inline with its
-fingerprint) are sorted together, pairs involving a new article that share enough of them are
-checked on full texts, and only the groups the new pairs touch are rebuilt. The diff summary
-of a link ("what changed") is a separate step, `describe_copies`, which `match_copies` runs by
-default.
-Pairs are judged on the two texts alone and groups are ordered by publication time (then id),
-so one batch or many give the same links.
+Matching is incremental: the sampled 5-grams (stored inline with each fingerprint) that the new
+articles have are gathered from every article and sorted together; pairs involving a new article
+that share enough of them are checked on full texts, and only the groups the new pairs touch are
+rebuilt. The diff summary of a link ("what changed") is a separate step, `describe_copies`,
+which `match_copies` runs by default. Pairs are judged on the two texts alone and groups are
+ordered by publication time (then id), so one batch or many give the same links.
 """
 
 from __future__ import annotations
