@@ -8,7 +8,7 @@ share a passage share the sampled 5-grams of that passage, so the sample estimat
 300-word copy inside a 1,200-word article is found as readily as a full duplicate.
 
 Candidates from the sampled index are then checked on the full texts: containment both ways
-on all 5-grams, and the shared passages.
+on all 5-grams, and the shared passages, which must make a long enough stretch (see CopyRules).
 """
 
 from __future__ import annotations
