@@ -101,8 +101,7 @@ def candidate_pairs(samples: list[bytes], dirty: np.ndarray, min_containment: fl
     article are returned. See `shared_sample_pairs` for how pairs are found and kept.
     """
     counts = np.fromiter((len(s) // 8 for s in samples), dtype=np.int64, count=len(samples))
-    hashes = np.frombuffer(b"".join(samples), dtype="<i8")
-    owners = np.repeat(np.arange(len(samples), dtype=np.int64), counts)
+    hashes, owners = sample_entries([list(enumerate(samples))], None)
     return shared_sample_pairs(hashes, owners, counts, dirty, min_containment)
 
 
