@@ -323,9 +323,9 @@ def split_story(
     units = list(grouped.values())
     if len(units) < 2:
         return [list(members)]
-    terms_at: dict[str, int] = {}
-    for vector in vectors.values():
-        for term in vector:
+    terms_at: dict[str, int] = {}  # the story's own terms only
+    for member in members:
+        for term in vectors.get(member, {}):
             terms_at.setdefault(term, len(terms_at))
     matrix = np.zeros((len(members), max(1, len(terms_at))))
     for row, member in enumerate(members):
@@ -334,10 +334,12 @@ def split_story(
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     matrix /= np.where(norms > 0, norms, 1.0)
     pair = matrix @ matrix.T
-    # unit × unit mean similarity of their articles
-    index = [[order[m] for m in unit] for unit in units]
-    sizes = np.array([len(i) for i in index], dtype=float)
-    sim = np.array([[pair[np.ix_(a, b)].mean() for b in index] for a in index])
+    # unit × unit mean similarity of their articles: block sums over a membership matrix
+    membership = np.zeros((len(units), len(members)))
+    for row, unit in enumerate(units):
+        membership[row, [order[m] for m in unit]] = 1.0
+    sizes = membership.sum(axis=1)
+    sim = (membership @ pair @ membership.T) / np.outer(sizes, sizes)
     np.fill_diagonal(sim, -np.inf)
     alive = list(range(len(units)))
     clusters: dict[int, list[int]] = {i: [i] for i in alive}
