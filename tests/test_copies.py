@@ -18,9 +18,11 @@ from newsgraph.corpus.copies import (
     classify,
     fingerprint,
     overlap,
+    quoted_words,
     sample_bytes,
     sample_entries,
     shared_sample_pairs,
+    words,
 )
 from newsgraph.corpus.diff import diff_texts
 from newsgraph.run import ingest_paths
@@ -244,6 +246,43 @@ def test_a_shared_quotation_is_not_a_copy_but_a_copy_with_changed_names_is() -> 
         for n, s in enumerate(sentences)
     ]
     assert classify(overlap(" ".join(sentences), " ".join(altered)), CopyRules()) in {"near_duplicate", "partial"}
+
+
+def test_quoted_words_follow_the_quote_marks_and_end_with_the_paragraph() -> None:
+    text = 'The mayor said: “Open the road now.” Crews moved in.\n"We stay, she said.\nRain fell 5\'10" deep at dawn.'
+    flags = quoted_words(text)
+    assert len(flags) == len(words(text))
+    marked = [w.decode() for w, q in zip(words(text), flags, strict=True) if q]
+    # the second paragraph's quotation is never closed, so it ends with its paragraph; the stray
+    # inch mark in the third opens a quotation that ends there too
+    assert marked == ["open", "the", "road", "now", "we", "stay", "she", "said", "deep", "at", "dawn"]
+
+
+def test_reports_quoting_the_same_statements_are_not_copies_whatever_their_length() -> None:
+    first_statement = (
+        "“The eastern crossing reopened at dawn because the river fell far enough for trucks, and it stays open day "
+        "and night until every stranded family reaches the shelters,”"
+    )
+    second_statement = (
+        "“Nobody in this valley has seen water this high since the dam was built, and we will rebuild every bridge "
+        "that was lost before the first snow,”"
+    )
+    first = (
+        "Flood waters eased across the valley on Sunday as crews cleared mud from the main road into town. "
+        f"{first_statement} the mayor said. {second_statement} she added. "
+        "Volunteers handed out blankets and bread from the school gym, where dozens slept on mats."
+    )
+    second = (
+        "Residents of Moravka returned to ruined homes on Sunday, many finding cellars still full of water. "
+        f"{first_statement} the mayor said. {second_statement} she added. "
+        "Farmers said the harvest in the lower fields was lost and asked the regional council for help."
+    )
+    pair = overlap(first, second)
+    assert pair.shared_words >= 50 and pair.containment >= 0.5  # the quotations alone are most of each text
+    assert classify(pair, CopyRules()) is None
+    # the same narrative around those statements is a copy
+    copy = first.replace("Flood waters eased", "Floodwaters eased").replace("dozens slept", "many slept")
+    assert classify(overlap(first, copy), CopyRules()) in {"near_duplicate", "partial"}
 
 
 def test_matching_new_articles_reads_only_the_hashes_they_have() -> None:

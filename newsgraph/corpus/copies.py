@@ -14,6 +14,7 @@ on all 5-grams, and the shared passages, which must make a long enough stretch (
 from __future__ import annotations
 
 import hashlib
+import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -49,6 +50,24 @@ def words(text: str) -> list[bytes]:
         if mark in lowered:
             lowered = lowered.replace(mark, " ")
     return lowered.encode("utf-8", "replace").translate(_GAPS).split()
+
+
+_QUOTE_MARK = re.compile('["“”«»„]')
+
+
+def quoted_words(text: str) -> list[bool]:
+    """For each word of `words(text)`, whether it stands inside quotation marks.
+
+    Every double quote mark opens or closes a quotation; a paragraph starts outside one, so a
+    quotation left open (a multi-paragraph quote, or a stray mark) ends with its paragraph.
+    """
+    flags: list[bool] = []
+    for paragraph in text.split("\n"):
+        inside = False
+        for segment in _QUOTE_MARK.split(paragraph):
+            flags.extend([inside] * len(words(segment)))
+            inside = not inside
+    return flags
 
 
 def text_hash(text: str) -> str:
@@ -181,6 +200,7 @@ class Overlap:
     shared_words: int  # words in shared passages of MIN_PASSAGE_WORDS or more
     passages: tuple[tuple[int, int, int], ...]  # (start word in a, start word in b, length)
     exact: bool
+    narrative: tuple[int, ...] = ()  # per passage, its words outside quotation marks in both texts
 
     @property
     def containment(self) -> float:
@@ -195,25 +215,35 @@ def overlap(text_a: str, text_b: str) -> Overlap:
     passages = tuple(
         (block.a, block.b, block.size) for block in matcher.get_matching_blocks() if block.size >= MIN_PASSAGE_WORDS
     )
+    quoted_a, quoted_b = quoted_words(text_a), quoted_words(text_b)
+    narrative = tuple(
+        sum(1 for qa, qb in zip(quoted_a[a : a + n], quoted_b[b : b + n], strict=True) if not (qa or qb))
+        for a, b, n in passages
+    )
     return Overlap(
         in_a=shared / len(set_a) if set_a else 0.0,
         in_b=shared / len(set_b) if set_b else 0.0,
         shared_words=sum(p[2] for p in passages),
         passages=passages,
         exact=tokens_a == tokens_b,
+        narrative=narrative,
     )
 
 
-def copied_stretch(passages: tuple[tuple[int, int, int], ...], gap: int) -> int:
+def copied_stretch(passages: tuple[tuple[int, int, int], ...], gap: int, counted: tuple[int, ...] | None = None) -> int:
     """Words in the longest stretch of shared passages that follow each other in both texts with at
-    most `gap` words between them (a changed name or number splits a passage, not a stretch)."""
+    most `gap` words between them (a changed name or number splits a passage, not a stretch).
+
+    `counted`, when given, is how many words of each passage count (its narrative words): the
+    others still join the stretch but add nothing to it."""
     best = current = 0
     end: tuple[int, int] | None = None
-    for start_a, start_b, size in sorted(passages):
+    weights = counted if counted is not None else tuple(p[2] for p in passages)
+    for (start_a, start_b, size), weight in sorted(zip(passages, weights, strict=True)):
         if end is not None and 0 <= start_a - end[0] <= gap and 0 <= start_b - end[1] <= gap:
-            current += size
+            current += weight
         else:
-            current = size
+            current = weight
         best = max(best, current)
         end = (start_a + size, start_b + size)
     return best
@@ -224,8 +254,10 @@ class CopyRules:
     """When a pair is a copy: enough of one text in the other, in stretches long enough to be copying.
 
     Reports of one event share phrases and the same quotations (a statement quoted by every outlet
-    runs to 30 or 40 words); copies share a stretch of narrative: `min_copied_run` words of shared
-    passages, allowing `run_gap` changed words between them.
+    runs to 30 or 40 words, and several statements may be quoted alike); copies share a stretch of
+    text: `min_copied_run` words of shared passages, allowing `run_gap` changed words between them.
+    Unless each text is mostly the other (`near_duplicate`), that many of the words must stand
+    outside quotation marks: a partial copy shares narrative, not just what someone said.
     """
 
     min_containment: float = 0.3
@@ -245,4 +277,9 @@ def classify(pair: Overlap, rules: CopyRules) -> str | None:
         return None
     if min(pair.in_a, pair.in_b) >= rules.near_duplicate:
         return "near_duplicate"
+    if pair.narrative:
+        # quoted words are half the evidence narrative words are: reports of one event quote alike
+        weights = tuple((n + p[2]) // 2 for n, p in zip(pair.narrative, pair.passages, strict=True))
+        if copied_stretch(pair.passages, rules.run_gap, weights) < rules.min_copied_run:
+            return None  # what the two share is mostly quotation
     return "partial"
