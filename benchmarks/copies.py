@@ -116,7 +116,7 @@ SCALE_BATCH = 1_000
 QUERY_BATCH = 1_000
 PILOTS = (1_000, 2_000)
 LIMIT_S, BUDGET_S = 600.0, 540.0
-LONG_PASSAGE = 50
+WIRE_RUN = 20  # shared narrative words in a row that only a common source text explains
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _NAME = re.compile(r"[A-Z][a-z]{2,}")
@@ -738,6 +738,7 @@ class PairScore:
     exact: bool
     kind: str | None
     jaccard: float
+    narrative_run: int = 0  # longest shared run of words outside quotation marks in both texts
 
     def flagged(self, threshold: float) -> bool:
         return self.jaccard >= threshold
@@ -770,7 +771,26 @@ def score_pair(
         pair.exact,
         kind,
         round(jaccard(grams[a], grams[b]), 4),
+        narrative_run(pair.passages, texts[a], texts[b]),
     )
+
+
+def narrative_run(passages: Sequence[tuple[int, int, int]], text_a: str, text_b: str) -> int:
+    """The longest run of shared words that stand outside quotation marks in both texts.
+
+    Independent reports of one event share quotations, names and short phrases; a run of 20 or
+    more narrative words in common means both carry one source text (a wire story, a press
+    release), which makes the pair a copy whatever ECB+ calls it."""
+    from newsgraph.corpus.copies import quoted_words
+
+    quoted_a, quoted_b = quoted_words(text_a), quoted_words(text_b)
+    best = 0
+    for start_a, start_b, size in passages:
+        run = 0
+        for qa, qb in zip(quoted_a[start_a : start_a + size], quoted_b[start_b : start_b + size], strict=True):
+            run = 0 if qa or qb else run + 1
+            best = max(best, run)
+    return best
 
 
 def best_threshold(scores: Sequence[PairScore]) -> tuple[float, float]:
@@ -1418,20 +1438,41 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         target = f"≤ {TARGET_SAME_EVENT:.2f}" if group == "same_event" else ""
         passed = e2e_rate <= TARGET_SAME_EVENT if group == "same_event" else None
         rows.append(row(f"{label} ({total} pairs): share", [e2e_rate, pure_rate, jac_rate], target, passed))
-    # same-event pairs flagged that do not share a long verbatim passage
-    long_pairs = {(s.a, s.b) for s in by_group["same_event"] if s.longest >= LONG_PASSAGE}
-    short_e2e = [p for p in hard_flagged_ids["same_event"] if (f"ecb-{p[0]}", f"ecb-{p[1]}") not in long_pairs]
+    # ECB+ is not annotated for copying, and some of its same-event articles carry one wire story:
+    # the target is checked again on the pairs that share no narrative text
+    wire = {(s.a, s.b) for s in by_group["same_event"] if s.narrative_run >= WIRE_RUN}
+    independent = [s for s in by_group["same_event"] if (s.a, s.b) not in wire]
+    flagged_independent = [p for p in hard_flagged_ids["same_event"] if (f"ecb-{p[0]}", f"ecb-{p[1]}") not in wire]
     total_se = max(1, len(hard["same_event"]))
+    total_ind = max(1, len(independent))
     rows.append(
         row(
-            f"same-event flagged without a shared passage ≥ {LONG_PASSAGE} words: share",
-            [
-                len(short_e2e) / total_se,
-                sum(ours(s) and s.longest < LONG_PASSAGE for s in by_group["same_event"]) / total_se,
-                sum(anchor(s) and s.longest < LONG_PASSAGE for s in by_group["same_event"]) / total_se,
-            ],
+            f"same-event pairs sharing a narrative run of ≥ {WIRE_RUN} words (one wire text)",
+            [f"{len(wire)} of {len(hard['same_event'])}", None, None],
         )
     )
+    rows.append(
+        row(
+            f"same-event pairs flagged, of the {len(independent)} sharing no such run: share",
+            [
+                len(flagged_independent) / total_ind,
+                sum(bool(ours(s)) for s in independent) / total_ind,
+                sum(bool(anchor(s)) for s in independent) / total_ind,
+            ],
+            f"≤ {TARGET_SAME_EVENT:.2f}",
+            len(flagged_independent) / total_ind <= TARGET_SAME_EVENT,
+        )
+    )
+    runs = {(s.a, s.b): s.narrative_run for s in by_group["same_event"]}
+    flagged_runs = [runs.get((f"ecb-{a}", f"ecb-{b}"), 0) for a, b in hard_flagged_ids["same_event"]]
+    wire_sensitivity = {
+        run: {
+            "wire_pairs": sum(r >= run for r in runs.values()),
+            "flagged_other": sum(r < run for r in flagged_runs),
+            "share": sum(r < run for r in flagged_runs) / max(1, sum(r < run for r in runs.values())),
+        }
+        for run in (15, 20, 25, 30, 40, 50)
+    }
     partial_kinds = {kind for kind, _, group in TYPES if group == "partial"}
     lowest = min((s.jaccard for s in scores if s.label and s.group in partial_kinds), default=threshold)
     low_rate = sum(s.jaccard >= lowest for s in by_group["same_event"]) / total_se
@@ -1517,9 +1558,14 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         f"Anchor threshold {threshold:.3f} is tuned for the best F1 on these very pairs (all types and negatives: "
         f"F1 {anchor_f1:.3f}); newsgraph runs with its default CopyRules.",
         f"Hard negatives end to end: the most pairs any of the {len(cases)} stores grouped "
-        f"(same-event per store: {sorted(set(hard_flags['same_event']))}). ECB+ is not annotated for copying: "
-        f"pairs sharing a verbatim passage of ≥ {LONG_PASSAGE} words are most likely real wire copies, hence the "
-        "extra row.",
+        f"(same-event per store: {sorted(set(hard_flags['same_event']))}).",
+        "ECB+ is not annotated for copying, and some of its same-event articles are one wire story or press "
+        "release carried by several outlets (its boxing event, for one, is one agency report on seven sites). "
+        f"A pair that shares a run of ≥ {WIRE_RUN} words outside quotation marks is counted as carrying one source "
+        "text; the target is checked again on the other pairs. How that depends on the run length (flagged pairs "
+        "outside the wire pairs, share): "
+        + ", ".join(f"≥ {run}: {v['flagged_other']}, {v['share']:.4f}" for run, v in wire_sensitivity.items())
+        + ".",
     ]
     for kind, _, _ in TYPES:
         if reasons[kind]:
@@ -1587,6 +1633,7 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         "origin": {"link": origin_link, "group": origin_group},
         "hard_negatives": hard_rates,
         "hard_flagged_end_to_end": {g: sorted(v) for g, v in hard_flagged_ids.items()},
+        "wire_pairs": {"run": WIRE_RUN, "sensitivity": wire_sensitivity},
         "hard_flagged_classify": [
             {
                 "a": s.a,
@@ -1596,6 +1643,7 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
                 "in_b": s.in_b,
                 "shared_words": s.shared_words,
                 "longest": s.longest,
+                "narrative_run": s.narrative_run,
                 "kind": s.kind,
                 "jaccard": s.jaccard,
             }
