@@ -245,6 +245,10 @@ READINGS = [
     ("Wade-Giles hs/x", ("Hsu Hsiao-lin", "Xu Xiaolin"), ("Xu Xiaolin", "Xu Shaolin")),
     ("Wade-Giles ch/j", ("Wang Chin-p'ing", "Wang Jinping"), ("Wang Chao", "Wang Jao")),
     ("Slavic j/y before a vowel", ("Tatjana Jurenko", "Tatyana Yurenko"), ("Jamal Nasser", "Yamal Nasser")),
+    # German s for z and sch for zh, only in names with a German spelling's Slavic ending
+    ("German s/z", ("Oleg Sacharow", "Oleg Zakharov"), ("Samir Haddad", "Zamir Haddad")),
+    ("German s/z before j", ("Pjotr Sjuganowski", "Pyotr Zyuganovski"), ("Irina Sokolova", "Irina Zokolova")),
+    ("German sch/zh", ("Boris Roschin", "Boris Rozhin"), ("Anna Fischer", "Anna Fizher")),
 ]
 
 
@@ -294,6 +298,7 @@ def test_nicknames() -> None:
     assert same("Ted Lindqvist", "Theodore Lindqvist")
     assert same("Bill Hargreaves", "William Hargreaves")
     assert same("Ben Carter", "Benjamin Carter")
+    assert same("Bibi Adler", "Benjamin Adler"), "the Hebrew hypocorism"
     assert not same("Bill Hargreaves", "Robert Hargreaves")
 
 

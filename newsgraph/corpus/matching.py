@@ -34,7 +34,7 @@ from newsgraph.enrich.namekeys import (
     undigit,
 )
 
-MATCHING = "matching.v4"
+MATCHING = "matching.v5"
 CLOSE_LABEL_TOKEN = 0.9  # Jaro-Winkler on skeletons for one token of an organisation or place name
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "de", "&"})
 _ARTICLES = frozenset({"al", "el"})

@@ -174,11 +174,18 @@ def skeleton(token: str) -> str:
     return s or token
 
 
+# a lookahead: the token ends the way German spellings of Russian and Ukrainian names do
+_GERMAN_SLAVIC = "(?=[a-z]*(?:ow|owa|ew|ewa|jew|jewa|in|ina|ski|skyj|skij|skaja|yj|ij|enko|uk)$)"
+
 # Spellings one romanisation system uses for a sound another writes differently. Each may apply
 # or not, so a token has one skeleton for every combination that changes it.
 _READINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
+        # German romanisation of Russian and Ukrainian, in names with its endings: s for z before a
+        # vowel (`Selenskyj`, `Sacharowa`, `Sjuganow`) and sch for zh before one (`Prigoschin`, `Schukow`)
+        (f"(?:^|(?<=[aeiouylmnr]))s(?=[aeiouyj]){_GERMAN_SLAVIC}", "z"),
+        (f"(?:^|(?<=[aeiouy]))sch(?=[aeiouy]){_GERMAN_SLAVIC}", "zh"),
         ("kh", "h"),  # kh also stands for h (`Khalid` / `Halid`)
         ("gh?", "q"),  # Arabic q is also written g (`Gaddafi` / `Qadhafi`)
         ("w", "v"),  # German and Polish w for v (`Wladimir`, `Lawrow`)
@@ -229,6 +236,7 @@ _NICKNAMES = {
     "mike": "michael",
     "mick": "michael",
     "ben": "benjamin",
+    "bibi": "benjamin",
     "alex": "alexander alexandra",
     "liz": "elizabeth",
     "beth": "elizabeth",
