@@ -845,7 +845,7 @@ def rules_sweep(scores: Sequence[PairScore]) -> list[dict[str, Any]]:
 
 
 def explain_miss(score: PairScore, texts: dict[str, str]) -> str:
-    from newsgraph.corpus.copies import CopyRules, fingerprint
+    from newsgraph.corpus.copies import CopyRules, copied_stretch, fingerprint, overlap
 
     try:
         from newsgraph.store.copies import ESTIMATE_SLACK, MIN_SHARED_SAMPLES
@@ -855,7 +855,12 @@ def explain_miss(score: PairScore, texts: dict[str, str]) -> str:
     if score.kind is None:
         if max(score.in_a, score.in_b) < rules.min_containment:
             return "verify: containment < min_containment"
-        return "verify: shared passage words < min_shared_words"
+        if score.shared_words < rules.min_shared_words:
+            return "verify: shared passage words < min_shared_words"
+        pair = overlap(texts[score.a], texts[score.b])
+        if copied_stretch(pair.passages, rules.run_gap) < rules.min_copied_run:
+            return "verify: copied stretch < min_copied_run"
+        return "verify: copied stretch < min_copied_run with quoted words at half weight"
     a, b = fingerprint(texts[score.a]), fingerprint(texts[score.b])
     if a.text_hash == b.text_hash:
         return "index: same text hash, not linked (?)"
