@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 import numpy as np
 
@@ -207,15 +208,21 @@ class Overlap:
         return max(self.in_a, self.in_b)
 
 
+@lru_cache(maxsize=256)
+def _prepared(text: str) -> tuple[tuple[bytes, ...], frozenset[int], tuple[bool, ...]]:
+    """A text's words, its set of 5-gram hashes and its quoted-word flags. Batches verify each
+    article against several candidates in a row, so the last few are kept."""
+    tokens = words(text)
+    return tuple(tokens), frozenset(shingle_hashes(tokens).tolist()), tuple(quoted_words(text))
+
+
 def overlap(text_a: str, text_b: str) -> Overlap:
-    tokens_a, tokens_b = words(text_a), words(text_b)
-    set_a, set_b = set(shingle_hashes(tokens_a).tolist()), set(shingle_hashes(tokens_b).tolist())
+    (tokens_a, set_a, quoted_a), (tokens_b, set_b, quoted_b) = _prepared(text_a), _prepared(text_b)
     shared = len(set_a & set_b)
     matcher = SequenceMatcher(None, tokens_a, tokens_b, autojunk=False)
     passages = tuple(
         (block.a, block.b, block.size) for block in matcher.get_matching_blocks() if block.size >= MIN_PASSAGE_WORDS
     )
-    quoted_a, quoted_b = quoted_words(text_a), quoted_words(text_b)
     narrative = tuple(
         sum(1 for qa, qb in zip(quoted_a[a : a + n], quoted_b[b : b + n], strict=True) if not (qa or qb))
         for a, b, n in passages
