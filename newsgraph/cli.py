@@ -71,6 +71,11 @@ def _guard() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+def _count(n: int, noun: str) -> str:
+    """`1 sentence`, `4 sentences`."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
 
@@ -535,7 +540,7 @@ def copies(
                 ("sentences_changed", "changed"),
             ):
                 if changes[key]:
-                    notes.append(f"{changes[key]} sentences {label}")
+                    notes.append(f"{_count(changes[key], 'sentence')} {label}")
             if changes["headline"]:
                 notes.append("new headline")
             if changes["attribution_dropped"]:
@@ -589,7 +594,7 @@ def diff(
         out.print(f"[green]+ {escape(sentence)}[/]")
     for sentence in result["moved"]:
         out.print(f"[blue]↕ {escape(sentence)}[/]")
-    out.print(f"[dim]{summary['sentences_unchanged']} sentences unchanged[/]")
+    out.print(f"[dim]{_count(summary['sentences_unchanged'], 'sentence')} unchanged[/]")
 
 
 def _marked(change: dict[str, Any]) -> str:

@@ -138,6 +138,9 @@ def test_demo_republication_found_and_diffed(demo_db: Path, manifest: dict) -> N
     assert group["original"]["source"] == edited["original_outlet"]
     (link,) = [lk for lk in group["links"] if lk["copy"]["source"] == edited["copy_outlet"]]
     assert {"copy", "original", "containment", "changes"} <= set(link)
+    readable = runner.invoke(app, ["copies", "--db", str(demo_db)])
+    added = link["changes"]["sentences_added"]
+    assert f"{added} sentence{'s' if added != 1 else ''} added" in readable.stdout
 
 
 def test_batches_give_the_same_links(tmp_path: Path, settings: Settings) -> None:
