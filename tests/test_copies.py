@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from newsgraph.cli import app
@@ -150,6 +151,22 @@ def test_batches_give_the_same_links(tmp_path: Path, settings: Settings) -> None
         for path in [COPY_FIXTURES / "copy.txt", CORPUS / "text", COPY_FIXTURES, CORPUS]:
             ingest_paths([path], many, settings)
         assert many.conn.execute("SELECT copy_id, original_id, kind FROM copy_links ORDER BY 1").fetchall() == expected
+
+
+def test_worker_processes_give_the_same_links_and_diffs(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsgraph.store.copies as store_copies
+
+    query = "SELECT copy_id, original_id, kind, containment_copy, changes FROM copy_links ORDER BY 1"
+    with _ingest(tmp_path / "one.db", CORPUS, COPY_FIXTURES, settings=settings) as one:
+        expected = one.conn.execute(query).fetchall()
+    monkeypatch.setattr(store_copies, "PARALLEL_MIN", 1)  # the fixtures are few: use the workers anyway
+    with _ingest(tmp_path / "two.db", CORPUS, COPY_FIXTURES, settings=settings) as two:
+        two.conn.execute("UPDATE copy_links SET changes = NULL")
+        two.conn.commit()
+        match_copies(two, full=True, workers=2)
+        assert two.conn.execute(query).fetchall() == expected
 
 
 def _samples(*texts: str) -> list[bytes]:

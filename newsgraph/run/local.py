@@ -188,7 +188,7 @@ def ingest_paths(
         flush()
         summary.resolution = resolve_entities(store)
         summary.quotes = cluster_quote_provenance(store)
-        summary.copies = match_copies(store, settings.copy_rules)
+        summary.copies = match_copies(store, settings.copy_rules, workers=settings.worker_count)
         summary.stories = cluster_stories(store, settings.story_settings)
     except KeyboardInterrupt:
         flush()  # keep every whole result we have; the next run picks up the rest and resolves it

@@ -12,12 +12,15 @@ ordered by publication time (then id), so one batch or many give the same links.
 from __future__ import annotations
 
 import json
+import math
+import multiprocessing
 import statistics
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -38,6 +41,32 @@ from newsgraph.records import content_hash
 from newsgraph.store.sqlite import Store
 
 SAMPLE_CHUNK = 20_000  # fingerprints read at a time while matching
+PARALLEL_MIN = 400  # pairs to verify, or links to describe, before worker processes are worth starting
+
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
+
+
+def _map(function: Callable[[_In], _Out], items: Sequence[_In], workers: int) -> list[_Out]:
+    """`function` over `items` in order; in `workers` forked processes when there are enough items.
+    Items go out in contiguous runs, so a worker sees an article's neighbouring pairs together."""
+    if workers <= 1 or len(items) < PARALLEL_MIN:
+        return [function(item) for item in items]
+    chunk = max(1, math.ceil(len(items) / (workers * 4)))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(function, items, chunksize=chunk))
+
+
+def _verify(job: tuple[str, str, str, str, CopyRules]) -> tuple[str, str, str, float, float, int] | None:
+    a, b, text_a, text_b, rules = job
+    pair = overlap(text_a, text_b)
+    kind = classify(pair, rules)
+    return (a, b, kind, round(pair.in_a, 4), round(pair.in_b, 4), pair.shared_words) if kind else None
+
+
+def _summary(job: tuple[dict[str, Any], dict[str, Any]]) -> str:
+    original, copy = job
+    return json.dumps(_diff(original, copy).summary())
 
 
 def _article_rows(store: Store, ids: set[str]) -> dict[str, dict[str, Any]]:
@@ -73,12 +102,13 @@ def _order(article: dict[str, Any]) -> tuple[bool, str, str]:
 
 
 def match_copies(
-    store: Store, rules: CopyRules | None = None, full: bool = False, describe: bool = True
+    store: Store, rules: CopyRules | None = None, full: bool = False, describe: bool = True, workers: int = 1
 ) -> dict[str, Any]:
     """Find the copies among articles added since the last run (or, with `full`, all).
 
     With `describe` (the default) each new link also gets its diff summary; without it links
     are left for `describe_copies`, and the views work the diff out when they are shown.
+    With `workers` above one, many pairs are verified (and links described) in that many processes.
     """
     started = time.perf_counter()
     rules = rules or CopyRules()
@@ -88,7 +118,7 @@ def match_copies(
     dirty_mask = np.fromiter((full or bool(r[1]) for r in rows), dtype=bool, count=len(rows))
     if not dirty_mask.any():
         # links left undescribed by an interrupted run get their diffs now
-        described = describe_copies(store) if describe else 0
+        described = describe_copies(store, workers=workers) if describe else 0
         return {"articles": 0, "pairs": 0, "groups": 0, "described": described, "seconds": 0.0}
     ids = [str(r[0]) for r in rows]
     counts = np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows))
@@ -109,12 +139,9 @@ def match_copies(
     )
     candidate_seconds = time.perf_counter() - found_at
     articles = _article_rows(store, {x for pair in candidates for x in pair})
-    found = []
-    for a, b in sorted(candidates):
-        pair = overlap(articles[a]["text"], articles[b]["text"])
-        kind = classify(pair, rules)
-        if kind:
-            found.append((a, b, kind, round(pair.in_a, 4), round(pair.in_b, 4), pair.shared_words))
+    jobs = [(a, b, articles[a]["text"], articles[b]["text"], rules) for a, b in sorted(candidates)]
+    found = [row for row in _map(_verify, jobs, workers) if row is not None]
+    del jobs
     with store.transaction():
         conn.executemany(
             "INSERT OR REPLACE INTO copy_pairs (a, b, kind, in_a, in_b, shared_words) VALUES (?, ?, ?, ?, ?, ?)", found
@@ -122,7 +149,7 @@ def match_copies(
         touched = set(dirty) | {x for row in found for x in row[:2]}
         groups = _rebuild_groups(store, touched)
         conn.execute("UPDATE fingerprints SET dirty = 0 WHERE dirty = 1")
-    described = describe_copies(store) if describe else 0
+    described = describe_copies(store, workers=workers) if describe else 0
     return {
         "articles": len(dirty),
         "candidates": len(candidates),
@@ -167,7 +194,7 @@ def _backfill_samples(store: Store) -> None:
             )
 
 
-def describe_copies(store: Store, batch: int = 500) -> int:
+def describe_copies(store: Store, batch: int = 2_000, workers: int = 1) -> int:
     """Work out the diff summary of every copy link that lacks one; returns how many were done."""
     conn = store.conn
     done = 0
@@ -178,10 +205,11 @@ def describe_copies(store: Store, batch: int = 500) -> int:
         if not links:
             return done
         articles = _article_rows(store, {x for link in links for x in link})
+        summaries = _map(_summary, [(articles[original], articles[copy]) for copy, original in links], workers)
         with store.transaction():
             conn.executemany(
                 "UPDATE copy_links SET changes = ? WHERE copy_id = ?",
-                [(json.dumps(_diff(articles[original], articles[copy]).summary()), copy) for copy, original in links],
+                [(summary, copy) for summary, (copy, _) in zip(summaries, links, strict=True)],
             )
         done += len(links)
 
