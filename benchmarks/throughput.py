@@ -12,7 +12,7 @@ so every copy is a distinct input and a distinct article.
 
 Each runs in a fresh Python process (so neither inherits the other's loaded model or memory):
 spaCy, ours, then spaCy again. This machine's speed drifts over minutes (spaCy alone has measured
-from 78 to 96 s here), so ours is compared with the mean of the spaCy runs on either side. The
+from 78 to 103 s here), so ours is compared with the mean of the spaCy runs on either side. The
 parent samples the resident memory of that process and all its children with psutil every 0.2 s
 and keeps the peak of their sum (pages shared after fork count once per process, so this
 overstates real use a little).
