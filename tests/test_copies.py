@@ -24,6 +24,7 @@ from newsgraph.corpus.copies import (
     sample_entries,
     shared_sample_pairs,
     words,
+    words_and_quotes,
 )
 from newsgraph.corpus.diff import diff_texts
 from newsgraph.run import ingest_paths
@@ -269,13 +270,17 @@ def test_a_shared_quotation_is_not_a_copy_but_a_copy_with_changed_names_is() -> 
 
 
 def test_quoted_words_follow_the_quote_marks_and_end_with_the_paragraph() -> None:
-    text = 'The mayor said: “Open the road now.” Crews moved in.\n"We stay, she said.\nRain fell 5\'10" deep at dawn.'
+    text = (
+        'The mayor said: “Open the road now.” Crews moved in.\n"We stay, she said.\nRain fell 5\'10" deep at dawn.'
+        " ΟΔΟΣ «Αθηνάς» it’s"
+    )
     flags = quoted_words(text)
+    assert words_and_quotes(text)[0] == words(text)
     assert len(flags) == len(words(text))
     marked = [w.decode() for w, q in zip(words(text), flags, strict=True) if q]
     # the second paragraph's quotation is never closed, so it ends with its paragraph; the stray
-    # inch mark in the third opens a quotation that ends there too
-    assert marked == ["open", "the", "road", "now", "we", "stay", "she", "said", "deep", "at", "dawn"]
+    # inch mark in the third opens a quotation, which the guillemets there close and reopen
+    assert marked == ["open", "the", "road", "now", "we", "stay", "she", "said", "deep", "at", "dawn", "οδος", "its"]
 
 
 def test_reports_quoting_the_same_statements_are_not_copies_whatever_their_length() -> None:

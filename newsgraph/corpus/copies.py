@@ -56,19 +56,28 @@ def words(text: str) -> list[bytes]:
 _QUOTE_MARK = re.compile('["“”«»„]')
 
 
-def quoted_words(text: str) -> list[bool]:
-    """For each word of `words(text)`, whether it stands inside quotation marks.
+def words_and_quotes(text: str) -> tuple[list[bytes], list[bool]]:
+    """`words(text)`, and for each word whether it stands inside quotation marks.
 
     Every double quote mark opens or closes a quotation; a paragraph starts outside one, so a
     quotation left open (a multi-paragraph quote, or a stray mark) ends with its paragraph.
+    Quote marks and line breaks are gaps between words, so the text's words are its pieces' words.
     """
+    tokens: list[bytes] = []
     flags: list[bool] = []
     for paragraph in text.split("\n"):
         inside = False
         for segment in _QUOTE_MARK.split(paragraph):
-            flags.extend([inside] * len(words(segment)))
+            found = words(segment)
+            tokens.extend(found)
+            flags.extend([inside] * len(found))
             inside = not inside
-    return flags
+    return tokens, flags
+
+
+def quoted_words(text: str) -> list[bool]:
+    """For each word of `words(text)`, whether it stands inside quotation marks."""
+    return words_and_quotes(text)[1]
 
 
 def text_hash(text: str) -> str:
@@ -212,8 +221,8 @@ class Overlap:
 def _prepared(text: str) -> tuple[tuple[bytes, ...], frozenset[int], tuple[bool, ...]]:
     """A text's words, its set of 5-gram hashes and its quoted-word flags. Batches verify each
     article against several candidates in a row, so the last few are kept."""
-    tokens = words(text)
-    return tuple(tokens), frozenset(shingle_hashes(tokens).tolist()), tuple(quoted_words(text))
+    tokens, quoted = words_and_quotes(text)
+    return tuple(tokens), frozenset(shingle_hashes(tokens).tolist()), tuple(quoted)
 
 
 def overlap(text_a: str, text_b: str) -> Overlap:
@@ -241,8 +250,8 @@ def copied_stretch(passages: tuple[tuple[int, int, int], ...], gap: int, counted
     """Words in the longest stretch of shared passages that follow each other in both texts with at
     most `gap` words between them (a changed name or number splits a passage, not a stretch).
 
-    `counted`, when given, is how many words of each passage count (its narrative words): the
-    others still join the stretch but add nothing to it."""
+    `counted`, when given, is how much each passage adds to a stretch in place of its length (its
+    words weighted, quoted ones at half); the passage still joins the stretch whatever it adds."""
     best = current = 0
     end: tuple[int, int] | None = None
     weights = counted if counted is not None else tuple(p[2] for p in passages)

@@ -141,7 +141,6 @@ def match_copies(
     articles = _article_rows(store, {x for pair in candidates for x in pair})
     jobs = [(a, b, articles[a]["text"], articles[b]["text"], rules) for a, b in sorted(candidates)]
     found = [row for row in _map(_verify, jobs, workers) if row is not None]
-    del jobs
     with store.transaction():
         conn.executemany(
             "INSERT OR REPLACE INTO copy_pairs (a, b, kind, in_a, in_b, shared_words) VALUES (?, ?, ?, ?, ?, ?)", found
