@@ -30,6 +30,9 @@ demo: install
 	@echo "  $(BIN)/newsgraph diff examples/corpus/text/courier-dam-horror-in-the-hills.txt examples/corpus/html/tigris-duhok-dam-breach-toll-rises.html --db demo.db"
 	@echo "  $(BIN)/newsgraph search \"dam breach\" --db demo.db"
 	@echo "  $(BIN)/newsgraph rejections --db demo.db"
+	@echo
+	@echo "Then look around in a browser:"
+	@echo "  $(BIN)/newsgraph serve --db demo.db      # http://127.0.0.1:8000/ (API docs at /api/v1/docs)"
 
 lint: install
 	$(BIN)/ruff check newsgraph tests benchmarks

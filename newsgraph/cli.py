@@ -615,6 +615,132 @@ def _marked(change: dict[str, Any]) -> str:
 
 
 @app.command()
+def check(
+    file: str = typer.Argument(
+        ..., metavar="FILE|-", help="A page (.html/.htm, optionally .gz) or a text (.txt); - reads standard input."
+    ),
+    db: str | None = DbOption,
+    title: str | None = typer.Option(None, "--title", help="The headline (else the page's, or the text's first line)."),
+    source: str | None = typer.Option(None, "--source", help="The outlet that published it."),
+    published: str | None = typer.Option(None, "--published", help="When it was published (a date or timestamp)."),
+    url: str | None = typer.Option(None, "--url", help="Its address."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Check a text against the knowledge base without storing it: the original it copies and what
+    changed, its story, its names as known entities, and where its quotes first appeared."""
+    from newsgraph.store.check import check_document, raw_from_html, raw_from_path, raw_from_text
+    from newsgraph.store.sqlite import open_store
+
+    with _guard():
+        settings = _settings(db=db)
+        given = {"title": title, "source": source, "published": published, "url": url}
+        if file == "-":
+            text = sys.stdin.read()
+            raw = raw_from_html(text, **given) if text.lstrip().startswith("<") else raw_from_text(text, **given)
+        else:
+            raw = raw_from_path(file, settings.max_bytes, **given)
+        with open_store(settings.db, create=False) as store:
+            result = check_document(store, raw, settings)
+    if as_json:
+        _print_json(result)
+        return
+    _print_check(result)
+
+
+def _change_notes(changes: dict[str, Any]) -> str:
+    notes = []
+    if changes["names"]:
+        notes.append("names " + ", ".join(changes["names"]))
+    if changes["numbers"]:
+        notes.append("numbers " + ", ".join(changes["numbers"]))
+    for key, label in (
+        ("sentences_removed", "removed"),
+        ("sentences_added", "added"),
+        ("sentences_changed", "changed"),
+    ):
+        if changes[key]:
+            notes.append(f"{_count(changes[key], 'sentence')} {label}")
+    if changes["headline"]:
+        notes.append("other headline")
+    return "; ".join(notes) or "no changes"
+
+
+def _print_check(result: dict[str, Any]) -> None:
+    article, copies = result["article"], result["copies"]
+    meta = " · ".join(
+        x for x in (article["source"], (article["published"] or "")[:16], f"{article['words']} words") if x
+    )
+    out.print(f"[bold]{escape(article['title'] or '(no title)')}[/]  [dim]{escape(meta)}[/]")
+    if result["stored"]:
+        out.print(f"[dim]already stored as {result['stored']['id']}[/]")
+    original = copies["original"]
+    matches = {m["article"]["id"]: m for m in copies["matches"]}
+    if not matches:
+        out.print("[bold]copies[/]    none: no stored article shares its text")
+    elif original:
+        match = matches[original["id"]]
+        flag = " [yellow](original unknown: undated or same time)[/]" if copies["original_unknown"] else ""
+        out.print(
+            f"[bold]copy of[/]   {escape(original['source'] or '?')} {(original['published'] or '')[:16]}: "
+            f"{escape(original['title'] or '')}  [dim]{original['id']}[/]{flag}"
+        )
+        out.print(
+            f"  {match['kind']}, {match['containment']['checked_in_stored']:.0%} of this text is in it; "
+            + escape(_change_notes(match["diff"]["summary"]))
+        )
+        for change in match["diff"]["changed"]:
+            out.print(f"  [yellow]~[/] {_marked(change)}")
+        for sentence in match["diff"]["removed"]:
+            out.print(f"  [red]- {escape(sentence)}[/]")
+        for sentence in match["diff"]["added"]:
+            out.print(f"  [green]+ {escape(sentence)}[/]")
+    else:
+        out.print("[bold]original[/]  this text is the earliest: the stored matches came later")
+    for ident, match in matches.items():
+        if original and ident == original["id"]:
+            continue
+        ref = match["article"]
+        out.print(
+            f"[bold]also in[/]   {escape(ref['source'] or '?')} {(ref['published'] or '')[:16]}: "
+            f"{escape(ref['title'] or '')}  [dim]{match['kind']}; {escape(_change_notes(match['diff']['summary']))}[/]"
+        )
+    story = result["story"]
+    if story:
+        how = "via its original" if story["via"] == "copy" else f"score {story['score']}"
+        out.print(
+            f"[bold]story[/]     {escape(story['label'])}  [dim]{story['id']} · {story['article_count']} articles · "
+            f"first: {escape(story['first_source'] or '?')} · {how}[/]"
+        )
+    else:
+        out.print("[bold]story[/]     none of the stored stories")
+    if result["entities"]:
+        out.print("[bold]names[/]")
+    for entity in result["entities"]:
+        known = entity["entity"]
+        if known:
+            where = f"→ {escape(known['name'])} [dim]({known['type']}, {known['articles']} articles)[/]"
+        elif entity["candidates"]:
+            where = "[yellow]could be " + escape(", ".join(c["name"] for c in entity["candidates"])) + "[/]"
+        else:
+            where = "[dim](not in the knowledge base)[/]"
+        out.print(f"  {escape(entity['name'])} ×{entity['count']} {where}")
+    if result["quotes"]:
+        out.print("[bold]quotes[/]")
+    for quote in result["quotes"]:
+        who = quote["speaker"] or (quote["role"] and f"({quote['role']})") or "unattributed"
+        out.print(f"  [bold]{escape(who)}[/]: “{escape(quote['text'])}”")
+        first = quote["first_appearance"]
+        if first:
+            ref = first["article"]
+            out.print(
+                f"    [dim]first in {escape(ref['source'] or '?')} {(ref['published'] or '')[:16]}: "
+                f"{escape(ref['title'] or '')} ({_count(quote['appearances'], 'appearance')} stored)[/]"
+            )
+        else:
+            out.print("    [dim]not seen before[/]")
+
+
+@app.command()
 def sources(
     db: str | None = DbOption,
     as_json: bool = JsonOption,
@@ -758,6 +884,37 @@ def resplit(
         )
         for story_id in result["split"] + result["new_stories"]:
             out.print(f"  {story_id}")
+
+
+@app.command()
+def serve(
+    db: str | None = DbOption,
+    host: str | None = typer.Option(None, "--host", help="Address to bind [default: 127.0.0.1, loopback only]."),
+    port: int | None = typer.Option(None, "--port", help="Port [default: 8000]."),
+    workers_pool: int = typer.Option(8, "--readers", help="Read-only database connections for concurrent requests."),
+) -> None:
+    """Serve the web pages and the JSON API (/api/v1, docs at /api/v1/docs) over a database, read-only.
+
+    Curation (merge, split, rename) over HTTP is enabled only when api_token (or NEWSGRAPH_API_TOKEN)
+    is set, and then requires it."""
+    import uvicorn
+
+    from newsgraph.store.sqlite import open_store
+    from newsgraph.web.app import create_app
+
+    with _guard():
+        settings = _settings(db=db, host=host, port=port)
+        with open_store(settings.db, create=False):  # brings the schema up to date before serving
+            pass
+        web = create_app(settings.db, settings, pool_size=workers_pool)
+        if settings.host not in ("127.0.0.1", "localhost", "::1"):
+            err.print(f"[yellow]warning:[/] listening on {escape(settings.host)}: reachable beyond this machine")
+        writes = "curation enabled (token required)" if settings.api_token else "read-only"
+        err.print(
+            f"serving {escape(settings.db)} ({writes}) at http://{escape(settings.host)}:{settings.port}/ "
+            f"— API docs at /api/v1/docs; Ctrl-C stops"
+        )
+        uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning", access_log=False)
 
 
 def main() -> None:

@@ -42,6 +42,11 @@ class Settings:
     story_merge_threshold: float = 0.6
     story_split_threshold: float = 0.1  # `newsgraph resplit`: parts whose articles match less than this split
     story_split_min_articles: int = 12  # `newsgraph resplit`: stories this large are checked
+    # serve
+    host: str = "127.0.0.1"  # `newsgraph serve` binds here: loopback unless told otherwise
+    port: int = 8000
+    api_token: str = ""  # curation (merge, split, rename) over HTTP is off unless this is set
+    max_check_bytes: int = 2_000_000  # largest text or page `check` takes over HTTP
     # run
     processes: int = 0  # 0 = one per CPU core
     commit_every: int = 64  # articles per transaction

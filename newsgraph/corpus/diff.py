@@ -146,19 +146,18 @@ def _moved(pairs: list[tuple[int, int]]) -> set[int]:
     return {pairs[k][0] for k in range(len(pairs)) if k not in keep}
 
 
-def diff_texts(original: str, copy: str) -> Diff:
-    """Align the copy's sentences with the original's and describe every difference."""
-    old, new = sentences(original), sentences(copy)
-    if old == new:  # a verbatim copy (syndication): nothing to align
-        return Diff(unchanged=len(old))
+def align_sentences(old: list[str], new: list[str]) -> list[int | None]:
+    """For each of the copy's sentences, the index of the original sentence it matches, or None.
+
+    The same words match first (repeated sentences in order); otherwise the most similar unused
+    original sentence, if its word-sequence similarity passes ALIGN_MIN."""
     old_words = [[_key(w) for w in _words(s)] for s in old]
-    result = Diff()
     used: set[int] = set()
-    pairs: list[tuple[int, int]] = []  # (copy index, original index)
+    matches: list[int | None] = []
     exact: dict[str, list[int]] = {}  # the original's sentences by their words, in order
     for i, w in enumerate(old_words):
         exact.setdefault(" ".join(w), []).append(i)
-    for j, sentence in enumerate(new):
+    for sentence in new:
         key_words = [_key(w) for w in _words(sentence)]
         same = exact.get(" ".join(key_words), [])
         while same and same[0] in used:
@@ -177,6 +176,21 @@ def diff_texts(original: str, copy: str) -> Diff:
                 if score > best_score:
                     best, best_score = i, score
             match = best
+        if match is not None:
+            used.add(match)
+        matches.append(match)
+    return matches
+
+
+def diff_texts(original: str, copy: str) -> Diff:
+    """Align the copy's sentences with the original's and describe every difference."""
+    old, new = sentences(original), sentences(copy)
+    if old == new:  # a verbatim copy (syndication): nothing to align
+        return Diff(unchanged=len(old))
+    result = Diff()
+    used: set[int] = set()
+    pairs: list[tuple[int, int]] = []  # (copy index, original index)
+    for j, (sentence, match) in enumerate(zip(new, align_sentences(old, new), strict=True)):
         if match is None:
             result.added.append(sentence)
             continue
@@ -194,6 +208,66 @@ def diff_texts(original: str, copy: str) -> Diff:
     moved = _moved(pairs)
     result.moved = [new[j] for j in sorted(moved)]
     return result
+
+
+Segment = tuple[str, str | None]  # text, and the kind of change it is (name, number, word) or None
+
+
+def _marked(a: str, b: str) -> tuple[list[Segment], list[Segment]]:
+    """Two aligned sentences as segments, the words that differ marked with their kind."""
+    sa, sb = [m.start() for m in _TOKEN.finditer(a)], [m.start() for m in _TOKEN.finditer(b)]
+    ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
+    matcher = SequenceMatcher(None, [_key(w) for w in ta], [_key(w) for w in tb], autojunk=False)
+    left: list[Segment] = []
+    right: list[Segment] = []
+
+    def piece(text: str, starts: list[int], i: int, j: int) -> str:
+        """Tokens i..j of the text with the spacing after them, as written."""
+        return text[starts[i] : starts[j] if j < len(starts) else len(text)] if i < j else ""
+
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        old, new = piece(a, sa, i1, i2), piece(b, sb, j1, j2)
+        kind = None if tag == "equal" else _kind(old.strip(), new.strip())
+        if old:
+            left.append((old, kind))
+        if new:
+            right.append((new, kind))
+    return left, right
+
+
+def side_by_side(original: str, copy: str) -> list[dict[str, object]]:
+    """Both texts as aligned rows, in the copy's order with removed sentences where they stood:
+    `{status: same|changed|added|removed, moved, original: segments|None, copy: segments|None}`."""
+    old, new = sentences(original), sentences(copy)
+    matches = align_sentences(old, new)
+    moved = _moved([(j, i) for j, i in enumerate(matches) if i is not None])
+    used = {i for i in matches if i is not None}
+    rows: list[dict[str, object]] = []
+    shown = 0  # originals before this index are shown or used
+
+    def removed_until(stop: int) -> None:
+        nonlocal shown
+        for i in range(shown, stop):
+            if i not in used:
+                rows.append({"status": "removed", "moved": False, "original": [(old[i], None)], "copy": None})
+        shown = max(shown, stop)
+
+    for j, i in enumerate(matches):
+        if i is None:
+            rows.append({"status": "added", "moved": False, "original": None, "copy": [(new[j], None)]})
+            continue
+        if j not in moved:
+            removed_until(i)
+        if old[i] == new[j]:
+            rows.append({"status": "same", "moved": j in moved, "original": [(old[i], None)], "copy": [(new[j], None)]})
+        else:
+            left, right = _marked(old[i], new[j])
+            changed = any(kind for _, kind in left + right)
+            rows.append(
+                {"status": "changed" if changed else "same", "moved": j in moved, "original": left, "copy": right}
+            )
+    removed_until(len(old))
+    return rows
 
 
 def diff_articles(

@@ -173,18 +173,7 @@ class StoryClusterer:
         if article.copy_of and article.copy_of in self.story_of:
             chosen = self._live(self.story_of[article.copy_of])
         if chosen is None:
-            candidates: set[str] = set()
-            for key in _index_keys(vector, article.entities):
-                candidates |= self.postings.get(key, set())
-            best, best_score = None, self.settings.threshold
-            for story_id in sorted(candidates):
-                story = self.stories[story_id]
-                if not self._active(story, article.published):
-                    continue
-                score = self._score(article, vector, story)
-                if score > best_score:
-                    best, best_score = story_id, score
-            chosen = best
+            chosen, _ = self.best_story(article, vector)
         if chosen is None:
             chosen = new_story_id
             self.stories[chosen] = Story(chosen, article.published, article.published)
@@ -197,6 +186,26 @@ class StoryClusterer:
         if article.published and (self.latest is None or article.published > self.latest):
             self.latest = article.published
         return self._live(chosen)
+
+    def tfidf(self, counts: Counter[str]) -> dict[str, float]:
+        """An article's TF-IDF vector under the document frequencies seen so far (nothing is counted)."""
+        return self._tfidf(counts)
+
+    def best_story(self, article: StoryArticle, vector: dict[str, float]) -> tuple[str | None, float]:
+        """The active story the article would join and its score, or (None, 0.0) when none reaches
+        the threshold. Reads the state only: the article is not placed."""
+        candidates: set[str] = set()
+        for key in _index_keys(vector, article.entities):
+            candidates |= self.postings.get(key, set())
+        best, best_score = None, self.settings.threshold
+        for story_id in sorted(candidates):
+            story = self.stories[story_id]
+            if not self._active(story, article.published):
+                continue
+            score = self._score(article, vector, story)
+            if score > best_score:
+                best, best_score = story_id, score
+        return (best, best_score) if best is not None else (None, 0.0)
 
     def restore(self, story: Story, vectors: Sequence[dict[str, float]], entities: Sequence[dict[str, str]]) -> None:
         """Put back a story as it stood, from its members' vectors (as they were used) and names."""

@@ -72,10 +72,10 @@ def _summary(job: tuple[dict[str, Any], dict[str, Any]]) -> str:
 def _article_rows(store: Store, ids: set[str]) -> dict[str, dict[str, Any]]:
     table = store.id_table("copy_articles", ids)
     rows = store.conn.execute(
-        "SELECT a.id, a.title, a.text, a.authors, a.published, a.published_utc, s.name, a.location "
+        "SELECT a.id, a.title, a.text, a.authors, a.published, a.published_utc, s.name, a.location, a.url "
         f"FROM articles a LEFT JOIN sources s ON s.id = a.source_id WHERE a.id IN (SELECT id FROM {table})"
     ).fetchall()
-    keys = ("id", "title", "text", "authors", "published", "published_utc", "source", "location")
+    keys = ("id", "title", "text", "authors", "published", "published_utc", "source", "location", "url")
     found = {}
     for row in rows:
         record = dict(zip(keys, row, strict=True))
@@ -350,7 +350,7 @@ def find_article(store: Store, ref: str) -> str:
 
 
 def _brief(article: dict[str, Any]) -> dict[str, Any]:
-    return {k: article[k] for k in ("id", "title", "source", "published", "location")}
+    return {k: article.get(k) for k in ("id", "url", "title", "source", "published", "location")}
 
 
 def copy_group(store: Store, article_id: str) -> dict[str, Any] | None:

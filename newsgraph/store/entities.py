@@ -28,6 +28,7 @@ from newsgraph.corpus.entities import (
 )
 from newsgraph.enrich.namekeys import clean_surface, normalise_apostrophes, strip_titles
 from newsgraph.errors import NotFound, UserError
+from newsgraph.store.cursor import check_limit, decode_cursor, page
 from newsgraph.store.sqlite import Store
 
 CURATION_ACTIONS = ("merge", "split", "rename")
@@ -263,7 +264,10 @@ def list_entities(store: Store, kind: str | None = None, top: int = 20) -> list[
 
 
 def find_entities(store: Store, text: str, limit: int = 5) -> list[str]:
-    """Entities a user means by `text`: an exact spelling, the same name transliterated, or a close one."""
+    """Entities a user means by `text`: an entity id, an exact spelling, the same name transliterated,
+    or a close one."""
+    if len(text) <= 64 and store.conn.execute("SELECT 1 FROM entities WHERE id = ?", (text,)).fetchone():
+        return [text]
     exact = entity_for_name(store, text)
     if exact:
         return [exact]
@@ -333,13 +337,68 @@ def entity_detail(store: Store, entity: str, articles: int = 50, co_mentions: in
         )
     ]
     record["article_list"] = [
-        {"id": i, "title": t, "source": s, "published": p, "location": loc}
-        for i, t, s, p, loc in conn.execute(
-            "SELECT DISTINCT a.id, a.title, s.name, a.published, a.location FROM names n "
+        {"id": i, "url": u, "title": t, "source": s, "published": p, "location": loc}
+        for i, u, t, s, p, loc in conn.execute(
+            "SELECT DISTINCT a.id, a.url, a.title, s.name, a.published, a.location FROM names n "
             "JOIN mentions m ON m.name_id = n.id JOIN articles a ON a.id = m.article_id "
             "LEFT JOIN sources s ON s.id = a.source_id WHERE n.entity_id = ? "
             "ORDER BY a.published_utc, a.id LIMIT ?",
             (entity, articles),
         )
     ]
+    return record
+
+
+def entities_page(
+    store: Store, kind: str | None = None, q: str | None = None, limit: int = 50, cursor: str | None = None
+) -> dict[str, Any]:
+    """Entities most mentioned first (`{items, next}`); with `q`, those any alias or near-spelling
+    of `q` names, best match first (one page)."""
+    check_limit(limit)
+    if q:
+        ids = find_entities(store, q, limit=limit)
+        items = [r for e in ids if (r := _entity_row(store, e)) is not None and (not kind or r["type"] == kind)]
+        for item in items:
+            item["aliases"] = [{"name": a["name"], "count": a["count"]} for a in _aliases(store, item["id"])]
+        return {"items": items, "next": None}
+    key = decode_cursor(cursor, 2)
+    where, params = ["1 = 1"], []
+    if kind:
+        where.append("type = ?")
+        params.append(kind)
+    if key is not None:
+        where.append("(article_count < ? OR (article_count = ? AND id > ?))")
+        params += [key[0], key[0], key[1]]
+    rows = store.conn.execute(
+        "SELECT id FROM entities WHERE " + " AND ".join(where) + " ORDER BY article_count DESC, id LIMIT ?",
+        [*params, limit + 1],
+    ).fetchall()
+    items = []
+    for (entity,) in rows:
+        record = _entity_row(store, entity)
+        if record is not None:
+            record["aliases"] = [{"name": a["name"], "count": a["count"]} for a in _aliases(store, entity)]
+            items.append(record)
+    return page(items, limit, lambda last: [last["articles"], last["id"]])
+
+
+def entity_view(store: Store, ref: str) -> dict[str, Any]:
+    """One entity by id or any spelling: `entity_detail` plus who spells it how (aliases × sources)
+    and the quotes by and about it."""
+    from newsgraph.store.quotes import list_quotes
+
+    entity = next(iter(find_entities(store, ref, limit=1)), None)
+    if entity is None:
+        raise NotFound(f"no entity {ref!r}")
+    record = entity_detail(store, entity)
+    sources = sorted({s for a in record["aliases"] for s in a["sources"]})
+    record["spellings"] = {
+        "sources": sources,
+        "rows": [
+            {"name": a["name"], "count": a["count"], "by_source": [s in a["sources"] for s in sources]}
+            for a in record["aliases"]
+        ],
+    }
+    record["quotes_by"] = list_quotes(store, speaker=entity, limit=20)
+    record["quotes_about"] = list_quotes(store, about=entity, limit=20)
     return record

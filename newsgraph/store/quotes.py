@@ -13,6 +13,7 @@ from typing import Any
 
 from newsgraph.corpus.quotes import PROVENANCE, cluster_quotes
 from newsgraph.errors import BadQuery
+from newsgraph.store.cursor import check_limit, decode_cursor, page
 from newsgraph.store.entities import find_entities
 from newsgraph.store.sqlite import Store
 
@@ -93,8 +94,13 @@ def list_quotes(
     search: str | None = None,
     kind: str | None = None,
     limit: int = 50,
+    after: list[Any] | None = None,
+    with_keys: bool = False,
 ) -> list[dict[str, Any]]:
-    """Quotes (one per cluster), each with its appearances in order of publication, first first."""
+    """Quotes (one per cluster), each with its appearances in order of publication, first first.
+
+    Newest first by first appearance; `after` is the `[first, id]` key of the last quote of a
+    previous page (see `quotes_page`)."""
     conn = store.conn
     where, params = ["1 = 1"], []
     if speaker:
@@ -121,23 +127,25 @@ def list_quotes(
     if kind:
         where.append("q.kind = ?")
         params.append(kind)
-    clusters = [
-        r[0]
+    firsts = {
+        r[0]: r[1]
         for r in conn.execute(
-            "SELECT q.cluster_id, MIN(a.published_utc) AS first FROM quotes q JOIN articles a ON a.id = q.article_id "
-            "LEFT JOIN names n ON n.id = q.speaker_name_id WHERE "
+            "SELECT q.cluster_id, COALESCE(MIN(a.published_utc), '') AS first FROM quotes q "
+            "JOIN articles a ON a.id = q.article_id LEFT JOIN names n ON n.id = q.speaker_name_id WHERE "
             + " AND ".join(where)
-            + " AND q.cluster_id IS NOT NULL "
-            "GROUP BY q.cluster_id ORDER BY first DESC, q.cluster_id LIMIT ?",
-            [*params, limit],
+            + " AND q.cluster_id IS NOT NULL GROUP BY q.cluster_id "
+            + ("HAVING first < ? OR (first = ? AND q.cluster_id > ?) " if after else "")
+            + "ORDER BY first DESC, q.cluster_id LIMIT ?",
+            [*params, *([after[0], after[0], after[1]] if after else []), limit],
         )
-    ]
+    }
+    clusters = list(firsts)
     if not clusters:
         return []
     table = store.id_table("quote_listing", clusters)
     rows = conn.execute(
         "SELECT q.cluster_id, q.id, q.kind, q.text, q.speaker, q.role, q.cue, q.anonymous, e.id, e.name, "
-        "a.id, a.title, s.name, a.published, a.published_utc, a.location FROM quotes q "
+        "a.id, a.title, s.name, a.published, a.published_utc, a.location, a.url FROM quotes q "
         "JOIN articles a ON a.id = q.article_id LEFT JOIN sources s ON s.id = a.source_id "
         "LEFT JOIN names n ON n.id = q.speaker_name_id LEFT JOIN entities e ON e.id = n.entity_id "
         f"WHERE q.cluster_id IN (SELECT id FROM {table}) ORDER BY a.published_utc, a.id"
@@ -161,11 +169,22 @@ def list_quotes(
                 "role": named[5],
                 "cue": first[6],
                 "anonymous": bool(first[7]),
-                "first": {"source": first[12], "published": first[13], "article": first[10]},
+                "_key": [firsts[cluster], cluster],
+                "first": {
+                    "id": first[10],
+                    "url": first[16],
+                    "title": first[11],
+                    "source": first[12],
+                    "published": first[13],
+                    "location": first[15],
+                    "article": first[10],
+                },
                 "appearances": [
                     {
                         "quote": r[1],
                         "article": r[10],
+                        "id": r[10],
+                        "url": r[16],
                         "title": r[11],
                         "source": r[12],
                         "published": r[13],
@@ -176,4 +195,28 @@ def list_quotes(
                 ],
             }
         )
+    if not with_keys:
+        for row in result:
+            del row["_key"]
+    return result
+
+
+def quotes_page(
+    store: Store,
+    speaker: str | None = None,
+    about: str | None = None,
+    search: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """A page of `list_quotes`: `{items, next}`, stable while quotes are added."""
+    check_limit(limit)
+    after = decode_cursor(cursor, 2)
+    rows = list_quotes(
+        store, speaker=speaker, about=about, search=search, kind=kind, limit=limit + 1, after=after, with_keys=True
+    )
+    result = page(rows, limit, lambda last: last["_key"])
+    for row in result["items"]:
+        row.pop("_key", None)
     return result

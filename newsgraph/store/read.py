@@ -70,7 +70,7 @@ def rejections(store: Store, code: str | None = None, limit: int | None = None) 
     ]
 
 
-def _fts_query(query: str) -> str:
+def fts_query(query: str) -> str:
     """User words as an FTS5 query of quoted terms (so punctuation cannot break the syntax)."""
     words = _WORD.findall(query)
     if not words:
@@ -91,7 +91,7 @@ def search(
     Words are matched as terms (all must appear); with `raw` the query is passed to FTS5 as
     written, so `OR`, `NEAR` and `"phrases"` work.
     """
-    match = query if raw else _fts_query(query)
+    match = query if raw else fts_query(query)
     sql = (
         "SELECT a.id, a.title, s.name, a.published, a.url, a.location, "
         "snippet(articles_fts, 1, char(2), char(3), ' … ', 16) AS snip, bm25(articles_fts, 5.0, 1.0) AS score "
@@ -116,7 +116,7 @@ def search(
         raise BadQuery(f"cannot run search {query!r}: {exc}") from None
     results = []
     for i, t, s, p, u, loc, marked, score in rows:
-        snippet, highlights = _unmark(marked or "")
+        snippet, highlights = unmark(marked or "")
         results.append(
             {
                 "id": i,
@@ -133,7 +133,7 @@ def search(
     return results
 
 
-def _unmark(marked: str) -> tuple[str, list[list[int]]]:
+def unmark(marked: str) -> tuple[str, list[list[int]]]:
     """Snippet text without FTS markers (\\x02 … \\x03), and the [start, end] of each match in it."""
     text: list[str] = []
     spans: list[list[int]] = []

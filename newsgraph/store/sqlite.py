@@ -7,7 +7,9 @@ was after the last whole batch; the `inputs` table then tells the next run what 
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -274,3 +276,62 @@ def open_store(path: str | Path, create: bool = True) -> Store:
     except sqlite3.DatabaseError as exc:
         raise DatabaseUnavailable(f"cannot open database {target}: {exc}") from None
     return Store(conn, target)
+
+
+def open_reader(path: str | Path) -> Store:
+    """A read-only connection to an existing database (a WAL reader: it never waits for a writer).
+
+    It may be used from any one thread at a time (`StorePool` hands it out)."""
+    file = Path(path)
+    if not file.is_file():
+        raise DatabaseUnavailable(f"no database at {path} (run `newsgraph ingest PATH --db {path}` first)")
+    try:
+        conn = sqlite3.connect(
+            f"{file.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30, check_same_thread=False
+        )
+        conn.execute("PRAGMA cache_size=-32768")
+        conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseUnavailable(f"cannot read database {path}: {exc}") from None
+    return Store(conn, str(path))
+
+
+class StorePool:
+    """Read-only stores for concurrent requests: each request borrows one and gives it back."""
+
+    def __init__(self, path: str | Path, size: int = 8) -> None:
+        self.path = str(path)
+        self.size = size
+        self._idle: queue.SimpleQueue[Store] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._opened = 0
+        self._idle.put(open_reader(path))  # fail now, with a clear message, if the file is unusable
+        self._opened = 1
+
+    @contextmanager
+    def reader(self) -> Iterator[Store]:
+        store = self._take()
+        try:
+            yield store
+        finally:
+            if store.conn.in_transaction:
+                store.conn.execute("ROLLBACK")
+            self._idle.put(store)
+
+    def _take(self) -> Store:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if self._opened < self.size:
+                self._opened += 1
+                return open_reader(self.path)
+        return self._idle.get()
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return

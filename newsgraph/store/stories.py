@@ -28,6 +28,7 @@ from newsgraph.corpus.stories import (
 from newsgraph.enrich.namekeys import name_key
 from newsgraph.errors import BadQuery, NotFound
 from newsgraph.extract.dates import normalise_date, utc_timestamp
+from newsgraph.store.cursor import check_limit, decode_cursor, page
 from newsgraph.store.entities import find_entities
 from newsgraph.store.sqlite import Store
 
@@ -373,21 +374,23 @@ def story_detail(store: Store, story: str, brief: bool = False) -> dict[str, Any
     )
     record = dict(zip(keys, row, strict=True))
     members = conn.execute(
-        "SELECT a.id, a.location, s.name, a.published, a.published_utc, a.title, l.original_id "
+        "SELECT a.id, a.location, s.name, a.published, a.published_utc, a.title, l.original_id, a.url "
         "FROM story_members m JOIN articles a ON a.id = m.article_id LEFT JOIN sources s ON s.id = a.source_id "
         "LEFT JOIN copy_links l ON l.copy_id = a.id WHERE m.story_id = ? ORDER BY a.published_utc, a.id",
         (record["id"],),
     ).fetchall()
     record["articles"] = [
-        {"id": i, "location": loc, "source": src, "published": pub, "title": title, "copy_of": orig}
-        for i, loc, src, pub, _utc, title, orig in members
+        {"id": i, "url": url, "title": title, "source": src, "published": pub, "location": loc, "copy_of": orig}
+        for i, loc, src, pub, _utc, title, orig, url in members
     ]
+    by_id = {a["id"]: {k: v for k, v in a.items() if k != "copy_of"} for a in record["articles"]}
+    record["first_article"] = by_id.get(record["first_article"]) or record["first_article"]
     if brief:
         return record
     ids = [m[0] for m in members]
     table = store.id_table("story_view", ids)
     timeline: dict[str, Counter[str]] = defaultdict(Counter)
-    for _, _, src, _, utc, _, _ in members:
+    for _, _, src, _, utc, _, _, _ in members:
         timeline[(utc or "undated")[:10]][src or "(unknown)"] += 1
     record["timeline"] = [{"day": d, "sources": dict(c)} for d, c in sorted(timeline.items())]
     record["top_entities"] = [
@@ -400,11 +403,67 @@ def story_detail(store: Store, story: str, brief: bool = False) -> dict[str, Any
     ]
     record["copies"] = [a for a in record["articles"] if a["copy_of"]]
     record["quotes"] = [
-        {"text": t, "kind": k, "speaker": e or s, "role": r, "article": a}
-        for t, k, s, e, r, a in conn.execute(
-            "SELECT q.text, q.kind, q.speaker, en.name, q.role, q.article_id FROM quotes q "
+        {"text": t, "kind": k, "speaker": e or s, "speaker_entity_id": ei, "role": r, "cluster": c, "article": by_id[a]}
+        for t, k, s, e, ei, r, c, a in conn.execute(
+            "SELECT q.text, q.kind, q.speaker, en.name, en.id, q.role, q.cluster_id, q.article_id FROM quotes q "
             "LEFT JOIN names n ON n.id = q.speaker_name_id LEFT JOIN entities en ON en.id = n.entity_id "
             f"WHERE q.article_id IN (SELECT id FROM {table}) AND q.kind = 'direct' ORDER BY q.article_id, q.start"
         )
     ]
     return record
+
+
+def stories_page(
+    store: Store, since: str | None = None, entity: str | None = None, limit: int = 50, cursor: str | None = None
+) -> dict[str, Any]:
+    """Stories, latest update first: `{items, next}`, each item a brief story with its articles."""
+    check_limit(limit)
+    key = decode_cursor(cursor, 2)
+    where, params = ["1 = 1"], []
+    if since:
+        day = utc_timestamp(normalise_date(since))
+        if not day:
+            raise BadQuery(f"since expects a date such as 2026-03-01, got {since!r}")
+        where.append("s.last_update >= ?")
+        params.append(day)
+    if entity:
+        found = find_entities(store, entity, limit=1)
+        if not found:
+            return {"items": [], "next": None}
+        where.append(
+            "s.id IN (SELECT sm.story_id FROM story_members sm JOIN mentions m ON m.article_id = sm.article_id "
+            "JOIN names n ON n.id = m.name_id WHERE n.entity_id = ?)"
+        )
+        params.append(found[0])
+    if key is not None:
+        where.append("(COALESCE(s.last_update, '') < ? OR (COALESCE(s.last_update, '') = ? AND s.id < ?))")
+        params += [key[0], key[0], key[1]]
+    rows = store.conn.execute(
+        "SELECT s.id, COALESCE(s.last_update, '') AS k FROM stories s WHERE "
+        + " AND ".join(where)
+        + " ORDER BY k DESC, s.id DESC LIMIT ?",
+        [*params, limit + 1],
+    ).fetchall()
+    keys = dict(rows)
+    items = [story_detail(store, r[0], brief=True) for r in rows]
+    return page(items, limit, lambda last: [keys[last["id"]], last["id"]])
+
+
+def growing_stories(store: Store, days: float = 2.0, limit: int = 10) -> list[dict[str, Any]]:
+    """The stories that gained most articles in the last `days` before the newest article stored."""
+    latest = store.conn.execute("SELECT MAX(published_utc) FROM articles").fetchone()[0]
+    if not latest:
+        return []
+    start = (datetime.fromisoformat(latest) - timedelta(days=days)).isoformat()
+    rows = store.conn.execute(
+        "SELECT m.story_id, COUNT(*) AS n FROM story_members m JOIN articles a ON a.id = m.article_id "
+        "WHERE a.published_utc >= ? GROUP BY m.story_id ORDER BY n DESC, m.story_id LIMIT ?",
+        (start, limit),
+    ).fetchall()
+    result = []
+    for story, recent in rows:
+        record = story_detail(store, story, brief=True)
+        record["recent_articles"] = recent
+        record["recent_days"] = days
+        result.append(record)
+    return result
