@@ -42,3 +42,14 @@ def test_pure_stages_import_no_io() -> None:
                 if any(name == banned or name.startswith(banned + ".") for banned in IO_MODULES):
                     offenders.append(f"{path.relative_to(root)} imports {name}")
     assert offenders == []
+
+
+def test_web_reads_through_the_store_views_only() -> None:
+    """web/ holds no SQL, so another store backend slots in beneath it unchanged."""
+    root = Path(newsgraph.__file__).parent / "web"
+    offenders = []
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if "sqlite3" in _imports(path) or ".execute(" in text or "SELECT " in text:
+            offenders.append(str(path.relative_to(root)))
+    assert offenders == []

@@ -200,6 +200,21 @@ def add_rule(store: Store, action: str, a: str, b: str = "") -> dict[str, Any]:
     return resolve_entities(store)
 
 
+def curate_entity(store: Store, entity: str, action: str, value: str) -> dict[str, Any]:
+    """A curation rule for the entity with this id (as the entity pages offer it): its most used
+    corpus spelling stands for it. Returns the resolution and the id to show next."""
+    row = store.conn.execute(
+        "SELECT n.name FROM names n WHERE n.entity_id = ? "
+        "ORDER BY (SELECT COUNT(*) FROM mentions m WHERE m.name_id = n.id) DESC, n.name LIMIT 1",
+        (entity,),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no entity {entity!r}")
+    result = add_rule(store, action, row[0], value)
+    shown = find_entities(store, value if action == "split" else row[0], limit=1)
+    return result | {"entity": shown[0] if shown else entity}
+
+
 def entity_for_name(store: Store, text: str) -> str | None:
     row = store.conn.execute("SELECT entity_id FROM names WHERE id = ?", (name_id(text),)).fetchone()
     return row[0] if row and row[0] else None

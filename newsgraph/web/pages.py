@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from newsgraph.errors import NewsgraphError, UserError
 from newsgraph.store.articles import ArticleFilter, article_view
-from newsgraph.store.entities import add_rule, entities_page, entity_view, find_entities
+from newsgraph.store.entities import curate_entity, entities_page, entity_view
 from newsgraph.store.overview import diff_view, home_view, search_view
 from newsgraph.store.quotes import quotes_page
 from newsgraph.store.sources import list_sources, source_view
@@ -117,17 +117,8 @@ def curate(
     if not value.strip():
         raise UserError("give a name for the curation")
     with open_store(request.app.state.db, create=False) as store:
-        # rules name corpus spellings: the entity's most used one stands for it
-        row = store.conn.execute(
-            "SELECT n.name FROM names n WHERE n.entity_id = ? "
-            "ORDER BY (SELECT COUNT(*) FROM mentions m WHERE m.name_id = n.id) DESC, n.name LIMIT 1",
-            (ident,),
-        ).fetchone()
-        if row is None:
-            raise UserError(f"no entity {ident!r}")
-        add_rule(store, action, row[0], value.strip())
-        target = find_entities(store, value.strip() if action == "split" else row[0], limit=1)
-    return RedirectResponse(f"/entities/{target[0] if target else ident}", status_code=303)
+        result = curate_entity(store, ident, action, value.strip())
+    return RedirectResponse(f"/entities/{result['entity']}", status_code=303)
 
 
 @router.get("/sources")
