@@ -93,7 +93,8 @@ def _unique(changes: list[WordChange]) -> list[WordChange]:
 def _kind(old: str, new: str) -> str:
     if any(ch.isdigit() for ch in old + new):
         return "number"
-    if old[:1].isupper() or new[:1].isupper():
+    # a capitalised word, also after a lowercase particle (`al-Zubaidi`, `de Gaulle`, `bin Salman`)
+    if any(part[:1].isupper() for part in re.split(r"[\s\-’']+", f"{old} {new}")):
         return "name"
     return "word"
 

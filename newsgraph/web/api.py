@@ -181,7 +181,7 @@ def sources(
     )
 
 
-@router.get("/sources/{name}", summary="One source: volume and originality over time, copies to and from")
+@router.get("/sources/{name:path}", summary="One source: volume and originality over time, copies to and from")
 def source(name: str, store: ReadStore) -> dict[str, Any]:
     return source_view(store, name)
 

@@ -126,7 +126,7 @@ def sources(request: Request, store: ReadStore, cursor: Cursor = None) -> Respon
     return page(request, "sources.html", {"data": list_sources(store, limit=100, cursor=cursor)})
 
 
-@router.get("/sources/{name}")
+@router.get("/sources/{name:path}")
 def source(request: Request, name: str, store: ReadStore) -> Response:
     data = source_view(store, name)
     chart = weekly_chart(data["weeks"], "articles", "articles", extra="original_share")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -42,13 +42,21 @@ def _path(value: str) -> str:
     return quote(value, safe="")
 
 
+def _link(value: str | None) -> str | None:
+    """A URL from content, only if it is http(s): `javascript:` and kin are never made links."""
+    if not value:
+        return None
+    scheme = urlsplit(value.strip()).scheme.lower()
+    return value.strip() if scheme in ("http", "https") else None
+
+
 def _query(params: dict[str, Any], **changes: Any) -> str:
     """A query string: `params` with `changes` applied (None drops a key)."""
     merged = {**params, **changes}
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
-env.filters.update(day=_day, when=_when, hours=_hours, percent=_percent, path=_path)
+env.filters.update(day=_day, when=_when, hours=_hours, percent=_percent, path=_path, link=_link)
 env.globals.update(query=_query, version=__version__)
 
 

@@ -20,8 +20,9 @@
       });
     });
     var layout = { font: font, showlegend: false, height: Math.max(220, 60 + 36 * data.lanes.length),
-                   margin: { l: 150, r: 20, t: 10, b: 40 }, hovermode: "closest",
+                   margin: { l: 10, r: 20, t: 10, b: 40 }, hovermode: "closest",
                    xaxis: { type: "date" }, yaxis: { type: "category", automargin: true } };
+    el.style.height = layout.height + "px";  // the box keeps the chart's height when a resize redraws it
     window.Plotly.newPlot(el, traces, layout, config).then(function () {
       el.on("plotly_click", function (event) {
         var point = event.points && event.points[0];
@@ -39,6 +40,7 @@
                     yaxis: "y2", line: { color: "#b45a00" } });
       layout.yaxis2 = { overlaying: "y", side: "right", range: [0, 1], tickformat: ".0%" };
     }
+    el.style.height = layout.height + "px";
     window.Plotly.newPlot(el, traces, layout, config);
   }
 
