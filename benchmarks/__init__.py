@@ -20,7 +20,7 @@ RESULTS_DIR = PACKAGE_DIR / "results"
 WORK_DIR = PACKAGE_DIR / ".work"
 DEFAULT_DATA = "../shared/data"  # relative to the repository root
 
-BENCHMARKS = ("extraction", "metadata", "throughput", "entities", "quotes", "copies", "stories")
+BENCHMARKS = ("extraction", "metadata", "throughput", "entities", "quotes", "copies", "stories", "web", "warc", "watch")
 
 
 def data_dir() -> Path:

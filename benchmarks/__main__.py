@@ -26,6 +26,13 @@ PACKAGES = (
     "textacy",
     "rapidfuzz",
     "scikit-learn",
+    "datasette",
+    "fastapi",
+    "uvicorn",
+    "warcio",
+    "fastwarc",
+    "httpx",
+    "feedparser",
 )
 ENV_VARS = (
     "NEWSGRAPH_DATA",
@@ -34,6 +41,11 @@ ENV_VARS = (
     "NEWSGRAPH_BENCH_MENTIONS",
     "NEWSGRAPH_BENCH_COPY_DOCS",
     "NEWSGRAPH_BENCH_STORY_DOCS",
+    "NEWSGRAPH_BENCH_WEB_REQUESTS",
+    "NEWSGRAPH_BENCH_WEB_SECONDS",
+    "NEWSGRAPH_BENCH_WEB_COMMAND",
+    "NEWSGRAPH_BENCH_WARC_PAGES",
+    "NEWSGRAPH_BENCH_WATCH_PAGES",
 )
 
 

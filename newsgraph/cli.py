@@ -104,7 +104,7 @@ def main_options(
 @app.command()
 def ingest(
     paths: list[Path] = typer.Argument(
-        ..., help="Files and folders of HTML (.html/.htm, .gz), text (.txt), JSON Lines."
+        ..., help="Files and folders of HTML (.html/.htm, .gz), text (.txt), JSON Lines, WARC/ARC (.warc, .arc, .gz)."
     ),
     db: str | None = DbOption,
     processes: int | None = typer.Option(None, "--processes", "-p", help="Worker processes [default: one per core]."),
@@ -163,6 +163,9 @@ def _print_ingest_summary(result: dict[str, Any]) -> None:
     )
     if result["duplicates"] or result["already_done"]:
         out.print(f"  {result['already_done']} already ingested, {result['duplicates']} duplicates of stored articles")
+    if result.get("skipped"):
+        reasons = ", ".join(f"{k} {n}" for k, n in result["skipped_by_reason"].items())
+        out.print(f"  {result['skipped']} archive records skipped (not HTML pages): {reasons}")
     if result["rejected"]:
         codes = ", ".join(f"{code} {n}" for code, n in result["rejections_by_code"].items())
         out.print(f"  {result['rejected']} rejected: {codes}  (see `newsgraph rejections`)")
@@ -884,6 +887,131 @@ def resplit(
         )
         for story_id in result["split"] + result["new_stories"]:
             out.print(f"  {story_id}")
+
+
+@app.command()
+def follow(
+    urls: list[str] = typer.Argument(None, help="Feeds (RSS, Atom, JSON Feed), news sitemaps or homepages."),
+    db: str | None = DbOption,
+    sources_file: Path | None = typer.Option(None, "--file", "-f", help="A file of URLs, one a line; # comments."),
+    show: bool = typer.Option(False, "--list", help="List the followed sources and their health."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Follow sources: `newsgraph watch` polls them. With --list, show each one's last poll and health."""
+    from newsgraph.fetch.urls import canonical_url, is_fetchable
+    from newsgraph.store.follow import follow_source, followed_sources
+    from newsgraph.store.sqlite import open_store
+
+    with _guard():
+        given = list(urls or [])
+        if sources_file is not None:
+            if not sources_file.is_file():
+                raise InputNotFound(f"no such file: {sources_file}")
+            for line in sources_file.read_text(encoding="utf-8", errors="replace").splitlines():
+                line = line.split("#", 1)[0].strip()
+                if line:
+                    given.append(line)
+        bad = [u for u in given if not is_fetchable(u)]
+        if bad:
+            raise UserError(f"not an http(s) URL: {bad[0]}")
+        if not given and not show:
+            raise UserError("give feed, sitemap or homepage URLs (or --file FILE, or --list)")
+        with open_store(_settings(db=db).db, create=bool(given)) as store:
+            added = [u for u in (canonical_url(x) for x in given) if follow_source(store, u)]
+            rows = followed_sources(store) if show else []
+        if given and not as_json:
+            out.print(f"following {_count(len(added), 'new source')} ({len(given) - len(added)} already followed)")
+        if show:
+            if as_json:
+                _print_json_lines(rows)
+                return
+            if not rows:
+                out.print("nothing followed yet: newsgraph follow URL")
+            table = Table(
+                "source",
+                "kind",
+                "last poll",
+                "status",
+                "errors",
+                "next poll",
+                "articles",
+                box=None,
+                header_style="bold",
+            )
+            for row in rows:
+                status = row["last_status"] or "not polled"
+                if row["last_error"]:
+                    status += f": {row['last_error'][:60]}"
+                table.add_row(
+                    escape(row["url"]),
+                    row["kind"] or "?",
+                    (row["last_poll"] or "—")[:16],
+                    escape(status),
+                    str(row["errors"]),
+                    (row["next_poll"] or "—")[:16],
+                    str(row["articles"]),
+                )
+            out.print(table)
+
+
+@app.command()
+def unfollow(
+    urls: list[str] = typer.Argument(..., help="Followed URLs to stop polling."), db: str | None = DbOption
+) -> None:
+    """Stop following sources (what they brought stays)."""
+    from newsgraph.fetch.urls import canonical_url
+    from newsgraph.store.follow import unfollow_source
+    from newsgraph.store.sqlite import open_store
+
+    with _guard(), open_store(_settings(db=db).db, create=False) as store:
+        for url in urls:
+            unfollow_source(store, canonical_url(url))
+            out.print(f"unfollowed {escape(url)}")
+
+
+@app.command()
+def watch(
+    db: str | None = DbOption,
+    interval: str | None = typer.Option(None, "--interval", help="Time between polls of a source [default: 10m]."),
+    once: bool = typer.Option(False, "--once", help="Poll every due source once, then stop."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Poll followed sources, fetch new articles politely (WARC-archived) and ingest them. Ctrl-C stops."""
+    from newsgraph.run.watch import parse_interval
+    from newsgraph.run.watch import watch as run_watch
+    from newsgraph.store.sqlite import open_store
+
+    with _guard():
+        settings = _settings(db=db)
+        if interval is not None:
+            settings = settings.replace(watch_interval=parse_interval(interval))
+        if not settings.fetch_contact:
+            err.print("[yellow]note:[/] set fetch_contact (NEWSGRAPH_FETCH_CONTACT) to a URL site owners can reach")
+
+        def report(summary: Any) -> None:
+            data = summary.as_dict()
+            if as_json:
+                _print_json(data)
+                return
+            fails = ", ".join(f"{c} {n}" for c, n in data["fetch_failures"].items())
+            out.print(
+                f"{now_text()} polled {data['sources_polled']} sources ({data['not_modified']} unchanged, "
+                f"{data['failed_sources']} failed): {data['new_urls']} new links, {data['fetched']} pages fetched, "
+                f"[bold]{data['articles']}[/] new articles, {data['rejected']} rejected"
+                + (f"; fetch failures: {fails}" if fails else "")
+                + (f"; {data['deferred']} deferred" if data["deferred"] else "")
+            )
+
+        with open_store(settings.db) as store:
+            if not once:
+                err.print(f"watching {escape(settings.db)}; Ctrl-C stops between documents")
+            run_watch(store, settings, once=once, on_poll=report)
+
+
+def now_text() -> str:
+    from datetime import datetime
+
+    return datetime.now().strftime("%H:%M:%S")
 
 
 @app.command()

@@ -26,7 +26,8 @@ def content_hash(*parts: object, length: int = 16) -> str:
 
 @dataclass(frozen=True)
 class Location:
-    """Where a record came from: a file path and, for line-based formats, a 1-based line."""
+    """Where a record came from: a file path and, for JSON Lines, a 1-based line; for WARC/ARC, the
+    record's byte offset (see newsgraph.ingest.warc). Either prints as `path:N`."""
 
     path: str
     line: int | None = None
@@ -45,6 +46,7 @@ class SourceHints:
     title: str | None = None
     authors: tuple[str, ...] = ()
     language: str | None = None
+    captured: str | None = None  # when an archive captured the page: a date to fall back on, never preferred
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class Article:
     url: str | None
     authors: tuple[str, ...]
     published: str | None
-    published_from: str | None  # "hint", "metadata", "url", "text" or None
+    published_from: str | None  # "hint", "metadata", "url", "text", "captured" or None
     language: str | None
     sections: tuple[str, ...] = ()
     raw_hash: str = ""

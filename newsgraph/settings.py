@@ -47,6 +47,20 @@ class Settings:
     port: int = 8000
     api_token: str = ""  # curation (merge, split, rename) over HTTP is off unless this is set
     max_check_bytes: int = 2_000_000  # largest text or page `check` takes over HTTP
+    # fetch (`[newsgraph.fetch]` in the settings file; `NEWSGRAPH_FETCH_*` in the environment)
+    fetch_allow_hosts: str = ""  # comma-separated hosts fetched even on private networks (or NEWSGRAPH_ALLOW_HOSTS)
+    fetch_contact: str = ""  # a contact URL for site owners, sent in the User-Agent
+    fetch_host_delay: float = 1.0  # seconds between two requests to one host
+    fetch_connect_timeout: float = 10.0
+    fetch_read_timeout: float = 30.0
+    fetch_max_bytes: int = 10_000_000  # a response body (after decompression) larger than this is refused
+    fetch_max_redirects: int = 5
+    fetch_retries: int = 3  # further tries after a 429, a 5xx or a dropped connection
+    fetch_backoff: float = 1.0  # seconds before the first retry; doubled each time, with jitter
+    fetch_max_wait: float = 300.0  # the longest Retry-After honoured; longer ones defer the URL to a later poll
+    data_dir: str = "newsgraph-data"  # fetched responses are kept as WARC files under DATA_DIR/warc
+    warc_max_bytes: int = 500_000_000  # a WARC file is closed and a new one begun past this size
+    watch_interval: float = 600.0  # seconds between polls of one followed source
     # run
     processes: int = 0  # 0 = one per CPU core
     commit_every: int = 64  # articles per transaction
@@ -76,6 +90,11 @@ class Settings:
         )
 
     @property
+    def allow_hosts(self) -> frozenset[str]:
+        """Hosts fetched even when they resolve to a private or loopback address."""
+        return frozenset(h.strip().lower() for h in self.fetch_allow_hosts.split(",") if h.strip())
+
+    @property
     def worker_count(self) -> int:
         return self.processes if self.processes > 0 else max(1, os.cpu_count() or 1)
 
@@ -101,6 +120,20 @@ def _coerce(name: str, value: Any, target: type | str) -> Any:
         raise BadSetting(f"setting {name!r} expects {kind}, got {value!r}") from None
 
 
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """`[newsgraph.fetch] allow_hosts = …` is the setting `fetch_allow_hosts`; lists become comma lists."""
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}_"))
+        elif isinstance(value, list):
+            flat[name] = ",".join(str(v) for v in value)
+        else:
+            flat[name] = value
+    return flat
+
+
 def load_settings(
     config: str | Path | None = None,
     environ: dict[str, str] | None = None,
@@ -119,12 +152,14 @@ def load_settings(
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise BadSetting(f"cannot read config file {path}: {exc}") from None
-        table = data.get("newsgraph", data)
+        table = _flatten(data.get("newsgraph", data))
         for key, value in table.items():
             if key not in fields:
                 raise BadSetting(f"unknown setting {key!r} in {path}")
             values[key] = _coerce(key, value, fields[key])
 
+    if env.get("NEWSGRAPH_ALLOW_HOSTS") is not None:
+        values["fetch_allow_hosts"] = env["NEWSGRAPH_ALLOW_HOSTS"]
     for key, kind in fields.items():
         env_value = env.get(f"NEWSGRAPH_{key.upper()}")
         if env_value is not None:

@@ -46,8 +46,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, head_only: bool) -> None:
         site = self.server.site
         path = self.path
-        site.request_times.append(time.monotonic())
-        site.requests.append((self.command, path, {k.lower(): v for k, v in self.headers.items()}))
+        with site.log_lock:  # the two lists stay in step when requests arrive together
+            site.request_times.append(time.monotonic())
+            site.requests.append((self.command, path, {k.lower(): v for k, v in self.headers.items()}))
         route = site.routes.get(path) or site.routes.get(path.split("?", 1)[0])
         if route is None:
             self._send(404, {"Content-Type": "text/plain"}, b"not found", head_only)
@@ -67,17 +68,26 @@ class _Handler(BaseHTTPRequestHandler):
         ):
             self._send(304, {k: v for k, v in headers.items() if k != "Content-Type"}, b"", True)
             return
-        self._send(status, headers, route.body, head_only)
+        self._send(status, headers, route.body, head_only, route.chunked)
 
-    def _send(self, status: int, headers: dict[str, str], body: bytes, head_only: bool) -> None:
+    def _send(self, status: int, headers: dict[str, str], body: bytes, head_only: bool, chunked: bool = False) -> None:
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
-        if "Content-Length" not in headers:
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        elif "Content-Length" not in headers:
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if not head_only and body:
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        if head_only:
+            return
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            if chunked:
+                for start in range(0, len(body), 16_384):
+                    piece = body[start : start + 16_384]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.write(b"0\r\n\r\n")
+            elif body:
                 self.wfile.write(body)
 
     def do_GET(self) -> None:
@@ -99,9 +109,10 @@ class Site:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.request_times: list[float] = []
+        self.log_lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.site = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def port(self) -> int:

@@ -116,6 +116,7 @@ def extract_article(raw: RawDocument, settings: Settings | None = None) -> Artic
         (normalise_date(page_date), "metadata"),
         (date_in_url(url), "url"),
         (date_in_text(text), "text"),
+        (normalise_date(hints.captured), "captured"),  # an archive's capture time, when the page gives none
     ):
         if candidate:
             published, published_from = candidate, origin

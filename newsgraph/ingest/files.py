@@ -5,23 +5,30 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Literal
 
 from newsgraph.errors import InputNotFound
 from newsgraph.ingest.jsonl import read_jsonl
 from newsgraph.ingest.sidecar import read_sidecar
+from newsgraph.ingest.warc import ARCHIVE_SUFFIXES, Skipped, read_warc
 from newsgraph.records import Format, Location, RawDocument, Rejection, SourceHints
 
 # file suffix (after removing .gz) → format
 SUFFIXES: dict[str, Format] = {".html": "html", ".htm": "html", ".xhtml": "html", ".txt": "text", ".jsonl": "jsonl"}
+InputFormat = Format | Literal["warc"]  # "warc": a WARC or ARC archive, read record by record
 
 
-def detect_format(path: Path) -> Format | None:
+def detect_format(path: Path) -> InputFormat | None:
     name = path.name.lower()
     if name.endswith(".gz"):
         name = name[:-3]
-    return SUFFIXES.get(Path(name).suffix)
+    suffix = Path(name).suffix
+    if suffix in ARCHIVE_SUFFIXES:
+        return "warc"
+    return SUFFIXES.get(suffix)
 
 
 def _walk(root: Path, follow_symlinks: bool) -> Iterator[Path]:
@@ -74,8 +81,11 @@ def _read_jsonl_file(path: Path, max_bytes: int) -> Iterator[RawDocument | Rejec
         yield Rejection("ingest", "unreadable", f"cannot read file: {exc}", Location(str(path)))
 
 
-def read_document(path: Path, max_bytes: int) -> Iterator[RawDocument | Rejection]:
-    """The raw documents in one file (several for JSON Lines), or a rejection saying why not."""
+def read_document(path: Path, max_bytes: int, skipped: Counter[str] | None = None) -> Iterator[RawDocument | Rejection]:
+    """The raw documents in one file (several for JSON Lines and WARC), or a rejection saying why not.
+
+    WARC/ARC records that are not HTML pages are counted into `skipped` by reason, when given.
+    """
     location = Location(str(path))
     fmt = detect_format(path)
     if fmt is None:
@@ -85,6 +95,14 @@ def read_document(path: Path, max_bytes: int) -> Iterator[RawDocument | Rejectio
         return
     if fmt == "jsonl":
         yield from _read_jsonl_file(path, max_bytes)
+        return
+    if fmt == "warc":
+        for item in read_warc(path, max_bytes):
+            if isinstance(item, Skipped):
+                if skipped is not None:
+                    skipped[item.reason] += 1
+            else:
+                yield item
         return
     try:
         data = _read_bytes(path, max_bytes)
@@ -100,8 +118,11 @@ def read_document(path: Path, max_bytes: int) -> Iterator[RawDocument | Rejectio
 
 
 def iter_inputs(
-    paths: Iterable[str | Path], max_bytes: int = 5_000_000, follow_symlinks: bool = False
+    paths: Iterable[str | Path],
+    max_bytes: int = 5_000_000,
+    follow_symlinks: bool = False,
+    skipped: Counter[str] | None = None,
 ) -> Iterator[RawDocument | Rejection]:
     """Every raw document (or ingest rejection) found under `paths`, in a stable order."""
     for path in list_inputs(paths, follow_symlinks):
-        yield from read_document(path, max_bytes)
+        yield from read_document(path, max_bytes, skipped)

@@ -18,6 +18,7 @@ from newsgraph.enrich.analysis import analyse_articles
 from newsgraph.enrich.nlp import load_pipeline
 from newsgraph.extract.article import extract_article
 from newsgraph.ingest.files import list_inputs, read_document
+from newsgraph.ingest.warc import is_archive
 from newsgraph.records import Article, Processed, RawDocument, Rejection
 from newsgraph.settings import Settings
 from newsgraph.store.copies import match_copies
@@ -37,6 +38,7 @@ class IngestSummary:
     duplicates: int = 0
     already_done: int = 0
     rejections: Counter[str] = field(default_factory=Counter)
+    skips: Counter[str] = field(default_factory=Counter)  # WARC/ARC records that are not HTML pages, by reason
     seconds: float = 0.0
     interrupted: bool = False
     resolution: dict[str, object] = field(default_factory=dict)
@@ -48,6 +50,10 @@ class IngestSummary:
     def rejected(self) -> int:
         return sum(self.rejections.values())
 
+    @property
+    def skipped(self) -> int:
+        return sum(self.skips.values())
+
     def as_dict(self) -> dict[str, object]:
         return {
             "files": self.files,
@@ -57,6 +63,8 @@ class IngestSummary:
             "already_done": self.already_done,
             "rejected": self.rejected,
             "rejections_by_code": dict(sorted(self.rejections.items())),
+            "skipped": self.skipped,
+            "skipped_by_reason": dict(sorted(self.skips.items())),
             "seconds": round(self.seconds, 2),
             "interrupted": self.interrupted,
             "resolution": self.resolution,
@@ -105,8 +113,15 @@ def _init_worker(settings: Settings) -> None:
     load_pipeline(settings.model)
 
 
-def count_documents(files: Iterable[Path]) -> int:
-    """How many documents the files hold (a JSON Lines file holds one per non-blank line)."""
+def count_documents(files: Iterable[Path]) -> int | None:
+    """How many documents the files hold (a JSON Lines file holds one per non-blank line).
+
+    None when a WARC/ARC file is among them: how many of its records are pages is known only by
+    reading it all, so the progress bar goes without a total rather than read a crawl twice.
+    """
+    files = list(files)
+    if any(is_archive(path) for path in files):
+        return None
     total = 0
     for path in files:
         name = path.name.lower()
@@ -144,8 +159,34 @@ def ingest_paths(
     summary = IngestSummary()
     files = list(list_inputs(paths, settings.follow_symlinks))
     summary.files = len(files)
-    if on_total is not None:
-        on_total(count_documents(files))
+    total = count_documents(files) if on_total is not None else None
+    if on_total is not None and total is not None:
+        on_total(total)
+
+    def documents() -> Iterator[RawDocument | Rejection]:
+        for path in files:
+            for item in read_document(path, settings.max_bytes, summary.skips):
+                summary.documents += 1
+                yield item
+
+    try:
+        ingest_documents(documents(), store, settings, summary, progress)
+        run_corpus_steps(store, settings, summary)
+    except KeyboardInterrupt:  # every whole result is kept; the next run picks up the rest and resolves it
+        summary.interrupted = True
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def ingest_documents(
+    documents: Iterable[RawDocument | Rejection],
+    store: Store,
+    settings: Settings,
+    summary: IngestSummary,
+    progress: Progress | None = None,
+) -> None:
+    """Extract, enrich and write documents in batches (in worker processes when settings ask), counting
+    into `summary`. Inputs an earlier run finished are skipped; on Ctrl-C what is done is written first."""
     advance = progress or (lambda n: None)
     pending: list[Processed | Rejection] = []
 
@@ -165,17 +206,15 @@ def ingest_paths(
             flush()
 
     def todo() -> Iterator[RawDocument]:
-        for path in files:
-            for item in read_document(path, settings.max_bytes):
-                summary.documents += 1
-                if isinstance(item, Rejection):
-                    record(item)
-                    advance(1)
-                elif store.is_done(item):
-                    summary.already_done += 1
-                    advance(1)
-                else:
-                    yield item
+        for item in documents:
+            if isinstance(item, Rejection):
+                record(item)
+                advance(1)
+            elif store.is_done(item):
+                summary.already_done += 1
+                advance(1)
+            else:
+                yield item
 
     try:
         if settings.worker_count <= 1:
@@ -185,16 +224,18 @@ def ingest_paths(
                 advance(len(chunk))
         else:
             _run_pool(_chunks(todo(), settings.chunk_size), settings, record, advance)
+    finally:
         flush()
-        summary.resolution = resolve_entities(store)
-        summary.quotes = cluster_quote_provenance(store)
-        summary.copies = match_copies(store, settings.copy_rules, workers=settings.worker_count)
-        summary.stories = cluster_stories(store, settings.story_settings)
-    except KeyboardInterrupt:
-        flush()  # keep every whole result we have; the next run picks up the rest and resolves it
-        summary.interrupted = True
-    summary.seconds = time.perf_counter() - started
-    return summary
+
+
+def run_corpus_steps(store: Store, settings: Settings, summary: IngestSummary) -> None:
+    """The set-level steps over what the new articles touched: entities, quote provenance, copies, stories."""
+    summary.resolution = resolve_entities(store)
+    summary.quotes = cluster_quote_provenance(store)
+    summary.copies = match_copies(store, settings.copy_rules, workers=settings.worker_count)
+    summary.stories = cluster_stories(store, settings.story_settings)
+    store.conn.execute("PRAGMA analysis_limit=1000")  # query-planner statistics: a sample, so it stays quick
+    store.conn.execute("ANALYZE")
 
 
 def _run_pool(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from newsgraph.store.sqlite import Store
 
 KINDS = ("original", "copy")
 FACET_SAMPLE = 1_000  # entity facets count the latest this many matches
-_SORT = "COALESCE(a.published_utc, '')"
+_ORDER = "a.published_utc DESC, a.id DESC"  # undated last (SQLite puts NULLs last when descending)
 
 
 @dataclass(frozen=True)
@@ -102,30 +103,38 @@ def list_articles(
     if found is None:
         return {"items": [], "next": None}
     where, params = found
-    if key is not None:
-        where.append(f"({_SORT} < ? OR ({_SORT} = ? AND a.id < ?))")
-        params += [key[0], key[0], key[1]]
+    if key is not None and key[0] is None:
+        where.append("(a.published_utc IS NULL AND a.id < ?)")
+        params.append(key[1])
+    elif key is not None:
+        where.append("((a.published_utc, a.id) < (?, ?) OR a.published_utc IS NULL)")
+        params += [key[0], key[1]]
     extra = ", a.word_count, a.text, a.authors, a.language" if text else ", a.word_count"
-    snippet = ""
-    source = f"articles a {REF_JOIN}"
-    if f.q is not None:
-        snippet = ", snippet(articles_fts, 1, char(2), char(3), ' … ', 16)"
-        source = f"articles_fts JOIN articles a ON a.rowid = articles_fts.rowid {REF_JOIN}"
-        where[0] = "articles_fts MATCH ?"
     sql = (
-        f"SELECT {REF_COLUMNS}, {_SORT}{extra}{snippet} FROM {source} "
-        f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY {_SORT} DESC, a.id DESC LIMIT ?"
+        f"SELECT {REF_COLUMNS}, a.published_utc, a.rowid{extra} FROM articles a {REF_JOIN} "
+        f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY {_ORDER} LIMIT ?"
     )
     rows = _run(store, sql, [*params, limit + 1])
+    snippets: dict[int, str] = {}
+    if f.q is not None and rows:  # snippets for the page's rows only, not for every match
+        marks = ",".join("?" * len(rows))
+        snippets = dict(
+            _run(
+                store,
+                "SELECT rowid, snippet(articles_fts, 1, char(2), char(3), ' … ', 16) FROM articles_fts "
+                f"WHERE articles_fts MATCH ? AND rowid IN ({marks})",
+                [fts_query(f.q), *(r[7] for r in rows)],
+            )
+        )
     items = []
     for row in rows:
         item = ref_from_row(row[:6])
         item["_sort"] = row[6]
-        item["words"] = row[7]
+        item["words"] = row[8]
         if text:
-            item["text"], item["authors"], item["language"] = row[8], json.loads(row[9]), row[10]
+            item["text"], item["authors"], item["language"] = row[9], json.loads(row[10]), row[11]
         if f.q is not None:
-            item["snippet"], item["highlights"] = unmark(row[-1] or "")
+            item["snippet"], item["highlights"] = unmark(snippets.get(row[7]) or "")
         items.append(item)
     result = page(items, limit, lambda last: [last["_sort"], last["id"]])
     for item in result["items"]:
@@ -144,22 +153,24 @@ def article_facets(store: Store, f: ArticleFilter | None = None, top: int = 15) 
     where, params = found
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     base = f"FROM articles a {REF_JOIN} {clause}"
-    total = int(_run(store, f"SELECT COUNT(*) {base}", params)[0][0])
+    by_source: Counter[str] = Counter()
+    by_month: Counter[str] = Counter()
+    copies = 0
+    for name, month, copy, count in _run(
+        store,
+        "SELECT s.name, substr(a.published_utc, 1, 7), EXISTS (SELECT 1 FROM copy_links l WHERE l.copy_id = a.id), "
+        f"COUNT(*) {base} GROUP BY a.source_id, 2, 3",
+        params,
+    ):
+        by_source[name or ""] += count
+        by_month[month or "undated"] += count
+        copies += count if copy else 0
+    total = sum(by_source.values())
     if not total:
         return empty
-    sources = _run(
-        store, f"SELECT s.name, COUNT(*) AS n {base} GROUP BY s.name ORDER BY n DESC, s.name LIMIT ?", [*params, top]
-    )
-    copies = int(
-        _run(
-            store,
-            f"SELECT COUNT(*) {base} {'AND' if clause else 'WHERE'} "
-            "EXISTS (SELECT 1 FROM copy_links l WHERE l.copy_id = a.id)",
-            params,
-        )[0][0]
-    )
-    months = _run(store, f"SELECT substr(a.published_utc, 1, 7) AS m, COUNT(*) {base} GROUP BY m ORDER BY m", params)
-    latest = f"SELECT a.id {base} ORDER BY {_SORT} DESC, a.id DESC LIMIT {FACET_SAMPLE}"
+    sources = sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    months = sorted(by_month.items())
+    latest = f"SELECT a.id {base} ORDER BY {_ORDER} LIMIT {FACET_SAMPLE}"
     entities = _run(
         store,
         "SELECT e.id, e.name, e.type, COUNT(DISTINCT m.article_id) AS c FROM mentions m "
@@ -178,7 +189,7 @@ def article_facets(store: Store, f: ArticleFilter | None = None, top: int = 15) 
             for k in ({"value": "original", "count": total - copies}, {"value": "copy", "count": copies})
             if k["count"]
         ],
-        "months": [{"value": m or "undated", "count": n} for m, n in months],
+        "months": [{"value": m, "count": n} for m, n in months],
         "entities": [{"id": i, "value": n, "type": t, "count": c} for i, n, t, c in entities[:top]],
         "types": [{"value": t, "count": c} for t, c in sorted(types.items(), key=lambda kv: -kv[1])],
         "sampled": min(total, FACET_SAMPLE),
@@ -191,7 +202,7 @@ def _first_appearances(store: Store, clusters: list[str]) -> dict[str, dict[str,
     for cluster in clusters:
         row = store.conn.execute(
             f"SELECT {REF_COLUMNS} FROM quotes q JOIN articles a ON a.id = q.article_id {REF_JOIN} "
-            f"WHERE q.cluster_id = ? ORDER BY {_SORT} = '', {_SORT}, a.id LIMIT 1",
+            "WHERE q.cluster_id = ? ORDER BY a.published_utc IS NULL, a.published_utc, a.id LIMIT 1",
             (cluster,),
         ).fetchone()
         if row:

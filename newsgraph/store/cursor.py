@@ -30,7 +30,11 @@ def decode_cursor(cursor: str | None, size: int) -> list[Any] | None:
         key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8"))
     except (ValueError, UnicodeError):
         raise BadQuery("cursor is not one this server gave out") from None
-    if not isinstance(key, list) or len(key) != size or not all(isinstance(v, str | int | float) for v in key):
+    if (
+        not isinstance(key, list)
+        or len(key) != size
+        or not all(v is None or isinstance(v, str | int | float) for v in key)
+    ):
         raise BadQuery("cursor is not one this server gave out")
     return key
 

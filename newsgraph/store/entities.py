@@ -29,6 +29,7 @@ from newsgraph.corpus.entities import (
 from newsgraph.enrich.namekeys import clean_surface, normalise_apostrophes, strip_titles
 from newsgraph.errors import NotFound, UserError
 from newsgraph.store.cursor import check_limit, decode_cursor, page
+from newsgraph.store.refs import article_refs
 from newsgraph.store.sqlite import Store
 
 CURATION_ACTIONS = ("merge", "split", "rename")
@@ -223,26 +224,38 @@ def entity_for_name(store: Store, text: str) -> str | None:
 # ---- views ----------------------------------------------------------------------------------------
 
 
-def _aliases(store: Store, entity: str) -> list[dict[str, Any]]:
-    """Every form the corpus used for the entity, with counts and the sources that used it."""
+def _aliases(store: Store, entity: str, sources: bool = True) -> list[dict[str, Any]]:
+    """Every form the corpus used for the entity, with counts and (with `sources`) the sources that used it."""
     row = store.conn.execute("SELECT type FROM entities WHERE id = ?", (entity,)).fetchone()
     person = bool(row) and row[0] == "person"
     counts: Counter[str] = Counter()
     forms: dict[str, str] = {}
-    sources: dict[str, set[str]] = defaultdict(set)
-    for text, source in store.conn.execute(
-        "SELECT m.text, s.name FROM names n JOIN mentions m ON m.name_id = n.id JOIN articles a ON a.id = m.article_id "
-        "LEFT JOIN sources s ON s.id = a.source_id WHERE n.entity_id = ?",
-        (entity,),
-    ):
-        form = strip_titles(clean_surface(text)) if person else clean_surface(text)
+    used_by: dict[str, set[str]] = defaultdict(set)
+    if sources:
+        rows = store.conn.execute(
+            "SELECT m.text, s.name, COUNT(*) FROM names n JOIN mentions m ON m.name_id = n.id "
+            "JOIN articles a ON a.id = m.article_id LEFT JOIN sources s ON s.id = a.source_id "
+            "WHERE n.entity_id = ? GROUP BY m.text, a.source_id",
+            (entity,),
+        )
+    else:
+        rows = store.conn.execute(
+            "SELECT m.text, NULL, COUNT(*) FROM names n JOIN mentions m ON m.name_id = n.id "
+            "WHERE n.entity_id = ? GROUP BY m.text",
+            (entity,),
+        )
+    cleaned: dict[str, str] = {}
+    for text, source, count in rows:
+        if text not in cleaned:
+            cleaned[text] = strip_titles(clean_surface(text)) if person else clean_surface(text)
+        form = cleaned[text]
         key = name_norm(form)
         forms.setdefault(key, form)
-        counts[key] += 1
+        counts[key] += count
         if source:
-            sources[key].add(source)
+            used_by[key].add(source)
     return [
-        {"name": forms[key], "count": count, "sources": sorted(sources[key])}
+        {"name": forms[key], "count": count, "sources": sorted(used_by[key])}
         for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], forms[kv[0]]))
     ]
 
@@ -273,7 +286,7 @@ def list_entities(store: Store, kind: str | None = None, top: int = 20) -> list[
     for (entity,) in store.conn.execute(sql, params).fetchall():
         record = _entity_row(store, entity)
         if record is not None:
-            record["aliases"] = [{"name": a["name"], "count": a["count"]} for a in _aliases(store, entity)]
+            record["aliases"] = [{"name": a["name"], "count": a["count"]} for a in _aliases(store, entity, False)]
             result.append(record)
     return result
 
@@ -327,6 +340,9 @@ def _candidates(store: Store, entity: str) -> list[dict[str, Any]]:
     return [{"id": i, "name": n, "articles": c} for i, n, c in rows]
 
 
+RECENT = 1_000  # co-mentions and quotes about an entity are counted over its latest this many articles
+
+
 def entity_detail(store: Store, entity: str, articles: int = 50, co_mentions: int = 10) -> dict[str, Any]:
     record = _entity_row(store, entity)
     if record is None:
@@ -334,33 +350,30 @@ def entity_detail(store: Store, entity: str, articles: int = 50, co_mentions: in
     conn = store.conn
     record["aliases"] = _aliases(store, entity)
     record["candidates"] = _candidates(store, entity) if record["unresolved"] else []
-    weeks = conn.execute(
-        "SELECT strftime('%Y-W%W', a.published_utc) AS week, COUNT(DISTINCT a.id) FROM names n "
-        "JOIN mentions m ON m.name_id = n.id JOIN articles a ON a.id = m.article_id "
-        "WHERE n.entity_id = ? AND a.published_utc IS NOT NULL GROUP BY week ORDER BY week",
+    mentioned = "SELECT m.article_id FROM names n JOIN mentions m ON m.name_id = n.id WHERE n.entity_id = ?"
+    dated = conn.execute(
+        "SELECT a.id, a.published_utc, strftime('%Y-W%W', a.published_utc) FROM articles a "
+        f"WHERE a.id IN ({mentioned})",
         (entity,),
     ).fetchall()
-    record["weeks"] = [{"week": w, "articles": c} for w, c in weeks]
+    weeks = Counter(week for _, _, week in dated if week)
+    record["weeks"] = [{"week": w, "articles": c} for w, c in sorted(weeks.items())]
+    newest = sorted(dated, key=lambda r: (r[1] or "", r[0]), reverse=True)[:RECENT]
+    table = store.id_table("entity_recent", [r[0] for r in newest])
     record["co_mentions"] = [
         {"id": i, "name": n, "type": t, "articles": c}
         for i, n, t, c in conn.execute(
-            "SELECT e.id, e.name, e.type, COUNT(DISTINCT m2.article_id) AS c FROM names n "
-            "JOIN mentions m ON m.name_id = n.id JOIN mentions m2 ON m2.article_id = m.article_id "
+            "SELECT e.id, e.name, e.type, COUNT(DISTINCT m2.article_id) AS c FROM mentions m2 "
             "JOIN names n2 ON n2.id = m2.name_id JOIN entities e ON e.id = n2.entity_id "
-            "WHERE n.entity_id = ? AND n2.entity_id != ? GROUP BY e.id ORDER BY c DESC, e.name LIMIT ?",
-            (entity, entity, co_mentions),
+            f"WHERE m2.article_id IN (SELECT id FROM {table}) AND n2.entity_id != ? "
+            "GROUP BY e.id ORDER BY c DESC, e.name LIMIT ?",
+            (entity, co_mentions),
         )
     ]
-    record["article_list"] = [
-        {"id": i, "url": u, "title": t, "source": s, "published": p, "location": loc}
-        for i, u, t, s, p, loc in conn.execute(
-            "SELECT DISTINCT a.id, a.url, a.title, s.name, a.published, a.location FROM names n "
-            "JOIN mentions m ON m.name_id = n.id JOIN articles a ON a.id = m.article_id "
-            "LEFT JOIN sources s ON s.id = a.source_id WHERE n.entity_id = ? "
-            "ORDER BY a.published_utc, a.id LIMIT ?",
-            (entity, articles),
-        )
-    ]
+    record["co_mentions_over"] = len(newest)
+    oldest = [r[0] for r in sorted(dated, key=lambda r: (r[1] is None, r[1] or "", r[0]))[:articles]]
+    refs = article_refs(store, oldest)
+    record["article_list"] = [refs[i] for i in oldest if i in refs]
     return record
 
 
@@ -374,7 +387,7 @@ def entities_page(
         ids = find_entities(store, q, limit=limit)
         items = [r for e in ids if (r := _entity_row(store, e)) is not None and (not kind or r["type"] == kind)]
         for item in items:
-            item["aliases"] = [{"name": a["name"], "count": a["count"]} for a in _aliases(store, item["id"])]
+            item["aliases"] = [{"name": a["name"], "count": a["count"]} for a in _aliases(store, item["id"], False)]
         return {"items": items, "next": None}
     key = decode_cursor(cursor, 2)
     where, params = ["1 = 1"], []
@@ -392,7 +405,7 @@ def entities_page(
     for (entity,) in rows:
         record = _entity_row(store, entity)
         if record is not None:
-            record["aliases"] = [{"name": a["name"], "count": a["count"]} for a in _aliases(store, entity)]
+            record["aliases"] = [{"name": a["name"], "count": a["count"]} for a in _aliases(store, entity, False)]
             items.append(record)
     return page(items, limit, lambda last: [last["articles"], last["id"]])
 
@@ -415,5 +428,5 @@ def entity_view(store: Store, ref: str) -> dict[str, Any]:
         ],
     }
     record["quotes_by"] = list_quotes(store, speaker=entity, limit=20)
-    record["quotes_about"] = list_quotes(store, about=entity, limit=20)
+    record["quotes_about"] = list_quotes(store, about=entity, limit=20, about_within=RECENT)
     return record

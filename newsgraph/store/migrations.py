@@ -272,6 +272,68 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX copy_links_undescribed ON copy_links(copy_id) WHERE changes IS NULL;
         """,
     ),
+    (
+        "0007_follow",
+        """
+        CREATE TABLE followed (
+            url TEXT PRIMARY KEY,
+            kind TEXT,
+            feed_url TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            last_poll TEXT,
+            last_status TEXT,
+            last_error TEXT,
+            errors INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_poll TEXT,
+            entries INTEGER NOT NULL DEFAULT 0,
+            articles INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE seen_urls (
+            url TEXT PRIMARY KEY,
+            followed_url TEXT,
+            first_seen TEXT NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            retry_at TEXT,
+            last_error TEXT,
+            published TEXT,
+            article_id TEXT
+        );
+        CREATE INDEX seen_urls_state ON seen_urls(state, retry_at);
+        CREATE TABLE captures (
+            warc_file TEXT NOT NULL,
+            warc_offset INTEGER NOT NULL,
+            url TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            article_id TEXT,
+            PRIMARY KEY (warc_file, warc_offset)
+        );
+        CREATE INDEX captures_article ON captures(article_id);
+        CREATE INDEX articles_url ON articles(url);
+        """,
+    ),
+    (
+        "0008_read_indexes",
+        """
+        CREATE TABLE quote_clusters (
+            id TEXT PRIMARY KEY,
+            first_published TEXT NOT NULL,
+            appearances INTEGER NOT NULL
+        );
+        CREATE INDEX quote_clusters_first ON quote_clusters(first_published, id);
+        INSERT INTO quote_clusters (id, first_published, appearances)
+            SELECT q.cluster_id, COALESCE(MIN(a.published_utc), ''), COUNT(*) FROM quotes q
+            JOIN articles a ON a.id = q.article_id WHERE q.cluster_id IS NOT NULL GROUP BY q.cluster_id;
+        CREATE INDEX articles_published_id ON articles(published_utc, id);
+        CREATE INDEX mentions_article ON mentions(article_id, name_id);
+        DROP INDEX mentions_name;
+        CREATE INDEX mentions_name ON mentions(name_id, article_id, text);
+        """,
+    ),
 ]
 
 

@@ -79,12 +79,24 @@ def cluster_quote_provenance(store: Store, full: bool = False) -> dict[str, Any]
         conn.executemany(
             "UPDATE quotes SET cluster_id = ?, dirty = 0 WHERE id = ?", [(c, q) for q, c in assigned.items()]
         )
+        _refresh_clusters(store, clusters | set(assigned.values()))
     return {
         "quotes": len(region),
         "clusters": len(set(assigned.values())),
         "seconds": round(time.perf_counter() - started, 2),
         "method": PROVENANCE,
     }
+
+
+def _refresh_clusters(store: Store, clusters: set[str]) -> None:
+    """Each touched cluster's first appearance and size, kept for listing quotes newest first."""
+    table = store.id_table("quote_touched", clusters)
+    store.conn.execute(f"DELETE FROM quote_clusters WHERE id IN (SELECT id FROM {table})")
+    store.conn.execute(
+        "INSERT INTO quote_clusters (id, first_published, appearances) "
+        "SELECT q.cluster_id, COALESCE(MIN(a.published_utc), ''), COUNT(*) FROM quotes q "
+        f"JOIN articles a ON a.id = q.article_id WHERE q.cluster_id IN (SELECT id FROM {table}) GROUP BY q.cluster_id"
+    )
 
 
 def list_quotes(
@@ -96,11 +108,13 @@ def list_quotes(
     limit: int = 50,
     after: list[Any] | None = None,
     with_keys: bool = False,
+    about_within: int | None = None,
 ) -> list[dict[str, Any]]:
     """Quotes (one per cluster), each with its appearances in order of publication, first first.
 
     Newest first by first appearance; `after` is the `[first, id]` key of the last quote of a
-    previous page (see `quotes_page`)."""
+    previous page (see `quotes_page`). `about_within` looks for quotes about an entity in its
+    latest that many articles only."""
     conn = store.conn
     where, params = ["1 = 1"], []
     if speaker:
@@ -113,11 +127,19 @@ def list_quotes(
         entities = find_entities(store, about, limit=1)
         if not entities:
             return []
+        recent = ""
+        if about_within:
+            recent = (
+                " AND m.article_id IN (SELECT a.id FROM articles a WHERE a.id IN (SELECT m3.article_id FROM names n3 "
+                "JOIN mentions m3 ON m3.name_id = n3.id WHERE n3.entity_id = ?) "
+                f"ORDER BY a.published_utc DESC LIMIT {int(about_within)})"
+            )
         where.append(
-            "EXISTS (SELECT 1 FROM mentions m JOIN names mn ON mn.id = m.name_id WHERE m.article_id = q.article_id "
-            "AND m.field = 'text' AND m.start >= q.start AND m.end <= q.end AND mn.entity_id = ?)"
+            "q.id IN (SELECT aq.id FROM names mn JOIN mentions m ON m.name_id = mn.id JOIN quotes aq "
+            "ON aq.article_id = m.article_id AND m.start >= aq.start AND m.end <= aq.end "
+            f"WHERE mn.entity_id = ? AND m.field = 'text'{recent})"
         )
-        params.append(entities[0])
+        params += [entities[0]] + ([entities[0]] if about_within else [])
     if search:
         words = [w for w in search.replace('"', " ").split() if w]
         if not words:
@@ -127,18 +149,17 @@ def list_quotes(
     if kind:
         where.append("q.kind = ?")
         params.append(kind)
-    firsts = {
-        r[0]: r[1]
-        for r in conn.execute(
-            "SELECT q.cluster_id, COALESCE(MIN(a.published_utc), '') AS first FROM quotes q "
-            "JOIN articles a ON a.id = q.article_id LEFT JOIN names n ON n.id = q.speaker_name_id WHERE "
+    sql = "SELECT c.id, c.first_published FROM quote_clusters c WHERE 1 = 1"
+    if len(where) > 1:
+        sql += (
+            " AND c.id IN (SELECT q.cluster_id FROM quotes q LEFT JOIN names n ON n.id = q.speaker_name_id WHERE "
             + " AND ".join(where)
-            + " AND q.cluster_id IS NOT NULL GROUP BY q.cluster_id "
-            + ("HAVING first < ? OR (first = ? AND q.cluster_id > ?) " if after else "")
-            + "ORDER BY first DESC, q.cluster_id LIMIT ?",
-            [*params, *([after[0], after[0], after[1]] if after else []), limit],
+            + ")"
         )
-    }
+    if after:
+        sql += " AND (c.first_published < ? OR (c.first_published = ? AND c.id < ?))"
+        params += [after[0], after[0], after[1]]
+    firsts = dict(conn.execute(sql + " ORDER BY c.first_published DESC, c.id DESC LIMIT ?", [*params, limit]))
     clusters = list(firsts)
     if not clusters:
         return []

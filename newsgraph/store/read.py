@@ -25,7 +25,7 @@ def stats(store: Store, top: int = 5) -> dict[str, Any]:
     return {
         "database": store.path,
         "articles": one("SELECT COUNT(*) FROM articles"),
-        "sources": one("SELECT COUNT(*) FROM sources WHERE id IN (SELECT source_id FROM articles)"),
+        "sources": one("SELECT COUNT(DISTINCT source_id) FROM articles"),
         "entities": one("SELECT COUNT(*) FROM entities"),
         "mentions": one("SELECT COUNT(*) FROM mentions"),
         "rejections": one("SELECT COUNT(*) FROM rejections"),

@@ -8,6 +8,7 @@ from typing import Any
 
 from newsgraph.errors import NotFound
 from newsgraph.store.cursor import check_limit, decode_cursor, page
+from newsgraph.store.follow import source_feeds
 from newsgraph.store.sqlite import Store
 
 _COUNTS = (
@@ -94,4 +95,5 @@ def source_view(store: Store, name: str, top: int = 10) -> dict[str, Any]:
             (source_id, top),
         )
     ]
+    record["feeds"] = source_feeds(store, name)
     return record
