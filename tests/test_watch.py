@@ -114,6 +114,17 @@ def test_warc_evidence_reingests_to_the_same_articles(site: Site, config: Settin
     assert captured == 6
     warcs = sorted((Path(config.data_dir) / "warc").glob("*.warc.gz"))
     assert warcs
+    from fastapi.testclient import TestClient
+
+    from newsgraph.web.app import create_app
+
+    some = sorted(watched)[0]
+    with TestClient(create_app(config.db, config)) as client:
+        shown = client.get(f"/api/v1/articles/{some}/capture")
+        assert shown.status_code == 200 and shown.headers["content-type"].startswith("text/plain")
+        assert "sandbox" in shown.headers["content-security-policy"]
+        assert f"WARC-Target-URI: {watched[some]}" in shown.text and "raises its flood wall" in shown.text
+        assert "the page as captured" in client.get(f"/articles/{some}").text
     with open_store(tmp_path / "again.db") as store:
         summary = ingest_paths(warcs, store, config)
         assert summary.articles == 6

@@ -433,3 +433,24 @@ def _find_gzip_member(handle: IO[bytes], after: int) -> int | None:
         if len(chunk) <= len(_GZIP_MAGIC):
             return None
         position += len(chunk) - len(_GZIP_MAGIC)
+
+
+def read_capture(path: Path, offset: int, max_bytes: int) -> dict[str, Any]:
+    """The response record at `offset` of a WARC file, as captured: target URI, date, HTTP status
+    line and headers, and the body (at most `max_bytes`). ValueError when no response is there."""
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        for record in ArchiveIterator(handle):
+            if record.rec_type != "response":
+                break
+            http = record.http_headers
+            body = record.content_stream().read(max_bytes + 1)
+            return {
+                "url": record.rec_headers.get_header("WARC-Target-URI"),
+                "captured": record.rec_headers.get_header("WARC-Date"),
+                "status": http.statusline if http else None,
+                "headers": list(http.headers) if http else [],
+                "body": body[:max_bytes],
+                "truncated": len(body) > max_bytes,
+            }
+    raise ValueError(f"no response record at offset {offset} of {path}")

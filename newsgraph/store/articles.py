@@ -18,12 +18,13 @@ from newsgraph.extract.dates import normalise_date, utc_timestamp
 from newsgraph.store.copies import find_article
 from newsgraph.store.cursor import check_limit, decode_cursor, page
 from newsgraph.store.entities import find_entities
+from newsgraph.store.follow import article_capture
 from newsgraph.store.read import fts_query, unmark
 from newsgraph.store.refs import REF_COLUMNS, REF_JOIN, article_refs, ref_from_row
 from newsgraph.store.sqlite import Store
 
 KINDS = ("original", "copy")
-FACET_SAMPLE = 1_000  # entity facets count the latest this many matches
+FACET_SAMPLE = 500  # entity facets count the latest this many matches
 _ORDER = "a.published_utc DESC, a.id DESC"  # undated last (SQLite puts NULLs last when descending)
 
 
@@ -156,15 +157,24 @@ def article_facets(store: Store, f: ArticleFilter | None = None, top: int = 15) 
     by_source: Counter[str] = Counter()
     by_month: Counter[str] = Counter()
     copies = 0
-    for name, month, copy, count in _run(
-        store,
-        "SELECT s.name, substr(a.published_utc, 1, 7), EXISTS (SELECT 1 FROM copy_links l WHERE l.copy_id = a.id), "
-        f"COUNT(*) {base} GROUP BY a.source_id, 2, 3",
-        params,
-    ):
-        by_source[name or ""] += count
-        by_month[month or "undated"] += count
-        copies += count if copy else 0
+    if not where:  # the whole corpus: counts from the indexes alone
+        names = dict(_run(store, "SELECT id, name FROM sources", []))
+        for source_id, count in _run(store, "SELECT source_id, COUNT(*) FROM articles GROUP BY source_id", []):
+            by_source[names.get(source_id) or ""] += count
+        for month, count in _run(store, "SELECT substr(published_utc, 1, 7), COUNT(*) FROM articles GROUP BY 1", []):
+            by_month[month or "undated"] += count
+        copies = int(_run(store, "SELECT COUNT(*) FROM copy_links", [])[0][0])
+    else:  # one pass over the matches
+        for name, month, copy, count in _run(
+            store,
+            "SELECT s.name, substr(a.published_utc, 1, 7), "
+            "EXISTS (SELECT 1 FROM copy_links l WHERE l.copy_id = a.id), "
+            f"COUNT(*) {base} GROUP BY a.source_id, 2, 3",
+            params,
+        ):
+            by_source[name or ""] += count
+            by_month[month or "undated"] += count
+            copies += count if copy else 0
     total = sum(by_source.values())
     if not total:
         return empty
@@ -288,4 +298,5 @@ def article_view(store: Store, ref: str) -> dict[str, Any]:
         (ident,),
     ).fetchone()
     record["story"] = {"id": story[0], "label": story[1], "article_count": story[2]} if story else None
+    record["capture"] = article_capture(store, ident)  # where `watch` archived the page it came from
     return record

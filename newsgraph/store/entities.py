@@ -340,7 +340,7 @@ def _candidates(store: Store, entity: str) -> list[dict[str, Any]]:
     return [{"id": i, "name": n, "articles": c} for i, n, c in rows]
 
 
-RECENT = 1_000  # co-mentions and quotes about an entity are counted over its latest this many articles
+RECENT = 500  # co-mentions and quotes about an entity are counted over its latest this many articles
 
 
 def entity_detail(store: Store, entity: str, articles: int = 50, co_mentions: int = 10) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from newsgraph.store.quotes import quotes_page
 from newsgraph.store.sources import list_sources, source_view
 from newsgraph.store.sqlite import Store
 from newsgraph.store.stories import growing_stories, stories_page, story_detail
+from newsgraph.web.capture import captured_page
 from newsgraph.web.checking import CheckRequest, run_check
 from newsgraph.web.deps import reader, writer
 from newsgraph.web.export import export
@@ -99,6 +100,11 @@ def search(
 @router.get("/articles/{ident}", summary="One article: text, mentions, quotes, copies, original, story")
 def article(ident: str, store: ReadStore) -> dict[str, Any]:
     return article_view(store, ident)
+
+
+@router.get("/articles/{ident}/capture", summary="The page exactly as watch captured it (from its WARC record)")
+def capture(request: Request, ident: str, store: ReadStore) -> Response:
+    return captured_page(request, store, ident)
 
 
 @router.get("/articles/{ident}/diff", summary="What a copy changed from an original, sentence by sentence")

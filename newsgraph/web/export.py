@@ -16,7 +16,7 @@ from fastapi.responses import StreamingResponse
 
 from newsgraph.store.sqlite import Store, StorePool
 
-EXPORT_PAGE = 500
+EXPORT_PAGE = 200
 FORMATS = ("json", "csv", "jsonl")
 MEDIA = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 
@@ -42,9 +42,21 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+CHUNK = 64_000  # characters sent at a time
+
+
 def _jsonl(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    buffer: list[str] = []
+    size = 0
     for row in rows:
-        yield json.dumps(row, ensure_ascii=False) + "\n"
+        line = json.dumps(row, ensure_ascii=False) + "\n"
+        buffer.append(line)
+        size += len(line)
+        if size >= CHUNK:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer)
 
 
 def _csv(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
@@ -55,9 +67,12 @@ def _csv(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
             writer = csv.DictWriter(buffer, fieldnames=list(row), extrasaction="ignore")
             writer.writeheader()
         writer.writerow({k: _cell(v) for k, v in row.items()})
+        if buffer.tell() >= CHUNK:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
         yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
 
 
 def export(pool: StorePool, fetch: Fetch, fmt: str, name: str, cursor: str | None = None) -> StreamingResponse:
