@@ -890,6 +890,24 @@ def resplit(
 
 
 @app.command()
+def migrate(db: str | None = DbOption, as_json: bool = JsonOption) -> None:
+    """Bring a database's schema up to date (every command does this itself; this one only migrates)."""
+    from newsgraph.store.migrations import MIGRATIONS, applied_migrations, apply_migrations
+    from newsgraph.store.sqlite import open_store
+
+    with _guard():
+        path = _settings(db=db).db
+        with open_store(path, create=False) as store:  # opening applies what is missing
+            done = applied_migrations(store.conn)
+            apply_migrations(store.conn)
+    result = {"database": path, "migrations": done, "latest": MIGRATIONS[-1][0]}
+    if as_json:
+        _print_json(result)
+    else:
+        out.print(f"{escape(path)} is at {result['latest']} ({_count(len(done), 'migration')} applied)")
+
+
+@app.command()
 def follow(
     urls: list[str] = typer.Argument(None, help="Feeds (RSS, Atom, JSON Feed), news sitemaps or homepages."),
     db: str | None = DbOption,

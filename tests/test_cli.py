@@ -86,3 +86,29 @@ def test_user_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "empty.html").write_bytes(b"")
     code, _, err = run("analyze", str(tmp_path / "empty.html"))
     assert code == 2 and "empty" in err
+
+
+def test_migrate_brings_an_older_database_up_to_date(tmp_path: Path) -> None:
+    import sqlite3
+
+    from newsgraph.store.migrations import MIGRATIONS, _statements
+
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for name, sql in MIGRATIONS[:6]:  # a database made before following and the read indexes
+        for statement in _statements(sql):
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_migrations VALUES (?, '2026-01-01')", (name,))
+    conn.commit()
+    conn.close()
+    code, out, _ = run("migrate", "--db", str(db), "--json")
+    assert code == 0
+    assert json.loads(out)["latest"] == MIGRATIONS[-1][0]
+    with sqlite3.connect(db) as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY name")] == [
+            name for name, _ in MIGRATIONS
+        ]
+        assert conn.execute("SELECT COUNT(*) FROM followed").fetchone() == (0,)
+    code, _, err = run("migrate", "--db", str(tmp_path / "missing.db"))
+    assert code == 2 and "no database" in err

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from newsgraph.cli import app
 from newsgraph.run import ingest_paths
-from newsgraph.run.watch import Watcher, parse_interval, watch
+from newsgraph.run.watch import PollSummary, Watcher, parse_interval, watch
 from newsgraph.settings import Settings
 from newsgraph.store.follow import follow_source, followed_sources
 from newsgraph.store.sqlite import Store, open_store
@@ -245,3 +245,34 @@ def test_sigterm_stops_between_documents_and_a_restart_finishes(site: Site, conf
         watch(store, config.replace(watch_interval=0.1), once=True)
         assert len(_articles(store)) == 8
     assert all(site.routes[f"/news/{n}"].hits == 1 for n in range(8)), "nothing fetched twice after the restart"
+
+
+@pytest.mark.shared
+def test_real_feeds_served_over_http_queue_the_links_they_list(config: Settings) -> None:
+    from .conftest import SHARED
+    from .test_feeds import _expected_links
+
+    fixtures = SHARED / "feeds" / "feed-rs" / "feed-rs" / "fixture"
+    if not fixtures.is_dir():
+        pytest.skip(f"feed-rs fixtures not present at {fixtures}")
+    types = {".xml": "application/rss+xml", ".json": "application/feed+json"}
+    expected: dict[str, set[str]] = {}
+    with Site() as site, open_store(config.db) as store:
+        for path in sorted(fixtures.glob("*/*")):
+            serde = path.with_name(path.name.rsplit(".", 1)[0] + ".serde.json")
+            if path.name.endswith(".serde.json") or not serde.is_file():
+                continue
+            route = f"/{path.parent.name}/{path.name}"
+            site.route(route, path.read_bytes(), content_type=types.get(path.suffix, "application/xml"))
+            follow_source(store, site.url(route))
+            expected[site.url(route)] = {link for link in _expected_links(serde)[0] if link.startswith("http")}
+        summary = PollSummary()
+        Watcher(store, config).poll_sources(summary)
+        queued: dict[str, set[str]] = {}
+        for url, followed in store.conn.execute("SELECT url, followed_url FROM seen_urls"):
+            queued.setdefault(followed, set()).add(url)
+    assert summary.sources == len(expected) >= 50 and summary.failed_sources == 0
+    from newsgraph.fetch import canonical_url
+
+    for feed, links in expected.items():
+        assert {canonical_url(link) for link in links} <= queued.get(feed, set()), feed

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -113,7 +114,9 @@ def _xml_feed(content: bytes, url: str, content_type: str | None) -> Feed:
         )
         absolute = _absolute(link, url)
         if absolute:
-            published = _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
+            with warnings.catch_warnings():  # feedparser warns when `published` falls back on `updated`
+                warnings.simplefilter("ignore", DeprecationWarning)
+                published = _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
             entries.append(FeedEntry(absolute, entry.get("title") or None, published))
     error = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if isinstance(error, feedparser.NonXMLContentType | feedparser.CharacterEncodingOverride):

@@ -111,10 +111,7 @@ class Watcher:
         """Poll every due source, fetch every new page, ingest them, and run the corpus steps."""
         started = time.perf_counter()
         summary = PollSummary()
-        for source in due_sources(self.store, now_iso()):
-            if self.stop.is_set():
-                break
-            self._poll_source(source, summary)
+        self.poll_sources(summary)
         captured: list[tuple[str, int, str, str]] = []
         ingest_documents(self._pages(summary, captured), self.store, self.settings, summary.ingest, progress)
         link_articles(self.store, captured)
@@ -123,6 +120,13 @@ class Watcher:
         summary.stopped = self.stop.is_set()
         summary.seconds = time.perf_counter() - started
         return summary
+
+    def poll_sources(self, summary: PollSummary) -> None:
+        """Poll every due source and queue the new links it lists (no page is fetched here)."""
+        for source in due_sources(self.store, now_iso()):
+            if self.stop.is_set():
+                break
+            self._poll_source(source, summary)
 
     def _reject(self, stage: str, code: str, reason: str, url: str) -> None:
         self.store.write_batch([Rejection(stage, code, reason, Location(url))])
