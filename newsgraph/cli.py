@@ -111,13 +111,21 @@ def ingest(
     max_bytes: int | None = typer.Option(None, "--max-bytes", help="Reject inputs larger than this."),
     as_json: bool = JsonOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    engine: str = typer.Option("local", "--engine", help="local (worker processes) or dask (a Dask cluster)."),
+    workers: int | None = typer.Option(
+        None, "--workers", help="--engine dask: workers of the local Dask cluster [default: one per core]."
+    ),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="--engine dask: address of a running Dask scheduler (tcp://HOST:PORT)."
+    ),
 ) -> None:
     """Read pages into the database. Re-running skips what is done; bad inputs become rejections."""
-    from newsgraph.run.local import ingest_paths
+    from newsgraph.run.local import IngestSummary, ingest_paths
     from newsgraph.store.sqlite import open_store
 
     with _guard():
         settings = _settings(db=db, processes=processes, max_bytes=max_bytes)
+        _check_engine(engine, workers, scheduler)
         missing = [str(p) for p in paths if not p.exists()]
         if missing:  # checked before the database is created
             raise InputNotFound(f"no such file or folder: {missing[0]}")
@@ -145,7 +153,25 @@ def ingest(
                     if speed:
                         progress.update(task, rate=f"{speed:,.1f} docs/s")
 
-                summary = ingest_paths(paths, store, settings, progress=advance, on_total=on_total)
+                summary: IngestSummary
+                if engine == "dask":
+                    from newsgraph.run.dask import ingest_paths_dask
+
+                    def on_dashboard(link: str) -> None:
+                        err.print(f"dask dashboard: {escape(link)}")
+
+                    summary = ingest_paths_dask(
+                        paths,
+                        store,
+                        settings,
+                        workers=workers,
+                        scheduler=scheduler,
+                        progress=advance,
+                        on_total=on_total,
+                        on_dashboard=on_dashboard,
+                    )
+                else:
+                    summary = ingest_paths(paths, store, settings, progress=advance, on_total=on_total)
         result = summary.as_dict() | {"database": settings.db}
         if as_json:
             _print_json(result)
@@ -154,6 +180,23 @@ def ingest(
         if summary.interrupted:
             err.print("interrupted: everything above is saved; run the same command again to finish")
             raise typer.Exit(130)
+        failed = getattr(summary, "failed_partitions", None) or []
+        if failed:
+            err.print(f"{_count(len(failed), 'partition')} failed; run the same command again to retry them")
+            raise typer.Exit(1)
+
+
+def _check_engine(engine: str, workers: int | None, scheduler: str | None) -> None:
+    """`--workers` and `--scheduler` belong to the dask engine, and one excludes the other."""
+    if engine not in ("local", "dask"):
+        raise UserError(f"--engine must be local or dask, not {engine!r}")
+    if engine == "local" and (workers is not None or scheduler is not None):
+        flag = "--workers" if workers is not None else "--scheduler"
+        raise UserError(f"{flag} needs --engine dask (the local engine takes -p/--processes)")
+    if workers is not None and scheduler is not None:
+        raise UserError("--workers sizes a local Dask cluster; a --scheduler brings its own workers")
+    if workers is not None and workers < 1:
+        raise UserError("--workers must be at least 1")
 
 
 def _print_ingest_summary(result: dict[str, Any]) -> None:
@@ -169,6 +212,10 @@ def _print_ingest_summary(result: dict[str, Any]) -> None:
     if result["rejected"]:
         codes = ", ".join(f"{code} {n}" for code, n in result["rejections_by_code"].items())
         out.print(f"  {result['rejected']} rejected: {codes}  (see `newsgraph rejections`)")
+    for failed in result.get("failed_partitions") or []:
+        files = failed["files"]
+        more = f" and {_count(len(files) - 1, 'more file')}" if len(files) > 1 else ""
+        out.print(f"  [red]failed partition[/] {escape(files[0])}{more}: {escape(failed['error'])}")
 
 
 @app.command()
@@ -1030,6 +1077,47 @@ def now_text() -> str:
     from datetime import datetime
 
     return datetime.now().strftime("%H:%M:%S")
+
+
+@app.command()
+def export(
+    folder: Path = typer.Argument(..., metavar="DIR", help="Folder to write: one sub-folder of part files per table."),
+    fmt: str = typer.Option("parquet", "--format", help="Export format (parquet, the only one so far)."),
+    since: str | None = typer.Option(
+        None, "--since", help="Only articles ingested on or after this date (with their mentions, quotes, copies)."
+    ),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the parts of an earlier full export in DIR."),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines."),
+) -> None:
+    """Export articles, mentions, entities, quotes, copy links and stories as Parquet (see docs/export.md)."""
+    from newsgraph.store.export import FORMATS, export_parquet
+    from newsgraph.store.sqlite import open_store
+
+    def progress(table: str, rows: int, done: bool) -> None:
+        err.print(f"exporting {table}: {rows:,} rows" + (", done" if done else " …"))
+
+    with _guard():
+        if fmt not in FORMATS:
+            raise UserError(f"--format must be {' or '.join(FORMATS)}, not {fmt!r}")
+        with open_store(_settings(db=db).db, create=False) as store:
+            result = export_parquet(
+                store, folder, since=since, overwrite=overwrite, progress=None if quiet or as_json else progress
+            )
+    if as_json:
+        _print_json(result)
+        return
+    what = f"articles ingested since {result['since']}" if result["since"] else "a full export"
+    out.print(
+        f"{what}: {_count(len(result['files']), 'file')} written to {escape(result['folder'])} "
+        f"at {result['exported_at']}"
+    )
+    for path in result["files"]:
+        table = Path(path).parent.name
+        out.print(f"  {table:<11} {result['counts'][table]:>9,} rows  {escape(path)}")
+    if result["removed"]:
+        out.print(f"  replaced {_count(len(result['removed']), 'older part')}")
 
 
 @app.command()
