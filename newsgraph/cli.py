@@ -578,25 +578,9 @@ def copies(
                 f"{link['containment']['copy_in_original']:.0%} of it from {escape(link['original']['source'] or '?')}"
                 f"  [dim]{copy['id']}[/]"
             )
-            notes = []
-            if changes["names"]:
-                notes.append("names " + ", ".join(changes["names"]))
-            if changes["numbers"]:
-                notes.append("numbers " + ", ".join(changes["numbers"]))
-            for key, label in (
-                ("sentences_removed", "removed"),
-                ("sentences_added", "added"),
-                ("sentences_moved", "moved"),
-                ("sentences_changed", "changed"),
-            ):
-                if changes[key]:
-                    notes.append(f"{_count(changes[key], 'sentence')} {label}")
-            if changes["headline"]:
-                notes.append("new headline")
-            if changes["attribution_dropped"]:
-                notes.append("original not credited")
+            notes = _change_notes(changes, moved=True)
             if notes:
-                out.print("    " + escape("; ".join(notes)))
+                out.print("    " + escape(notes))
 
 
 @app.command()
@@ -697,22 +681,23 @@ def check(
     _print_check(result)
 
 
-def _change_notes(changes: dict[str, Any]) -> str:
+def _change_notes(changes: dict[str, Any], moved: bool = False) -> str:
+    """What a diff summary says changed, in a line: names, numbers, sentences, headline, credit."""
     notes = []
     if changes["names"]:
         notes.append("names " + ", ".join(changes["names"]))
     if changes["numbers"]:
         notes.append("numbers " + ", ".join(changes["numbers"]))
-    for key, label in (
-        ("sentences_removed", "removed"),
-        ("sentences_added", "added"),
-        ("sentences_changed", "changed"),
-    ):
+    kinds = [("sentences_removed", "removed"), ("sentences_added", "added")]
+    kinds += [("sentences_moved", "moved")] if moved else []
+    for key, label in [*kinds, ("sentences_changed", "changed")]:
         if changes[key]:
             notes.append(f"{_count(changes[key], 'sentence')} {label}")
     if changes["headline"]:
-        notes.append("other headline")
-    return "; ".join(notes) or "no changes"
+        notes.append("new headline")
+    if changes.get("attribution_dropped"):
+        notes.append("original not credited")
+    return "; ".join(notes)
 
 
 def _print_check(result: dict[str, Any]) -> None:
@@ -736,7 +721,7 @@ def _print_check(result: dict[str, Any]) -> None:
         )
         out.print(
             f"  {match['kind']}, {match['containment']['checked_in_stored']:.0%} of this text is in it; "
-            + escape(_change_notes(match["diff"]["summary"]))
+            + escape(_change_notes(match["diff"]["summary"]) or "no changes")
         )
         for change in match["diff"]["changed"]:
             out.print(f"  [yellow]~[/] {_marked(change)}")
@@ -752,7 +737,8 @@ def _print_check(result: dict[str, Any]) -> None:
         ref = match["article"]
         out.print(
             f"[bold]also in[/]   {escape(ref['source'] or '?')} {(ref['published'] or '')[:16]}: "
-            f"{escape(ref['title'] or '')}  [dim]{match['kind']}; {escape(_change_notes(match['diff']['summary']))}[/]"
+            f"{escape(ref['title'] or '')}  [dim]{match['kind']}; "
+            f"{escape(_change_notes(match['diff']['summary']) or 'no changes')}[/]"
         )
     story = result["story"]
     if story:

@@ -42,7 +42,7 @@ from newsgraph.ingest.files import detect_format, read_document
 from newsgraph.records import Analysis, Article, Format, Location, NameGroup, RawDocument, Rejection, SourceHints
 from newsgraph.report import TYPE_ORDER
 from newsgraph.settings import Settings
-from newsgraph.store.copies import SAMPLE_CHUNK, _article_rows, _diff
+from newsgraph.store.copies import SAMPLE_CHUNK, _article_rows, _diff, diff_record
 from newsgraph.store.entities import entity_for_name
 from newsgraph.store.quotes import COMMON_SHINGLE
 from newsgraph.store.refs import article_ref, article_refs
@@ -252,20 +252,7 @@ def _copies(store: Store, article: Article, settings: Settings) -> dict[str, Any
 
 def _diff_view(result: Diff) -> dict[str, Any]:
     """A diff in the shape `article_diff` gives it (`original` is the stored side, `copy` the checked)."""
-    return {
-        "summary": result.summary(),
-        "removed": result.removed,
-        "added": result.added,
-        "moved": result.moved,
-        "changed": [
-            {
-                "original": c.original,
-                "copy": c.copy,
-                "words": [{"old": w.old, "new": w.new, "kind": w.kind} for w in c.words],
-            }
-            for c in result.changed
-        ],
-    }
+    return diff_record(result)
 
 
 # ---- story ----------------------------------------------------------------------------------------

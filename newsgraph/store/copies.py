@@ -411,10 +411,12 @@ def article_diff(store: Store, copy_ref: str, original_ref: str) -> dict[str, An
         raise UserError("diff needs two different articles")
     articles = _article_rows(store, {copy_id, original_id})
     copy, original = articles[copy_id], articles[original_id]
-    result = _diff(original, copy)
+    return {"copy": _brief(copy), "original": _brief(original), **diff_record(_diff(original, copy))}
+
+
+def diff_record(result: Diff) -> dict[str, Any]:
+    """A diff as plain data: its summary, and the sentences removed, added, moved and changed."""
     return {
-        "copy": _brief(copy),
-        "original": _brief(original),
         "summary": result.summary(),
         "removed": result.removed,
         "added": result.added,

@@ -219,4 +219,4 @@ def check(request: Request, store: ReadStore, body: Annotated[CheckRequest, Body
     return run_check(request, store, body)
 
 
-__all__ = ["Response", "router"]
+__all__ = ["router"]
