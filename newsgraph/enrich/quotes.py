@@ -307,7 +307,10 @@ def find_quotes(text: str, doc: Any, mentions: Sequence[Mention], groups: Sequen
         ):
             # `“A,” X said. “B.”` — the second sentence goes on with the same quotation
             s, e = _strip_edges(text, start, end)
-            merged = replace(previous, text=f"{previous.text} {text[s:e].strip()}".rstrip(",;: "), end=e)
+            # the attribution between the two parts is left out: an ellipsis marks where, unless the
+            # first part ended its sentence
+            joint = " " if previous.text.endswith((".", "!", "?", "…")) else " … "
+            merged = replace(previous, text=f"{previous.text}{joint}{text[s:e].strip()}".rstrip(",;: "), end=e)
             direct[-1] = merged
             covered.extend(candidate.segments)
             previous = merged
