@@ -320,3 +320,15 @@ def test_matching_new_articles_reads_only_the_hashes_they_have() -> None:
     assert len(hashes) < sum(counts), "hashes no new article has are not kept"
     assert shared_sample_pairs(hashes, owners, counts, dirty, 0.3) == candidate_pairs(samples, dirty, 0.3)
     assert [(i, j) for i, j, _ in candidate_pairs(samples, dirty, 0.3)] == [(0, 2), (1, 3)]
+
+
+def test_side_by_side_rows_reuse_the_diffs_alignment() -> None:
+    from newsgraph.corpus.diff import diff_texts, side_by_side
+
+    original = "The dam broke on Monday. Twelve people died in Duhok. Officials blamed the rain.\n\nRepairs begin."
+    copy = "Repairs begin. The dam broke on Tuesday. Twenty people died in Dohuk. A new line was added here."
+    diff = diff_texts(original, copy)
+    assert side_by_side(original, copy, diff.alignment) == side_by_side(original, copy)
+    same = diff_texts(original, original)
+    assert side_by_side(original, original, same.alignment) == side_by_side(original, original)
+    assert {row["status"] for row in side_by_side(original, original, same.alignment)} == {"same"}

@@ -59,6 +59,7 @@ class Diff:
     headline: tuple[str, str] | None = None
     authors: tuple[list[str], list[str]] | None = None
     attribution_dropped: bool = False
+    alignment: list[int | None] = field(default_factory=list)  # per copy sentence, its original's index
 
     @property
     def names(self) -> list[WordChange]:
@@ -187,11 +188,11 @@ def diff_texts(original: str, copy: str) -> Diff:
     """Align the copy's sentences with the original's and describe every difference."""
     old, new = sentences(original), sentences(copy)
     if old == new:  # a verbatim copy (syndication): nothing to align
-        return Diff(unchanged=len(old))
-    result = Diff()
+        return Diff(unchanged=len(old), alignment=list(range(len(old))))
+    result = Diff(alignment=align_sentences(old, new))
     used: set[int] = set()
     pairs: list[tuple[int, int]] = []  # (copy index, original index)
-    for j, (sentence, match) in enumerate(zip(new, align_sentences(old, new), strict=True)):
+    for j, (sentence, match) in enumerate(zip(new, result.alignment, strict=True)):
         if match is None:
             result.added.append(sentence)
             continue
@@ -236,11 +237,12 @@ def _marked(a: str, b: str) -> tuple[list[Segment], list[Segment]]:
     return left, right
 
 
-def side_by_side(original: str, copy: str) -> list[dict[str, object]]:
+def side_by_side(original: str, copy: str, alignment: list[int | None] | None = None) -> list[dict[str, object]]:
     """Both texts as aligned rows, in the copy's order with removed sentences where they stood:
-    `{status: same|changed|added|removed, moved, original: segments|None, copy: segments|None}`."""
+    `{status: same|changed|added|removed, moved, original: segments|None, copy: segments|None}`.
+    `alignment` is the `Diff.alignment` of the same two texts, when one was already worked out."""
     old, new = sentences(original), sentences(copy)
-    matches = align_sentences(old, new)
+    matches = alignment if alignment is not None else align_sentences(old, new)
     moved = _moved([(j, i) for j, i in enumerate(matches) if i is not None])
     used = {i for i in matches if i is not None}
     rows: list[dict[str, object]] = []

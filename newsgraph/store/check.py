@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 
 from newsgraph.corpus.copies import classify, fingerprint, overlap, sample_entries, shared_sample_pairs
-from newsgraph.corpus.diff import Diff
 from newsgraph.corpus.entities import name_index_keys
 from newsgraph.corpus.matching import parse_name, same_entity
 from newsgraph.corpus.quotes import normalise_quote, quote_shingles, same_quote
@@ -233,7 +232,7 @@ def _copies(store: Store, article: Article, settings: Settings) -> dict[str, Any
                 "containment": {"checked_in_stored": round(pair.in_a, 4), "stored_in_checked": round(pair.in_b, 4)},
                 "shared_words": pair.shared_words,
                 "lag_seconds": lag,  # how much later the checked text is dated
-                "diff": _diff_view(_diff(row, checked)),
+                "diff": diff_record(_diff(row, checked)),  # `original` the stored side, `copy` the checked
             }
         )
     ordered = sorted([checked, *(row for row, _, _ in found)], key=_order)
@@ -248,11 +247,6 @@ def _copies(store: Store, article: Article, settings: Settings) -> dict[str, Any
         "original_unknown": unknown,
         "matches": matches,
     }
-
-
-def _diff_view(result: Diff) -> dict[str, Any]:
-    """A diff in the shape `article_diff` gives it (`original` is the stored side, `copy` the checked)."""
-    return diff_record(result)
 
 
 # ---- story ----------------------------------------------------------------------------------------

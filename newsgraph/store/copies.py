@@ -34,7 +34,7 @@ from newsgraph.corpus.copies import (
     sample_entries,
     shared_sample_pairs,
 )
-from newsgraph.corpus.diff import DIFF, Diff, diff_articles, diff_texts
+from newsgraph.corpus.diff import DIFF, Diff, diff_articles, diff_texts, side_by_side
 from newsgraph.errors import NotFound, UserError
 from newsgraph.extract.dates import utc_timestamp
 from newsgraph.records import content_hash
@@ -405,13 +405,18 @@ def list_copy_groups(store: Store, limit: int = 50) -> list[dict[str, Any]]:
     return [group for (original,) in rows if (group := copy_group(store, original)) is not None]
 
 
-def article_diff(store: Store, copy_ref: str, original_ref: str) -> dict[str, Any]:
+def article_diff(store: Store, copy_ref: str, original_ref: str, rows: bool = False) -> dict[str, Any]:
+    """What a copy changed from an original; with `rows`, both texts' sentences side by side too."""
     copy_id, original_id = find_article(store, copy_ref), find_article(store, original_ref)
     if copy_id == original_id:
         raise UserError("diff needs two different articles")
     articles = _article_rows(store, {copy_id, original_id})
     copy, original = articles[copy_id], articles[original_id]
-    return {"copy": _brief(copy), "original": _brief(original), **diff_record(_diff(original, copy))}
+    result = _diff(original, copy)
+    record = {"copy": _brief(copy), "original": _brief(original), **diff_record(result)}
+    if rows:
+        record["rows"] = side_by_side(original["text"], copy["text"], result.alignment)
+    return record
 
 
 def diff_record(result: Diff) -> dict[str, Any]:

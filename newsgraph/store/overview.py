@@ -1,14 +1,11 @@
-"""Views that put several store views together: the home page, search with facets, a diff with
-its sentences side by side."""
+"""Views that put several store views together: the home page, and search with facets."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from newsgraph.corpus.diff import side_by_side
 from newsgraph.store import read
 from newsgraph.store.articles import ArticleFilter, article_facets, list_articles
-from newsgraph.store.copies import article_diff
 from newsgraph.store.entities import entities_page
 from newsgraph.store.sqlite import Store
 from newsgraph.store.stories import growing_stories, stories_page
@@ -28,15 +25,4 @@ def search_view(store: Store, f: ArticleFilter, limit: int = 20, cursor: str | N
     result = list_articles(store, f, limit=limit, cursor=cursor)
     result["facets"] = article_facets(store, f)
     result["entities"] = entities_page(store, q=f.q, limit=5)["items"] if f.q else []
-    return result
-
-
-def diff_view(store: Store, copy: str, original: str) -> dict[str, Any]:
-    """`article_diff` plus `rows`: both texts' sentences aligned side by side."""
-    result = article_diff(store, copy, original)
-    texts = {}
-    for ref in (result["copy"], result["original"]):
-        record = read.article(store, ref["id"])
-        texts[ref["id"]] = record["text"] if record else ""
-    result["rows"] = side_by_side(texts[result["original"]["id"]], texts[result["copy"]["id"]])
     return result

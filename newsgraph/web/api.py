@@ -14,8 +14,9 @@ from pydantic import BaseModel, Field
 
 from newsgraph.store import read
 from newsgraph.store.articles import ArticleFilter, article_view, list_articles
+from newsgraph.store.copies import article_diff
 from newsgraph.store.entities import add_rule, entities_page, entity_view
-from newsgraph.store.overview import diff_view, home_view, search_view
+from newsgraph.store.overview import home_view, search_view
 from newsgraph.store.quotes import quotes_page
 from newsgraph.store.sources import list_sources, source_view
 from newsgraph.store.sqlite import Store
@@ -39,7 +40,7 @@ ReadStore = Annotated[Store, Depends(reader)]
 def _listing(request: Request, fmt: str, name: str, cursor: str | None, fetch: Any, store: Store) -> Any:
     if fmt == "json":
         return fetch(store, cursor, None)
-    return export(request.app.state.pool, lambda s, c, n: fetch(s, c, n), fmt, name, cursor)
+    return export(request.app.state.pool, fetch, fmt, name, cursor)
 
 
 @router.get("/stats", summary="Counts of articles, sources, entities, stories, copies and quotes")
@@ -109,7 +110,7 @@ def capture(request: Request, ident: str, store: ReadStore) -> Response:
 
 @router.get("/articles/{ident}/diff", summary="What a copy changed from an original, sentence by sentence")
 def diff(ident: str, store: ReadStore, original: Annotated[str, Query(max_length=200)]) -> dict[str, Any]:
-    return diff_view(store, ident, original)
+    return article_diff(store, ident, original, rows=True)
 
 
 @router.get("/stories", summary="Stories, latest update first")

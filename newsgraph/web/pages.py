@@ -13,8 +13,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from newsgraph.errors import NewsgraphError, UserError
 from newsgraph.store.articles import ArticleFilter, article_view
+from newsgraph.store.copies import article_diff
 from newsgraph.store.entities import curate_entity, entities_page, entity_view
-from newsgraph.store.overview import diff_view, home_view, search_view
+from newsgraph.store.overview import home_view, search_view
 from newsgraph.store.quotes import quotes_page
 from newsgraph.store.sources import list_sources, source_view
 from newsgraph.store.sqlite import Store, open_store
@@ -63,7 +64,7 @@ def article(request: Request, ident: str, store: ReadStore) -> Response:
     data = article_view(store, ident)
     diff = None
     if data["copy_of"] and data["copy_of"]["original"]:
-        diff = diff_view(store, data["id"], data["copy_of"]["original"]["id"])
+        diff = article_diff(store, data["id"], data["copy_of"]["original"]["id"], rows=True)
     context = {
         "data": data,
         "segments": text_segments(data["text"], data["mentions"], data["quotes"]),
