@@ -20,7 +20,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,15 @@ from newsgraph.errors import UserError
 from newsgraph.ingest.files import list_inputs, read_document
 from newsgraph.ingest.warc import is_archive
 from newsgraph.records import Processed, RawDocument, Rejection
-from newsgraph.run.local import IngestSummary, Progress, count_documents, process_documents, run_corpus_steps
+from newsgraph.run.local import (
+    BatchWriter,
+    IngestSummary,
+    Progress,
+    count_documents,
+    document_chunks,
+    process_documents,
+    run_corpus_steps,
+)
 from newsgraph.settings import Settings
 from newsgraph.store.sqlite import Store
 
@@ -75,20 +83,20 @@ def process_partition(paths: list[str], settings: Settings, done: Done) -> Parti
     outcomes: list[Processed | Rejection] = []
     skips: Counter[str] = Counter()
     documents = already_done = 0
-    chunk: list[RawDocument] = []
-    for path in paths:
-        for item in read_document(Path(path), settings.max_bytes, skips):
-            documents += 1
-            if isinstance(item, Rejection):
-                outcomes.append(item)
-            elif (str(item.location), item.raw_hash) in done:
-                already_done += 1
-            else:
-                chunk.append(item)
-                if len(chunk) >= settings.chunk_size:
-                    outcomes.extend(process_documents(chunk, settings))
-                    chunk = []
-    if chunk:
+
+    def todo() -> Iterator[RawDocument]:
+        nonlocal documents, already_done
+        for path in paths:
+            for item in read_document(Path(path), settings.max_bytes, skips):
+                documents += 1
+                if isinstance(item, Rejection):
+                    outcomes.append(item)
+                elif (str(item.location), item.raw_hash) in done:
+                    already_done += 1
+                else:
+                    yield item
+
+    for chunk in document_chunks(todo(), settings.chunk_size):
         outcomes.extend(process_documents(chunk, settings))
     return PartitionResult(outcomes, documents, already_done, dict(skips))
 
@@ -251,15 +259,7 @@ def _collect(
     client: Any,
 ) -> None:
     """Write partitions as they finish, counting into `summary` as `ingest_documents` does."""
-    pending: list[Processed | Rejection] = []
-
-    def flush() -> None:
-        if pending:
-            counts = store.write_batch(pending)
-            summary.articles += counts.articles
-            summary.duplicates += counts.duplicates
-            pending.clear()
-
+    writer = BatchWriter(store, settings, summary)
     try:
         for future in as_completed(list(futures), loop=client.loop):
             index = futures.pop(future)
@@ -277,15 +277,10 @@ def _collect(
             summary.already_done += result.already_done
             summary.skips.update(result.skips)
             for item in result.outcomes:
-                pending.append(item)
-                rejection = item if isinstance(item, Rejection) else item.rejection
-                if rejection is not None:
-                    summary.rejections[rejection.code] += 1
-                if len(pending) >= settings.commit_every:
-                    flush()
+                writer.record(item)
             advance(result.documents)
     except KeyboardInterrupt:
         summary.interrupted = True
         client.cancel(list(futures), force=True)
     finally:
-        flush()
+        writer.flush()

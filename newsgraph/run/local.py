@@ -136,7 +136,8 @@ def count_documents(files: Iterable[Path]) -> int | None:
     return total
 
 
-def _chunks(items: Iterator[RawDocument], size: int) -> Iterator[list[RawDocument]]:
+def document_chunks(items: Iterable[RawDocument], size: int) -> Iterator[list[RawDocument]]:
+    """Documents `size` at a time, the chunks handed to `process_documents`."""
     chunk: list[RawDocument] = []
     for item in items:
         chunk.append(item)
@@ -178,6 +179,32 @@ def ingest_paths(
     return summary
 
 
+class BatchWriter:
+    """Writes outcomes `commit_every` at a time, one transaction each, counting them into a summary:
+    articles new and duplicate, rejections by code. The only writer of a run."""
+
+    def __init__(self, store: Store, settings: Settings, summary: IngestSummary) -> None:
+        self.store = store
+        self.every = settings.commit_every
+        self.summary = summary
+        self.pending: list[Processed | Rejection] = []
+
+    def record(self, item: Processed | Rejection) -> None:
+        self.pending.append(item)
+        rejection = item if isinstance(item, Rejection) else item.rejection
+        if rejection is not None:
+            self.summary.rejections[rejection.code] += 1
+        if len(self.pending) >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            counts: BatchCounts = self.store.write_batch(self.pending)
+            self.summary.articles += counts.articles
+            self.summary.duplicates += counts.duplicates
+            self.pending.clear()
+
+
 def ingest_documents(
     documents: Iterable[RawDocument | Rejection],
     store: Store,
@@ -188,22 +215,8 @@ def ingest_documents(
     """Extract, enrich and write documents in batches (in worker processes when settings ask), counting
     into `summary`. Inputs an earlier run finished are skipped; on Ctrl-C what is done is written first."""
     advance = progress or (lambda n: None)
-    pending: list[Processed | Rejection] = []
-
-    def flush() -> None:
-        if pending:
-            counts: BatchCounts = store.write_batch(pending)
-            summary.articles += counts.articles
-            summary.duplicates += counts.duplicates
-            pending.clear()
-
-    def record(item: Processed | Rejection) -> None:
-        pending.append(item)
-        rejection = item if isinstance(item, Rejection) else item.rejection
-        if rejection is not None:
-            summary.rejections[rejection.code] += 1
-        if len(pending) >= settings.commit_every:
-            flush()
+    writer = BatchWriter(store, settings, summary)
+    record = writer.record
 
     def todo() -> Iterator[RawDocument]:
         for item in documents:
@@ -218,14 +231,14 @@ def ingest_documents(
 
     try:
         if settings.worker_count <= 1:
-            for chunk in _chunks(todo(), settings.chunk_size):
+            for chunk in document_chunks(todo(), settings.chunk_size):
                 for outcome in process_documents(chunk, settings):
                     record(outcome)
                 advance(len(chunk))
         else:
-            _run_pool(_chunks(todo(), settings.chunk_size), settings, record, advance)
+            _run_pool(document_chunks(todo(), settings.chunk_size), settings, record, advance)
     finally:
-        flush()
+        writer.flush()
 
 
 def run_corpus_steps(store: Store, settings: Settings, summary: IngestSummary) -> None:
