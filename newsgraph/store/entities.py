@@ -282,8 +282,13 @@ def list_entities(store: Store, kind: str | None = None, top: int = 20) -> list[
         params.append(kind)
     sql += " ORDER BY article_count DESC, mention_count DESC, name LIMIT ?"
     params.append(top)
+    return _listed(store, [r[0] for r in store.conn.execute(sql, params).fetchall()])
+
+
+def _listed(store: Store, ids: list[str]) -> list[dict[str, Any]]:
+    """Entities as listings show them: the entity's row and its aliases with their counts."""
     result = []
-    for (entity,) in store.conn.execute(sql, params).fetchall():
+    for entity in ids:
         record = _entity_row(store, entity)
         if record is not None:
             record["aliases"] = [{"name": a["name"], "count": a["count"]} for a in _aliases(store, entity, False)]
@@ -384,10 +389,7 @@ def entities_page(
     of `q` names, best match first (one page)."""
     check_limit(limit)
     if q:
-        ids = find_entities(store, q, limit=limit)
-        items = [r for e in ids if (r := _entity_row(store, e)) is not None and (not kind or r["type"] == kind)]
-        for item in items:
-            item["aliases"] = [{"name": a["name"], "count": a["count"]} for a in _aliases(store, item["id"], False)]
+        items = [r for r in _listed(store, find_entities(store, q, limit=limit)) if not kind or r["type"] == kind]
         return {"items": items, "next": None}
     key = decode_cursor(cursor, 2)
     where, params = ["1 = 1"], []
@@ -401,13 +403,7 @@ def entities_page(
         "SELECT id FROM entities WHERE " + " AND ".join(where) + " ORDER BY article_count DESC, id LIMIT ?",
         [*params, limit + 1],
     ).fetchall()
-    items = []
-    for (entity,) in rows:
-        record = _entity_row(store, entity)
-        if record is not None:
-            record["aliases"] = [{"name": a["name"], "count": a["count"]} for a in _aliases(store, entity, False)]
-            items.append(record)
-    return page(items, limit, lambda last: [last["articles"], last["id"]])
+    return page(_listed(store, [r[0] for r in rows]), limit, lambda last: [last["articles"], last["id"]])
 
 
 def entity_view(store: Store, ref: str) -> dict[str, Any]:

@@ -324,27 +324,38 @@ def _label(store: Store, story: str, members: list[str]) -> str:
 # ---- views ----------------------------------------------------------------------------------------
 
 
-def list_stories(
-    store: Store, since: str | None = None, entity: str | None = None, limit: int = 50
-) -> list[dict[str, Any]]:
-    conn = store.conn
+def _story_conditions(
+    store: Store, since: str | None, entity: str | None, flag: str
+) -> tuple[list[str], list[Any]] | None:
+    """SQL conditions on `s` (stories) for the filters; None when the entity is unknown (nothing matches).
+    `flag` names the since option in the error message."""
     where, params = ["1 = 1"], []
     if since:
         day = utc_timestamp(normalise_date(since))
         if not day:
-            raise BadQuery(f"--since expects a date such as 2026-03-01, got {since!r}")
+            raise BadQuery(f"{flag} expects a date such as 2026-03-01, got {since!r}")
         where.append("s.last_update >= ?")
         params.append(day)
     if entity:
         found = find_entities(store, entity, limit=1)
         if not found:
-            return []
+            return None
         where.append(
             "s.id IN (SELECT sm.story_id FROM story_members sm JOIN mentions m ON m.article_id = sm.article_id "
             "JOIN names n ON n.id = m.name_id WHERE n.entity_id = ?)"
         )
         params.append(found[0])
-    rows = conn.execute(
+    return where, params
+
+
+def list_stories(
+    store: Store, since: str | None = None, entity: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    found = _story_conditions(store, since, entity, "--since")
+    if found is None:
+        return []
+    where, params = found
+    rows = store.conn.execute(
         "SELECT s.id FROM stories s WHERE "
         + " AND ".join(where)
         + " ORDER BY s.articles DESC, s.last_update DESC, s.id LIMIT ?",
@@ -419,22 +430,10 @@ def stories_page(
     """Stories, latest update first: `{items, next}`, each item a brief story with its articles."""
     check_limit(limit)
     key = decode_cursor(cursor, 2)
-    where, params = ["1 = 1"], []
-    if since:
-        day = utc_timestamp(normalise_date(since))
-        if not day:
-            raise BadQuery(f"since expects a date such as 2026-03-01, got {since!r}")
-        where.append("s.last_update >= ?")
-        params.append(day)
-    if entity:
-        found = find_entities(store, entity, limit=1)
-        if not found:
-            return {"items": [], "next": None}
-        where.append(
-            "s.id IN (SELECT sm.story_id FROM story_members sm JOIN mentions m ON m.article_id = sm.article_id "
-            "JOIN names n ON n.id = m.name_id WHERE n.entity_id = ?)"
-        )
-        params.append(found[0])
+    found = _story_conditions(store, since, entity, "since")
+    if found is None:
+        return {"items": [], "next": None}
+    where, params = found
     if key is not None:
         where.append("(COALESCE(s.last_update, '') < ? OR (COALESCE(s.last_update, '') = ? AND s.id < ?))")
         params += [key[0], key[0], key[1]]

@@ -57,7 +57,9 @@ def csrf_token(request: Request) -> str:
     value = request.cookies.get(CSRF_COOKIE, "")
     if len(value) == 43 and value.replace("-", "").replace("_", "").isalnum():
         return value
-    new: str = request.state.__dict__.setdefault("new_csrf", secrets.token_urlsafe(32))
+    new: str | None = getattr(request.state, "new_csrf", None)
+    if new is None:  # one new token a request, however often a page asks
+        new = request.state.new_csrf = secrets.token_urlsafe(32)
     return new
 
 
