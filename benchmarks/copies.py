@@ -661,8 +661,8 @@ def read_groups(conn: Any) -> tuple[dict[str, str], dict[str, str], dict[str, st
 
 
 def run_store(case: Case, ecb_docs: list[Doc], path: Path) -> dict[str, Any]:
+    from newsgraph.store.connect import open_store
     from newsgraph.store.copies import match_copies
-    from newsgraph.store.sqlite import open_store
 
     remove_db(path)
     store = open_store(path)
@@ -1127,8 +1127,8 @@ QUERY_PHASES = ("articles", "fingerprint", "write", "match", "describe")
 def scale_run(synth: Synthetic, n: int, path: Path, query: bool) -> dict[str, Any]:
     """Build an index of n synthetic documents (and, with `query`, match 1,000 more against it)."""
     from newsgraph.corpus.copies import fingerprint
+    from newsgraph.store.connect import open_store
     from newsgraph.store.copies import describe_copies, match_copies
-    from newsgraph.store.sqlite import open_store
 
     remove_db(path)
     store = open_store(path)

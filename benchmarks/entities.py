@@ -1068,8 +1068,8 @@ def _phase_speed(work_dir: Path, mentions: int) -> None:
     Prints a marked JSON line after the writes and another after resolution, so the parent keeps
     the write timings even when it stops a resolution that runs past `SPEED_TIMEOUT`.
     """
+    from newsgraph.store.connect import open_store
     from newsgraph.store.entities import resolve_entities
-    from newsgraph.store.sqlite import open_store
 
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})

@@ -469,7 +469,7 @@ def stream_part(work_dir: Path) -> dict[str, Any]:
     from newsgraph.ingest.files import list_inputs
     from newsgraph.run.local import ingest_paths
     from newsgraph.settings import Settings
-    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.connect import open_store
 
     files = list(list_inputs([CORPUS]))
     shuffled = files[:]

@@ -116,7 +116,7 @@ def _phase_spacy(work_dir: Path, processes: int) -> dict[str, Any]:
 def _phase_ours(work_dir: Path, processes: int) -> dict[str, Any]:
     from newsgraph.run.local import ingest_paths
     from newsgraph.settings import Settings
-    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.connect import open_store
 
     db = work_dir / "throughput.db"
     for suffix in ("", "-wal", "-shm"):

@@ -246,7 +246,7 @@ def synthetic_speed(warc_path: Path) -> dict[str, Any]:
 def ingest(paths: list[Path], db: Path, processes: int) -> dict[str, Any]:
     from newsgraph.run.local import ingest_paths
     from newsgraph.settings import Settings
-    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.connect import open_store
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)

@@ -95,7 +95,7 @@ def _settings(work_dir: Path, db: Path) -> Any:
 
 def _phase_disk(work_dir: Path, tag: str) -> dict[str, Any]:
     from newsgraph.run import ingest_paths
-    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.connect import open_store
 
     db = work_dir / f"disk-{tag}.db"
     db.unlink(missing_ok=True)
@@ -115,8 +115,8 @@ def _phase_watch(work_dir: Path, base: str) -> dict[str, Any]:
     import psutil
 
     from newsgraph.run.watch import Watcher
+    from newsgraph.store.connect import open_store
     from newsgraph.store.follow import follow_source
-    from newsgraph.store.sqlite import open_store
 
     db = work_dir / "watch.db"
     db.unlink(missing_ok=True)

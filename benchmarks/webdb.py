@@ -82,7 +82,7 @@ def _shift(column: str) -> str:
 def _ingest(path: Path) -> float:
     from newsgraph.run import ingest_paths
     from newsgraph.settings import Settings
-    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.connect import open_store
 
     started = time.perf_counter()
     store = open_store(path)

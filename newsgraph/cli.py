@@ -41,7 +41,11 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 _state: dict[str, Any] = {"debug": False, "config": None}
 
-DbOption = typer.Option(None, "--db", help="SQLite database file [default: newsgraph.db, or NEWSGRAPH_DB].")
+DbOption = typer.Option(
+    None,
+    "--db",
+    help="SQLite database file, or PostgreSQL URL (postgresql://user@host/db) [default: newsgraph.db or NEWSGRAPH_DB].",
+)
 JsonOption = typer.Option(False, "--json", help="Print JSON (one object, or JSON Lines for lists).")
 
 
@@ -121,7 +125,7 @@ def ingest(
 ) -> None:
     """Read pages into the database. Re-running skips what is done; bad inputs become rejections."""
     from newsgraph.run.local import IngestSummary, ingest_paths
-    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.connect import open_store
 
     with _guard():
         settings = _settings(db=db, processes=processes, max_bytes=max_bytes)
@@ -270,12 +274,12 @@ def search(
     source: str | None = typer.Option(None, "--source", help="Only articles from this source."),
     since: str | None = typer.Option(None, "--since", help="Only articles published on or after this date."),
     limit: int = typer.Option(20, "--limit", "-n", help="How many results."),
-    raw: bool = typer.Option(False, "--raw", help="Pass the query to SQLite FTS5 as written (OR, NEAR, phrases)."),
+    raw: bool = typer.Option(False, "--raw", help="The query in the store's syntax (FTS5, PostgreSQL websearch)."),
     as_json: bool = JsonOption,
 ) -> None:
     """Full-text search over titles and texts, best matches first, with highlighted snippets."""
     from newsgraph.store import read
-    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.connect import open_store
 
     with _guard(), open_store(_settings(db=db).db, create=False) as store:
         rows = read.search(store, query, source=source, since=since, limit=limit, raw=raw)
@@ -312,7 +316,7 @@ def stats(
 ) -> None:
     """Counts of articles, sources, entities and rejections, with the most mentioned entities."""
     from newsgraph.store import read
-    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.connect import open_store
 
     with _guard(), open_store(_settings(db=db).db, create=False) as store:
         data = read.stats(store, top=top)
@@ -351,7 +355,7 @@ def rejections(
 ) -> None:
     """Inputs that did not become articles, with the reason for each."""
     from newsgraph.store import read
-    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.connect import open_store
 
     with _guard(), open_store(_settings(db=db).db, create=False) as store:
         rows = read.rejections(store, code=code, limit=limit)
@@ -387,8 +391,8 @@ def entities_list(
     if ctx.invoked_subcommand is not None:
         ctx.ensure_object(dict)["db"] = db
         return
+    from newsgraph.store.connect import open_store
     from newsgraph.store.entities import list_entities
-    from newsgraph.store.sqlite import open_store
 
     with _guard():
         if kind is not None and kind not in TYPES:
@@ -406,8 +410,8 @@ def entities_list(
 
 
 def _curate(ctx: typer.Context, db: str | None, action: str, a: str, b: str = "") -> None:
+    from newsgraph.store.connect import open_store
     from newsgraph.store.entities import add_rule
-    from newsgraph.store.sqlite import open_store
 
     path = db or (ctx.obj or {}).get("db")
     with _guard(), open_store(_settings(db=path).db, create=False) as store:
@@ -434,8 +438,8 @@ def entities_split(
     db: str | None = DbOption,
 ) -> None:
     """Take a name out of an entity it was wrongly joined to, now and in every later run."""
+    from newsgraph.store.connect import open_store
     from newsgraph.store.entities import entity_for_name
-    from newsgraph.store.sqlite import open_store
 
     path = db or (ctx.obj or {}).get("db")
     with _guard(), open_store(_settings(db=path).db, create=False) as store:
@@ -463,8 +467,8 @@ def entity(
     as_json: bool = JsonOption,
 ) -> None:
     """One entity found by any of its names: aliases with sources, weeks, co-mentions, articles."""
+    from newsgraph.store.connect import open_store
     from newsgraph.store.entities import entity_detail, find_entities
-    from newsgraph.store.sqlite import open_store
 
     with _guard(), open_store(_settings(db=db).db, create=False) as store:
         found = find_entities(store, name)
@@ -510,8 +514,8 @@ def quotes(
     as_json: bool = JsonOption,
 ) -> None:
     """Who said what: each quotation once, with where it appeared first and who repeated it."""
+    from newsgraph.store.connect import open_store
     from newsgraph.store.quotes import list_quotes
-    from newsgraph.store.sqlite import open_store
 
     with _guard():
         if kind is not None and kind not in {"direct", "reported"}:
@@ -545,8 +549,8 @@ def copies(
     as_json: bool = JsonOption,
 ) -> None:
     """Who copied whom: copy groups with their likely original, links and what each copy changed."""
+    from newsgraph.store.connect import open_store
     from newsgraph.store.copies import copy_group, find_article, list_copy_groups
-    from newsgraph.store.sqlite import open_store
 
     with _guard(), open_store(_settings(db=db).db, create=False) as store:
         if article:
@@ -591,8 +595,8 @@ def diff(
     as_json: bool = JsonOption,
 ) -> None:
     """What a copy changed: sentences removed, added, moved; changed words with names and numbers marked."""
+    from newsgraph.store.connect import open_store
     from newsgraph.store.copies import article_diff
-    from newsgraph.store.sqlite import open_store
 
     with _guard(), open_store(_settings(db=db).db, create=False) as store:
         result = article_diff(store, copy, original)
@@ -663,7 +667,7 @@ def check(
     """Check a text against the knowledge base without storing it: the original it copies and what
     changed, its story, its names as known entities, and where its quotes first appeared."""
     from newsgraph.store.check import check_document, raw_from_html, raw_from_path, raw_from_text
-    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.connect import open_store
 
     with _guard():
         settings = _settings(db=db)
@@ -782,8 +786,8 @@ def sources(
     as_json: bool = JsonOption,
 ) -> None:
     """Each source's originality: how much it copies, from whom, who copies it, and how fast."""
+    from newsgraph.store.connect import open_store
     from newsgraph.store.copies import source_originality
-    from newsgraph.store.sqlite import open_store
 
     with _guard(), open_store(_settings(db=db).db, create=False) as store:
         rows = source_originality(store)
@@ -823,7 +827,7 @@ def stories(
     as_json: bool = JsonOption,
 ) -> None:
     """Stories: articles from many outlets clustered into events, biggest first."""
-    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.connect import open_store
     from newsgraph.store.stories import list_stories
 
     with _guard(), open_store(_settings(db=db).db, create=False) as store:
@@ -851,7 +855,7 @@ def story(
     as_json: bool = JsonOption,
 ) -> None:
     """One story as a timeline: date, source, headline, copies marked; who reported first; its quotes."""
-    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.connect import open_store
     from newsgraph.store.stories import story_detail
 
     with _guard(), open_store(_settings(db=db).db, create=False) as store:
@@ -888,8 +892,8 @@ def resolve(
     as_json: bool = JsonOption,
 ) -> None:
     """Resolve names into entities (ingest does this itself; use --full after changing the method)."""
+    from newsgraph.store.connect import open_store
     from newsgraph.store.entities import resolve_entities
-    from newsgraph.store.sqlite import open_store
 
     with _guard(), open_store(_settings(db=db).db, create=False) as store:
         result = resolve_entities(store, full=full)
@@ -905,7 +909,7 @@ def resplit(
     as_json: bool = JsonOption,
 ) -> None:
     """Maintenance: split stories that have grown over several events (settings story_split_*)."""
-    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.connect import open_store
     from newsgraph.store.stories import resplit_stories
 
     settings = _settings(db=db)
@@ -925,19 +929,52 @@ def resplit(
 @app.command()
 def migrate(db: str | None = DbOption, as_json: bool = JsonOption) -> None:
     """Bring a database's schema up to date (every command does this itself; this one only migrates)."""
+    from newsgraph.store.connect import open_store
     from newsgraph.store.migrations import MIGRATIONS, applied_migrations, apply_migrations
-    from newsgraph.store.sqlite import open_store
 
     with _guard():
         path = _settings(db=db).db
         with open_store(path, create=False) as store:  # opening applies what is missing
             done = applied_migrations(store.conn)
-            apply_migrations(store.conn)
-    result = {"database": path, "migrations": done, "latest": MIGRATIONS[-1][0]}
+            apply_migrations(store.conn, store.dialect.migrations)
+            shown = store.path
+    result = {"database": shown, "migrations": done, "latest": MIGRATIONS[-1][0]}
     if as_json:
         _print_json(result)
     else:
-        out.print(f"{escape(path)} is at {result['latest']} ({_count(len(done), 'migration')} applied)")
+        out.print(f"{escape(shown)} is at {result['latest']} ({_count(len(done), 'migration')} applied)")
+
+
+@app.command("copy-db")
+def copy_db(
+    source: str = typer.Argument(..., help="The store to copy: a SQLite file or a PostgreSQL URL."),
+    target: str = typer.Argument(..., help="The store to copy into (created or migrated as needed)."),
+    batch: int = typer.Option(5_000, "--batch", min=1, help="Rows a transaction writes."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Copy a knowledge base to another store, e.g. from SQLite to PostgreSQL. Run it again to resume."""
+    from newsgraph.store.connect import open_reader, open_store
+    from newsgraph.store.copy import copy_store
+
+    with _guard(), open_reader(source) as src, open_store(target) as dst:
+        shown: dict[str, int] = {}
+
+        def report(table: str, done: int, total: int) -> None:
+            if not as_json and (done == total or done - shown.get(table, 0) >= 50_000):
+                shown[table] = done
+                err.print(f"  {table}: {done:,} of {total:,} rows")
+
+        result = copy_store(src, dst, batch=batch, progress=report)
+    if as_json:
+        _print_json(result)
+        return
+    out.print(
+        f"copied {result['rows_copied']:,} rows from {escape(result['source'])} to {escape(result['target'])} "
+        f"in {result['seconds']}s"
+    )
+    if not result["complete"]:
+        out.print(f"[yellow]the target holds fewer rows than the source in: {', '.join(result['short_tables'])}[/]")
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -950,8 +987,8 @@ def follow(
 ) -> None:
     """Follow sources: `newsgraph watch` polls them. With --list, show each one's last poll and health."""
     from newsgraph.fetch.urls import canonical_url, is_fetchable
+    from newsgraph.store.connect import open_store
     from newsgraph.store.follow import follow_source, followed_sources
-    from newsgraph.store.sqlite import open_store
 
     with _guard():
         given = list(urls or [])
@@ -1011,8 +1048,8 @@ def unfollow(
 ) -> None:
     """Stop following sources (what they brought stays)."""
     from newsgraph.fetch.urls import canonical_url
+    from newsgraph.store.connect import open_store
     from newsgraph.store.follow import unfollow_source
-    from newsgraph.store.sqlite import open_store
 
     with _guard(), open_store(_settings(db=db).db, create=False) as store:
         for url in urls:
@@ -1030,7 +1067,7 @@ def watch(
     """Poll followed sources, fetch new articles politely (WARC-archived) and ingest them. Ctrl-C stops."""
     from newsgraph.run.watch import parse_interval
     from newsgraph.run.watch import watch as run_watch
-    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.connect import open_store
 
     with _guard():
         settings = _settings(db=db)
@@ -1078,8 +1115,8 @@ def export(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines."),
 ) -> None:
     """Export articles, mentions, entities, quotes, copy links and stories as Parquet (see docs/export.md)."""
+    from newsgraph.store.connect import open_store
     from newsgraph.store.export import FORMATS, export_parquet
-    from newsgraph.store.sqlite import open_store
 
     def progress(table: str, rows: int, done: bool) -> None:
         err.print(f"exporting {table}: {rows:,} rows" + (", done" if done else " …"))
@@ -1119,7 +1156,7 @@ def serve(
     is set, and then requires it."""
     import uvicorn
 
-    from newsgraph.store.sqlite import open_store
+    from newsgraph.store.connect import open_store
     from newsgraph.web.app import create_app
 
     with _guard():

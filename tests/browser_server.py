@@ -20,7 +20,7 @@ import httpx
 import uvicorn
 
 from newsgraph.settings import Settings
-from newsgraph.store.sqlite import open_store
+from newsgraph.store.connect import open_store
 from newsgraph.web.app import create_app
 
 HOSTILE_TEXT = """\

@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from newsgraph.settings import Settings
+from newsgraph.store.connect import open_store
 from newsgraph.store.copies import find_article
-from newsgraph.store.sqlite import open_store
 
 from .browser_server import (
     ARGS,
@@ -33,6 +33,8 @@ from .browser_server import (
 )
 from .conftest import CORPUS
 
+# the pages render what the read layer returns, which tests/test_web.py checks on both stores; the
+# browser drives them over the SQLite demo (conftest leaves out the PostgreSQL variants)
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TOKEN = "s3cret"

@@ -4,7 +4,6 @@ quotes — and nothing written."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typer.testing import CliRunner
 from newsgraph.cli import app
 from newsgraph.errors import InputNotFound, NotFound, UserError
 from newsgraph.settings import Settings
+from newsgraph.store.base import Store
 from newsgraph.store.check import (
     check_document,
     raw_from_html,
@@ -22,7 +22,8 @@ from newsgraph.store.check import (
     raw_from_stored_url,
     raw_from_text,
 )
-from newsgraph.store.sqlite import Store, open_store
+from newsgraph.store.connect import open_reader, open_store
+from tests.databases import table_counts
 
 runner = CliRunner()
 TIGRIS = "html/tigris-duhok-dam-breach-toll-rises.html"
@@ -93,29 +94,20 @@ def test_modified_copy_names_the_stored_original_and_what_changed(
     assert original in members
 
 
-def _row_counts(path: Path) -> dict[str, int]:
-    conn = sqlite3.connect(path)
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    counts = {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
-    conn.close()
-    return counts
-
-
 def test_check_writes_nothing_and_works_on_a_read_only_connection(
     demo_db: Path, settings: Settings, tmp_path: Path
 ) -> None:
-    before = _row_counts(demo_db)
+    before = table_counts(demo_db)
     with open_store(demo_db, create=False) as store:
         path, _ = _modified_copy(store, tmp_path)
-    conn = sqlite3.connect(f"file:{demo_db}?mode=ro", uri=True, isolation_level=None)
-    readonly = Store(conn, str(demo_db))
+    readonly = open_reader(demo_db)  # a read-only connection: any write would fail
     try:
         result = check_document(readonly, raw_from_path(path, settings.max_bytes, source="Test Wire"), settings)
         check_document(readonly, raw_from_text(UNRELATED, title="Flour prices"), settings)
     finally:
         readonly.close()
     assert result["copies"]["original"] is not None
-    assert _row_counts(demo_db) == before
+    assert table_counts(demo_db) == before
     assert before["articles"] > 40
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -25,8 +26,8 @@ def test_version() -> None:
     assert code == 0 and __version__ in out
 
 
-def test_ingest_stats_search_rejections_json(tmp_path: Path) -> None:
-    db = str(tmp_path / "cli.db")
+def test_ingest_stats_search_rejections_json(tmp_path: Path, new_db: Callable[[str], str]) -> None:
+    db = new_db("cli")
     code, out, _ = run("ingest", str(FIXTURES), "--db", db, "--processes", "1", "--json")
     assert code == 0
     summary = json.loads(out)

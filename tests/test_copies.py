@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +30,10 @@ from newsgraph.corpus.copies import (
 from newsgraph.corpus.diff import diff_texts
 from newsgraph.run import ingest_paths
 from newsgraph.settings import Settings
+from newsgraph.store.base import Store
+from newsgraph.store.connect import open_store
 from newsgraph.store.copies import copy_group, describe_copies, find_article, match_copies, source_originality
 from newsgraph.store.migrations import MIGRATIONS, _statements
-from newsgraph.store.sqlite import Store, open_store
 
 from .conftest import CORPUS
 
@@ -79,8 +81,10 @@ def _ingest(db: Path, *paths: Path, settings: Settings) -> Store:
     return store
 
 
-def test_republished_page_is_linked_to_its_original_with_its_changes(tmp_path: Path, settings: Settings) -> None:
-    with _ingest(tmp_path / "c.db", COPY_FIXTURES, settings=settings) as store:
+def test_republished_page_is_linked_to_its_original_with_its_changes(
+    tmp_path: Path, settings: Settings, new_db: Callable[[str], str]
+) -> None:
+    with _ingest(new_db("c"), COPY_FIXTURES, settings=settings) as store:
         copy = find_article(store, str(COPY_FIXTURES / "copy.txt"))
         group = copy_group(store, copy)
         assert group is not None and group["articles"] == 2, "the same-event report is not a copy"
@@ -94,7 +98,9 @@ def test_republished_page_is_linked_to_its_original_with_its_changes(tmp_path: P
         assert copy_group(store, find_article(store, str(COPY_FIXTURES / "same-event.txt"))) is None
 
 
-def test_seed_copy_is_linked_when_the_seed_is_present(tmp_path: Path, seed_path: Path, settings: Settings) -> None:
+def test_seed_copy_is_linked_when_the_seed_is_present(
+    tmp_path: Path, seed_path: Path, settings: Settings, new_db: Callable[[str], str]
+) -> None:
     text = seed_path.read_text(encoding="utf-8")
     paragraphs = text.split("\n\n")
     body = paragraphs[2:]
@@ -108,7 +114,7 @@ def test_seed_copy_is_linked_when_the_seed_is_present(tmp_path: Path, seed_path:
     (folder / "seed.json").write_text(json.dumps({"published": "2020-09-28T10:00:00Z"}))
     (folder / "copy.txt").write_text(copy_text, encoding="utf-8")
     (folder / "copy.json").write_text(json.dumps({"published": "2020-09-29T10:00:00Z"}))
-    with _ingest(tmp_path / "s.db", folder, settings=settings) as store:
+    with _ingest(new_db("s"), folder, settings=settings) as store:
         group = copy_group(store, find_article(store, str(folder / "copy.txt")))
         assert group is not None and group["original"]["source"] == "Baghdadpost"
         (link,) = group["links"]
@@ -145,27 +151,26 @@ def test_demo_republication_found_and_diffed(demo_db: Path, manifest: dict) -> N
     assert f"{added} sentence{'s' if added != 1 else ''} added" in readable.stdout
 
 
-def test_batches_give_the_same_links(tmp_path: Path, settings: Settings) -> None:
-    with _ingest(tmp_path / "one.db", CORPUS, COPY_FIXTURES, settings=settings) as one:
+def test_batches_give_the_same_links(tmp_path: Path, settings: Settings, new_db: Callable[[str], str]) -> None:
+    with _ingest(new_db("one"), CORPUS, COPY_FIXTURES, settings=settings) as one:
         expected = one.conn.execute("SELECT copy_id, original_id, kind FROM copy_links ORDER BY 1").fetchall()
-    with open_store(tmp_path / "many.db") as many:
+    with open_store(new_db("many")) as many:
         for path in [COPY_FIXTURES / "copy.txt", CORPUS / "text", COPY_FIXTURES, CORPUS]:
             ingest_paths([path], many, settings)
         assert many.conn.execute("SELECT copy_id, original_id, kind FROM copy_links ORDER BY 1").fetchall() == expected
 
 
 def test_worker_processes_give_the_same_links_and_diffs(
-    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch, new_db: Callable[[str], str]
 ) -> None:
     import newsgraph.store.copies as store_copies
 
     query = "SELECT copy_id, original_id, kind, containment_copy, changes FROM copy_links ORDER BY 1"
-    with _ingest(tmp_path / "one.db", CORPUS, COPY_FIXTURES, settings=settings) as one:
+    with _ingest(new_db("one"), CORPUS, COPY_FIXTURES, settings=settings) as one:
         expected = one.conn.execute(query).fetchall()
     monkeypatch.setattr(store_copies, "PARALLEL_MIN", 1)  # the fixtures are few: use the workers anyway
-    with _ingest(tmp_path / "two.db", CORPUS, COPY_FIXTURES, settings=settings) as two:
+    with _ingest(new_db("two"), CORPUS, COPY_FIXTURES, settings=settings) as two:
         two.conn.execute("UPDATE copy_links SET changes = NULL")
-        two.conn.commit()
         match_copies(two, full=True, workers=2)
         assert two.conn.execute(query).fetchall() == expected
 
@@ -196,13 +201,12 @@ def test_a_passage_in_very_many_articles_is_furniture_not_evidence() -> None:
 
 
 def test_links_without_a_stored_diff_are_described_later_and_shown_meanwhile(
-    tmp_path: Path, settings: Settings
+    tmp_path: Path, settings: Settings, new_db: Callable[[str], str]
 ) -> None:
-    with _ingest(tmp_path / "c.db", CORPUS / "html", COPY_FIXTURES, settings=settings) as store:
+    with _ingest(new_db("c"), CORPUS / "html", COPY_FIXTURES, settings=settings) as store:
         expected = store.conn.execute("SELECT copy_id, changes FROM copy_links ORDER BY 1").fetchall()
         assert expected and all(changes for _, changes in expected)
         store.conn.execute("UPDATE copy_links SET changes = NULL")
-        store.conn.commit()
         shown = copy_group(store, expected[0][0])
         assert shown is not None
         link = next(lk for lk in shown["links"] if lk["copy"]["id"] == expected[0][0])
@@ -212,13 +216,14 @@ def test_links_without_a_stored_diff_are_described_later_and_shown_meanwhile(
         assert describe_copies(store) == 0
 
 
-def test_fingerprints_without_inline_samples_are_backfilled(tmp_path: Path, settings: Settings) -> None:
-    with _ingest(tmp_path / "c.db", CORPUS / "html", COPY_FIXTURES, settings=settings) as store:
+def test_fingerprints_without_inline_samples_are_backfilled(
+    tmp_path: Path, settings: Settings, new_db: Callable[[str], str]
+) -> None:
+    with _ingest(new_db("c"), CORPUS / "html", COPY_FIXTURES, settings=settings) as store:
         expected = store.conn.execute("SELECT copy_id, original_id, kind FROM copy_links ORDER BY 1").fetchall()
         store.conn.execute("UPDATE fingerprints SET sample = NULL")
         store.conn.execute("DELETE FROM copy_links")
         store.conn.execute("DELETE FROM copy_pairs")
-        store.conn.commit()
         match_copies(store, full=True)
         assert store.conn.execute("SELECT count(*) FROM fingerprints WHERE sample IS NULL").fetchone() == (0,)
         assert store.conn.execute("SELECT copy_id, original_id, kind FROM copy_links ORDER BY 1").fetchall() == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -24,9 +24,10 @@ from newsgraph.run.dask import (
 )
 from newsgraph.run.local import ingest_paths
 from newsgraph.settings import Settings
-from newsgraph.store.sqlite import open_store
+from newsgraph.store.connect import open_store
 
 from .conftest import CORPUS
+from .databases import store_view
 
 WORKERS = 2
 
@@ -43,30 +44,6 @@ def flaky_partition(
         Path(marker).write_text("tried", encoding="utf-8")
         raise RuntimeError(f"first try of {once} fails")
     return process_partition(paths, settings, done)
-
-
-def _store_view(path: Path) -> dict[str, object]:
-    """What a user sees of a store: articles, entities (as their name sets), copy links, stories."""
-    conn = sqlite3.connect(path)
-    try:
-        articles = {row[0] for row in conn.execute("SELECT id FROM articles")}
-        entities: dict[str, set[str]] = {}
-        for entity_id, name in conn.execute("SELECT e.id, n.name FROM entities e JOIN names n ON n.entity_id = e.id"):
-            entities.setdefault(entity_id, set()).add(name)
-        copies = set(conn.execute("SELECT copy_id, original_id FROM copy_links").fetchall())
-        stories: dict[str, set[str]] = {}
-        for story_id, article_id in conn.execute("SELECT story_id, article_id FROM story_members"):
-            stories.setdefault(story_id, set()).add(article_id)
-        inputs = set(conn.execute("SELECT location, raw_hash, outcome, ref FROM inputs").fetchall())
-    finally:
-        conn.close()
-    return {
-        "articles": articles,
-        "entities": {frozenset(names) for names in entities.values()},
-        "copies": copies,
-        "stories": {frozenset(members) for members in stories.values()},
-        "inputs": inputs,
-    }
 
 
 def test_partitions_keep_big_files_whole_and_group_small_ones(tmp_path: Path) -> None:
@@ -121,7 +98,7 @@ def test_dask_builds_the_same_store_as_the_local_runner(corpus_dbs: tuple[Path, 
     local_db, dask_db, summary = corpus_dbs
     assert summary.failed_partitions == [] and not summary.interrupted
     assert summary.partitions > WORKERS  # the work was spread, and partitions finished in any order
-    local, dask = _store_view(local_db), _store_view(dask_db)
+    local, dask = store_view(local_db), store_view(dask_db)
     assert local["articles"] and local["stories"] and local["copies"]
     for key in ("articles", "entities", "copies", "stories", "inputs"):
         assert dask[key] == local[key], key
@@ -138,10 +115,10 @@ def test_a_dask_rerun_skips_everything_done(corpus_dbs: tuple[Path, Path, DaskIn
     assert again.documents == first.documents
     assert again.articles == 0 and again.duplicates == 0
     # every input read before is done, but those rejected before they had content (no hash) are looked at again
-    inputs = _store_view(dask_db)["inputs"]
+    inputs = store_view(dask_db)["inputs"]
     assert again.already_done == len(inputs) > 0
     assert again.documents - again.already_done == again.rejected
-    assert _store_view(copy) == _store_view(dask_db)
+    assert store_view(copy) == store_view(dask_db)
 
 
 @pytest.mark.slow
@@ -181,17 +158,35 @@ runner = CliRunner()
 
 
 @pytest.mark.slow
-def test_cli_ingest_with_the_dask_engine(tmp_path: Path, corpus_dbs: tuple[Path, Path, DaskIngestSummary]) -> None:
-    _, _, summary = corpus_dbs
-    db = tmp_path / "cli.db"
+def test_cli_ingest_with_the_dask_engine_then_serve(
+    corpus_dbs: tuple[Path, Path, DaskIngestSummary], new_db: Callable[[str], str]
+) -> None:
+    """`ingest --engine dask --workers 2 --db …` on either store, then `serve`: the local runner's stories."""
+    from fastapi.testclient import TestClient
+
+    from newsgraph.web.app import create_app
+
+    local_db, _, summary = corpus_dbs
+    db = new_db("cli")
     result = runner.invoke(
-        app, ["ingest", str(CORPUS), "--engine", "dask", "--workers", str(WORKERS), "--db", str(db), "--json"]
+        app, ["ingest", str(CORPUS), "--engine", "dask", "--workers", str(WORKERS), "--db", db, "--json"]
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["articles"] == summary.articles and report["documents"] == summary.documents
     assert report["failed_partitions"] == [] and report["partitions"] == summary.partitions
     assert "dask dashboard: http://127.0.0.1:" in result.stderr
+    local, dask = store_view(str(local_db)), store_view(db)
+    for key in ("articles", "entities", "copies", "stories"):
+        assert dask[key] == local[key], key
+
+    def served(target: str) -> list[tuple[str, str, int]]:
+        with TestClient(create_app(target)) as client:
+            items = client.get("/api/v1/stories", params={"limit": 200}).json()["items"]
+            assert client.get("/").status_code == 200
+        return sorted((s["id"], s["label"], s["article_count"]) for s in items)
+
+    assert served(db) == served(str(local_db)) != []
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from newsgraph.cli import app
 from newsgraph.store import read
-from newsgraph.store.sqlite import open_store
+from newsgraph.store.connect import open_store
 
 from .conftest import CORPUS
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,9 @@ from newsgraph.corpus.entities import NameRecord, Rule, name_id, resolve_names
 from newsgraph.corpus.matching import parse_name, same_entity
 from newsgraph.run import ingest_paths
 from newsgraph.settings import Settings
+from newsgraph.store.base import Store
+from newsgraph.store.connect import open_store
 from newsgraph.store.entities import add_rule, entity_detail, find_entities, list_entities, resolve_entities
-from newsgraph.store.sqlite import Store, open_store
 
 from .conftest import CORPUS
 
@@ -151,14 +153,16 @@ def _snapshot(store: Store) -> dict[str, object]:
     return {"names": names, "entities": entities}
 
 
-def test_batches_give_the_same_entities_as_one_run(tmp_path: Path, settings: Settings) -> None:
+def test_batches_give_the_same_entities_as_one_run(
+    tmp_path: Path, settings: Settings, new_db: Callable[[str], str]
+) -> None:
     files = sorted(
         p for p in CORPUS.rglob("*") if p.suffix in {".html", ".txt", ".jsonl", ".gz"} and "bad" not in p.parts
     )
-    with open_store(tmp_path / "one.db") as one:
+    with open_store(new_db("one")) as one:
         ingest_paths([CORPUS, ENTITY_FIXTURES], one, settings)
         expected = _snapshot(one)
-    with open_store(tmp_path / "many.db") as many:
+    with open_store(new_db("many")) as many:
         batches = [files[i::6] for i in range(6)] + [[ENTITY_FIXTURES]]
         for batch in reversed(batches):
             ingest_paths(batch, many, settings)
@@ -177,8 +181,10 @@ def test_transliteration_families_of_the_demo_corpus(demo_db: Path, manifest: di
                 assert find_entities(store, other, limit=1) != list(found.pop()), f"{planned['name']} vs {other}"
 
 
-def test_acceptance_organisation_spellings_and_cli(tmp_path: Path, settings: Settings) -> None:
-    db = tmp_path / "e.db"
+def test_acceptance_organisation_spellings_and_cli(
+    tmp_path: Path, settings: Settings, new_db: Callable[[str], str]
+) -> None:
+    db = new_db("e")
     with open_store(db) as store:
         ingest_paths([ENTITY_FIXTURES], store, settings)
     runner = CliRunner()
@@ -197,10 +203,10 @@ def test_acceptance_organisation_spellings_and_cli(tmp_path: Path, settings: Set
     assert missing.exit_code == 2 and "no entity" in missing.stderr
 
 
-def test_curation_survives_new_ingests(tmp_path: Path, settings: Settings) -> None:
+def test_curation_survives_new_ingests(tmp_path: Path, settings: Settings, new_db: Callable[[str], str]) -> None:
     folder = tmp_path / "in"
     shutil.copytree(ENTITY_FIXTURES, folder)
-    with open_store(tmp_path / "c.db") as store:
+    with open_store(new_db("c")) as store:
         ingest_paths([folder / "families.txt"], store, settings)
         add_rule(store, "merge", "Olaf Schulze", "Olaf Scholz")
         add_rule(store, "rename", "Eleanor Brannigan", "Governor Eleanor Brannigan")
@@ -214,8 +220,10 @@ def test_curation_survives_new_ingests(tmp_path: Path, settings: Settings) -> No
         assert find_entities(store, "Olaf Schulze") != find_entities(store, "Olaf Scholz")
 
 
-def test_acceptance_seed_kadhimi(tmp_path: Path, seed_path: Path, settings: Settings) -> None:
-    db = tmp_path / "seed.db"
+def test_acceptance_seed_kadhimi(
+    tmp_path: Path, seed_path: Path, settings: Settings, new_db: Callable[[str], str]
+) -> None:
+    db = new_db("seed")
     with open_store(db) as store:
         ingest_paths([CORPUS, seed_path], store, settings)
     result = CliRunner().invoke(app, ["entity", "Kadhimi", "--db", str(db), "--json"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 from newsgraph.cli import app
 from newsgraph.errors import BadQuery, UserError
 from newsgraph.settings import Settings
+from newsgraph.store.connect import open_reader, open_store
 from newsgraph.store.export import SCHEMAS, TABLES, columns, export_parquet
-from newsgraph.store.sqlite import open_store
 
 from .conftest import ROOT
 
@@ -45,12 +45,9 @@ NEW_ARTICLE = "\n\n".join(
 )
 
 
-def _counts(db: Path) -> dict[str, int]:
-    conn = sqlite3.connect(db)
-    try:
-        return {table: conn.execute(sql).fetchone()[0] for table, sql in STORE_COUNTS.items()}
-    finally:
-        conn.close()
+def _counts(db: str) -> dict[str, int]:
+    with open_reader(db) as store:
+        return {table: store.conn.execute(sql).fetchone()[0] for table, sql in STORE_COUNTS.items()}
 
 
 def _table(folder: Path, name: str) -> pa.Table:
@@ -108,7 +105,8 @@ def test_mention_offsets_still_slice_their_article(exported: tuple[Path, dict]) 
 
 def test_values_keep_their_meaning(exported: tuple[Path, dict], demo_db: Path) -> None:
     folder, _ = exported
-    conn = sqlite3.connect(demo_db)
+    reader = open_reader(demo_db)
+    conn = reader.conn
     articles = {a["id"]: a for a in _table(folder, "articles").to_pylist()}
     ident, authors, published_utc, story = conn.execute(
         "SELECT a.id, a.authors, a.published_utc, m.story_id FROM articles a "
@@ -130,7 +128,7 @@ def test_values_keep_their_meaning(exported: tuple[Path, dict], demo_db: Path) -
     assert any(e["name"] in e["aliases"] for e in entities)
     mentions = _table(folder, "mentions")
     assert mentions.column("entity_id").null_count < mentions.num_rows
-    conn.close()
+    reader.close()
 
 
 def test_batches_stream_into_row_groups(demo_db: Path, tmp_path: Path, exported: tuple[Path, dict]) -> None:
@@ -177,13 +175,12 @@ def test_a_failed_export_leaves_nothing_behind(demo_db: Path, tmp_path: Path) ->
         assert export_parquet(store, tmp_path / "out")["counts"] == _counts(demo_db)
 
 
-def test_since_exports_only_the_articles_ingested_since(demo_db: Path, tmp_path: Path, settings: Settings) -> None:
+def test_since_exports_only_the_articles_ingested_since(
+    demo_db: str, tmp_path: Path, settings: Settings, copy_db: Callable[[str], str]
+) -> None:
     from newsgraph.run import ingest_paths
 
-    db = tmp_path / "copy.db"
-    source = sqlite3.connect(demo_db)
-    source.execute("VACUUM INTO ?", (str(db),))
-    source.close()
+    db = copy_db(demo_db)
     folder = tmp_path / "out"
     with open_store(db, create=False) as store:
         store.conn.execute("UPDATE articles SET ingested_at = '2025-06-01T10:00:00+00:00'")

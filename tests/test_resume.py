@@ -8,11 +8,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from newsgraph.store.sqlite import open_store
+from newsgraph.errors import DatabaseUnavailable
+from newsgraph.store.connect import open_reader, open_store
 
 from .conftest import FIXTURES
 from .test_store import snapshot
@@ -30,7 +32,7 @@ def _make_corpus(folder: Path, count: int = 40) -> Path:
     return folder
 
 
-def _ingest(corpus: Path, db: Path) -> subprocess.Popen[bytes]:
+def _ingest(corpus: Path, db: str) -> subprocess.Popen[bytes]:
     env = os.environ | {"NEWSGRAPH_COMMIT_EVERY": "2", "NEWSGRAPH_CHUNK_SIZE": "1", "NEWSGRAPH_PROCESSES": "1"}
     return subprocess.Popen(
         [sys.executable, "-m", "newsgraph.cli", "ingest", str(corpus), "--db", str(db), "--quiet"],
@@ -40,25 +42,26 @@ def _ingest(corpus: Path, db: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _wait_for_articles(db: Path, at_least: int, timeout: float = 120) -> int:
+def _wait_for_articles(db: str, at_least: int, timeout: float = 120) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if db.exists():
-            try:
-                with sqlite3.connect(db, timeout=1) as conn:
-                    n = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-                if n >= at_least:
-                    return int(n)
-            except sqlite3.OperationalError:
-                pass
+        try:
+            with open_reader(db) as store:
+                n = store.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+            if n >= at_least:
+                return int(n)
+        except (DatabaseUnavailable, sqlite3.OperationalError):
+            pass  # not created yet, or being written
         time.sleep(0.05)
     raise AssertionError("ingest did not get going in time")
 
 
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
-def test_interrupted_ingest_resumes_to_the_same_database(tmp_path: Path, stop: signal.Signals) -> None:
+def test_interrupted_ingest_resumes_to_the_same_database(
+    tmp_path: Path, stop: signal.Signals, new_db: Callable[[str], str]
+) -> None:
     corpus = _make_corpus(tmp_path / "corpus")
-    clean_db, broken_db = tmp_path / "clean.db", tmp_path / "interrupted.db"
+    clean_db, broken_db = new_db("clean"), new_db("interrupted")
     assert _ingest(corpus, clean_db).wait(timeout=300) == 0
 
     process = _ingest(corpus, broken_db)

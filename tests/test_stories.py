@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from newsgraph.cli import app
 from newsgraph.corpus.stories import StoryArticle, StoryClusterer, StorySettings, cluster, split_story, terms
 from newsgraph.run import ingest_paths
 from newsgraph.settings import Settings
-from newsgraph.store.sqlite import open_store
+from newsgraph.store.connect import open_store
 from newsgraph.store.stories import cluster_stories, resplit_stories
 
 from .conftest import CORPUS
@@ -102,29 +101,31 @@ def test_demo_stories_come_out_as_written(demo_db: Path, manifest: dict) -> None
         assert found[str(CORPUS / copy["copy"])] == found[str(CORPUS / copy["original"])]
 
 
-def test_day_by_day_and_shuffled_ingests_give_the_same_stories(tmp_path: Path, demo_db: Path, manifest: dict) -> None:
+def test_day_by_day_and_shuffled_ingests_give_the_same_stories(
+    tmp_path: Path, demo_db: Path, manifest: dict, new_db: Callable[[str], str]
+) -> None:
     expected = _stories(demo_db)
     by_day: dict[str, list[Path]] = defaultdict(list)
     for doc in manifest["documents"]:
         if not doc.get("line"):
             by_day[doc["published"][:10]].append(CORPUS / doc["path"])
     settings = Settings(processes=1)
-    with open_store(tmp_path / "daily.db") as store:
+    daily, shuffled = new_db("daily"), new_db("shuffled")
+    with open_store(daily) as store:
         for day in sorted(by_day):
             ingest_paths(by_day[day], store, settings)
         ingest_paths([CORPUS / "feeds"], store, settings)  # the feeds arrive last, with older items
-    assert _stories(tmp_path / "daily.db") == expected
+    assert _stories(daily) == expected
     files = [p for day in by_day.values() for p in day] + [CORPUS / "feeds"]
     random.Random(3).shuffle(files)
-    with open_store(tmp_path / "shuffled.db") as store:
+    with open_store(shuffled) as store:
         for chunk in (files[i : i + 9] for i in range(0, len(files), 9)):
             ingest_paths(chunk, store, settings)
-    assert _stories(tmp_path / "shuffled.db") == expected
+    assert _stories(shuffled) == expected
 
 
-def test_story_commands(demo_db: Path, tmp_path: Path) -> None:
-    db = tmp_path / "copy.db"
-    shutil.copy(demo_db, db)
+def test_story_commands(demo_db: str, copy_db: Callable[[str], str]) -> None:
+    db = copy_db(demo_db)
     runner = CliRunner()
     result = runner.invoke(app, ["stories", "--db", str(db), "--json", "--entity", "Haydar al-Zubaydi"])
     assert result.exit_code == 0
@@ -158,10 +159,9 @@ def test_a_story_grown_over_two_events_splits_and_a_coherent_one_does_not() -> N
 
 
 def test_resplit_undoes_an_over_grown_story_and_leaves_planned_stories_whole(
-    demo_db: Path, tmp_path: Path, manifest: dict
+    demo_db: str, copy_db: Callable[[str], str], manifest: dict
 ) -> None:
-    db = tmp_path / "copy.db"
-    shutil.copy(demo_db, db)
+    db = copy_db(demo_db)
     planned = _planned(manifest)
     with open_store(db) as store:
         assert resplit_stories(store)["split"] == [], "the demo's stories are coherent: nothing to split"

@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,8 @@ from newsgraph.ingest.warc import Skipped, read_warc
 from newsgraph.records import RawDocument, Rejection
 from newsgraph.run.local import count_documents, ingest_paths
 from newsgraph.settings import Settings
-from newsgraph.store.sqlite import Store, open_store
+from newsgraph.store.base import Store
+from newsgraph.store.connect import open_store
 
 from .conftest import CORPUS, FIXTURES, SHARED
 from .test_store import snapshot
@@ -295,10 +297,12 @@ def _corpus_crawl(path: Path, count: int) -> Path:
     return path
 
 
-def test_interrupted_ingest_resumes_without_loss_or_duplicates(tmp_path: Path, settings: Settings) -> None:
+def test_interrupted_ingest_resumes_without_loss_or_duplicates(
+    tmp_path: Path, settings: Settings, new_db: Callable[[str], str]
+) -> None:
     crawl = _corpus_crawl(tmp_path / "crawl.warc.gz", 8)
     settings = settings.replace(commit_every=2, chunk_size=1)
-    with open_store(tmp_path / "clean.db") as clean:
+    with open_store(new_db("clean")) as clean:
         assert ingest_paths([crawl], clean, settings).articles == 8
         expected = snapshot(clean)
 
@@ -310,7 +314,7 @@ def test_interrupted_ingest_resumes_without_loss_or_duplicates(tmp_path: Path, s
         if seen >= 3:
             raise KeyboardInterrupt
 
-    with open_store(tmp_path / "resumed.db") as resumed:
+    with open_store(new_db("resumed")) as resumed:
         first = ingest_paths([crawl], resumed, settings, progress=stop_after_three)
         assert first.interrupted and 0 < first.articles < 8
         second = ingest_paths([crawl], resumed, settings)
@@ -319,12 +323,12 @@ def test_interrupted_ingest_resumes_without_loss_or_duplicates(tmp_path: Path, s
         assert snapshot(resumed) == expected
 
 
-def test_cli_ingest_reports_articles_skipped_and_rejections(tmp_path: Path) -> None:
+def test_cli_ingest_reports_articles_skipped_and_rejections(tmp_path: Path, new_db: Callable[[str], str]) -> None:
     crawl = write_crawl(tmp_path / "crawl.warc.gz")
     broken = tmp_path / "broken.warc"
     data = write_crawl(tmp_path / "plain.warc", compress=False).read_bytes()
     broken.write_bytes(data[: len(data) - 100])  # the last record (the revisit) loses its end
-    db = str(tmp_path / "cli.db")
+    db = new_db("cli")
     result = CliRunner().invoke(app, ["ingest", str(crawl), str(broken), "--db", db, "--processes", "1", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)

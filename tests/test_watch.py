@@ -18,8 +18,9 @@ from newsgraph.cli import app
 from newsgraph.run import ingest_paths
 from newsgraph.run.watch import PollSummary, Watcher, parse_interval, watch
 from newsgraph.settings import Settings
+from newsgraph.store.base import Store
+from newsgraph.store.connect import open_store
 from newsgraph.store.follow import follow_source, followed_sources
-from newsgraph.store.sqlite import Store, open_store
 
 from .siteserver import Site
 

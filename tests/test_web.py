@@ -8,7 +8,7 @@ import json
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from newsgraph.cli import app as cli
 from newsgraph.settings import Settings
+from newsgraph.store.connect import open_store
 from newsgraph.store.copies import find_article
-from newsgraph.store.sqlite import open_store
 from newsgraph.web.app import create_app
 
 from .conftest import CORPUS
@@ -33,11 +33,8 @@ def client(demo_db: Path) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def db_copy(demo_db: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "copy.db"
-    with open_store(demo_db) as store:  # a consistent copy, WAL included
-        store.conn.execute("VACUUM INTO ?", (str(target),))
-    return target
+def db_copy(demo_db: str, copy_db: Callable[[str], str]) -> str:
+    return copy_db(demo_db)
 
 
 def _republication(demo_db: Path, manifest: dict) -> tuple[str, str, dict]:

@@ -41,7 +41,7 @@ from newsgraph.run.local import (
     run_corpus_steps,
 )
 from newsgraph.settings import Settings
-from newsgraph.store.sqlite import Store
+from newsgraph.store.base import Store
 
 RETRIES = 2  # further tries of a partition whose task failed, before it is reported
 Done = frozenset[tuple[str, str]]

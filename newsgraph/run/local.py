@@ -21,10 +21,10 @@ from newsgraph.ingest.files import list_inputs, read_document
 from newsgraph.ingest.warc import is_archive
 from newsgraph.records import Article, Processed, RawDocument, Rejection
 from newsgraph.settings import Settings
+from newsgraph.store.base import BatchCounts, Store
 from newsgraph.store.copies import match_copies
 from newsgraph.store.entities import resolve_entities
 from newsgraph.store.quotes import cluster_quote_provenance
-from newsgraph.store.sqlite import BatchCounts, Store
 from newsgraph.store.stories import cluster_stories
 
 Progress = Callable[[int], None]
@@ -243,12 +243,12 @@ def ingest_documents(
 
 def run_corpus_steps(store: Store, settings: Settings, summary: IngestSummary) -> None:
     """The set-level steps over what the new articles touched: entities, quote provenance, copies, stories."""
-    summary.resolution = resolve_entities(store)
-    summary.quotes = cluster_quote_provenance(store)
-    summary.copies = match_copies(store, settings.copy_rules, workers=settings.worker_count)
-    summary.stories = cluster_stories(store, settings.story_settings)
-    store.conn.execute("PRAGMA analysis_limit=1000")  # query-planner statistics: a sample, so it stays quick
-    store.conn.execute("ANALYZE")
+    with store.dialect.corpus_lock(store.conn):  # one ingest at a time runs these on a shared store
+        summary.resolution = resolve_entities(store)
+        summary.quotes = cluster_quote_provenance(store)
+        summary.copies = match_copies(store, settings.copy_rules, workers=settings.worker_count)
+        summary.stories = cluster_stories(store, settings.story_settings)
+    store.dialect.analyze(store.conn)  # query-planner statistics
 
 
 def _run_pool(

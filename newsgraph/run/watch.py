@@ -26,6 +26,7 @@ from newsgraph.ingest.feeds import FEED_TYPES, Feed, FeedError, parse_feed
 from newsgraph.records import Location, RawDocument, Rejection, SourceHints
 from newsgraph.run.local import IngestSummary, ingest_documents, run_corpus_steps
 from newsgraph.settings import Settings
+from newsgraph.store.base import Store
 from newsgraph.store.follow import (
     add_seen,
     due_sources,
@@ -37,7 +38,6 @@ from newsgraph.store.follow import (
     pending_urls,
     record_poll,
 )
-from newsgraph.store.sqlite import Store
 
 MAX_SITEMAPS = 50  # child sitemaps read from one sitemap index
 PAGE_RETRIES = 3  # polls a page that failed for a passing reason is tried again on

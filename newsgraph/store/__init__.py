@@ -1,5 +1,6 @@
-"""Edge: records ⇄ rows. SQLite first; schema by named migrations; one writer."""
+"""Edge: records ⇄ rows. One store interface, two backends (SQLite, PostgreSQL); schema by named migrations."""
 
-from newsgraph.store.sqlite import Store, open_store
+from newsgraph.store.base import Store
+from newsgraph.store.connect import open_store
 
 __all__ = ["Store", "open_store"]

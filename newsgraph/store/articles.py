@@ -8,24 +8,24 @@ reference (`store/refs.py`) with its length, and a highlighted snippet when the 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from newsgraph.errors import BadQuery, NotFound
 from newsgraph.extract.dates import normalise_date, utc_timestamp
+from newsgraph.store.base import Store
 from newsgraph.store.copies import find_article
 from newsgraph.store.cursor import check_limit, decode_cursor, page
 from newsgraph.store.entities import find_entities
 from newsgraph.store.follow import article_capture
 from newsgraph.store.read import fts_query, unmark
 from newsgraph.store.refs import REF_COLUMNS, REF_JOIN, article_refs, ref_from_row
-from newsgraph.store.sqlite import Store
 
 KINDS = ("original", "copy")
 FACET_SAMPLE = 500  # entity facets count the latest this many matches
-_ORDER = "a.published_utc DESC, a.id DESC"  # undated last (SQLite puts NULLs last when descending)
+_ORDER = "a.published_utc DESC NULLS LAST, a.id DESC"  # undated last
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,8 @@ def _conditions(store: Store, f: ArticleFilter) -> tuple[list[str], list[Any]] |
     if f.q is not None:
         if not f.q.strip():
             raise BadQuery("search needs words")
-        where.append("a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
-        params.append(fts_query(f.q))
+        where.append(store.dialect.match_articles("a"))
+        params.append(fts_query(store, f.q))
     if f.source:
         where.append("a.source_id = (SELECT id FROM sources WHERE name = ?)")
         params.append(f.source)
@@ -81,15 +81,15 @@ def _conditions(store: Store, f: ArticleFilter) -> tuple[list[str], list[Any]] |
         where.append("a.published_utc >= ?")
         params.append(_day(f.since, "since"))
     if f.until:
-        where.append("a.published_utc < date(?, '+1 day')")
-        params.append(_day(f.until, "until")[:10])
+        where.append("a.published_utc < ?")
+        params.append((date.fromisoformat(_day(f.until, "until")[:10]) + timedelta(days=1)).isoformat())
     return where, params
 
 
 def _run(store: Store, sql: str, params: list[Any]) -> list[Any]:
     try:
         return store.conn.execute(sql, params).fetchall()
-    except sqlite3.OperationalError as exc:
+    except store.dialect.query_errors as exc:
         raise BadQuery(f"cannot run that search: {exc}") from None
 
 
@@ -112,21 +112,16 @@ def list_articles(
         params += [key[0], key[1]]
     extra = ", a.word_count, a.text, a.authors, a.language" if text else ", a.word_count"
     sql = (
-        f"SELECT {REF_COLUMNS}, a.published_utc, a.rowid{extra} FROM articles a {REF_JOIN} "
+        f"SELECT {REF_COLUMNS}, a.published_utc, a.id{extra} FROM articles a {REF_JOIN} "
         f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY {_ORDER} LIMIT ?"
     )
     rows = _run(store, sql, [*params, limit + 1])
-    snippets: dict[int, str] = {}
+    snippets: dict[str, str] = {}
     if f.q is not None and rows:  # snippets for the page's rows only, not for every match
-        marks = ",".join("?" * len(rows))
-        snippets = dict(
-            _run(
-                store,
-                "SELECT rowid, snippet(articles_fts, 1, char(2), char(3), ' … ', 16) FROM articles_fts "
-                f"WHERE articles_fts MATCH ? AND rowid IN ({marks})",
-                [fts_query(f.q), *(r[7] for r in rows)],
-            )
-        )
+        try:
+            snippets = store.dialect.snippets(store, fts_query(store, f.q), [r[0] for r in rows])
+        except store.dialect.query_errors as exc:
+            raise BadQuery(f"cannot run that search: {exc}") from None
     items = []
     for row in rows:
         item = ref_from_row(row[:6])
@@ -135,7 +130,7 @@ def list_articles(
         if text:
             item["text"], item["authors"], item["language"] = row[9], json.loads(row[10]), row[11]
         if f.q is not None:
-            item["snippet"], item["highlights"] = unmark(snippets.get(row[7]) or "")
+            item["snippet"], item["highlights"] = unmark(snippets.get(row[0]) or "")
         items.append(item)
     result = page(items, limit, lambda last: [last["_sort"], last["id"]])
     for item in result["items"]:
@@ -169,7 +164,7 @@ def article_facets(store: Store, f: ArticleFilter | None = None, top: int = 15) 
             store,
             "SELECT s.name, substr(a.published_utc, 1, 7), "
             "EXISTS (SELECT 1 FROM copy_links l WHERE l.copy_id = a.id), "
-            f"COUNT(*) {base} GROUP BY a.source_id, 2, 3",
+            f"COUNT(*) {base} GROUP BY s.name, 2, 3",
             params,
         ):
             by_source[name or ""] += count
@@ -212,7 +207,7 @@ def _first_appearances(store: Store, clusters: list[str]) -> dict[str, dict[str,
     for cluster in clusters:
         row = store.conn.execute(
             f"SELECT {REF_COLUMNS} FROM quotes q JOIN articles a ON a.id = q.article_id {REF_JOIN} "
-            "WHERE q.cluster_id = ? ORDER BY a.published_utc IS NULL, a.published_utc, a.id LIMIT 1",
+            "WHERE q.cluster_id = ? ORDER BY a.published_utc NULLS LAST, a.id LIMIT 1",
             (cluster,),
         ).fetchone()
         if row:

@@ -41,11 +41,11 @@ from newsgraph.ingest.files import detect_format, read_document
 from newsgraph.records import Analysis, Article, Format, Location, NameGroup, RawDocument, Rejection, SourceHints
 from newsgraph.report import TYPE_ORDER
 from newsgraph.settings import Settings
+from newsgraph.store.base import Store
 from newsgraph.store.copies import SAMPLE_CHUNK, _article_rows, _diff, diff_record
 from newsgraph.store.entities import entity_for_name
 from newsgraph.store.quotes import COMMON_SHINGLE
 from newsgraph.store.refs import article_ref, article_refs
-from newsgraph.store.sqlite import Store
 
 MAX_CANDIDATES = 200  # stored articles checked on full texts, most shared samples first
 MAX_NAME_CANDIDATES = 2000  # stored names compared with one name of the text
@@ -173,7 +173,7 @@ def _candidates(store: Store, article: Article, settings: Settings) -> list[str]
     counts = [len(print_.sample)]  # index 0 is the checked text
 
     def chunks() -> Iterator[list[tuple[int, bytes]]]:
-        cursor = store.conn.execute("SELECT article_id, samples, sample FROM fingerprints")
+        cursor = store.stream("SELECT article_id, samples, sample FROM fingerprints")
         while batch := cursor.fetchmany(SAMPLE_CHUNK):
             start = len(ids) + 1
             ids.extend(str(r[0]) for r in batch)

@@ -38,7 +38,7 @@ from newsgraph.corpus.diff import DIFF, Diff, diff_articles, diff_texts, side_by
 from newsgraph.errors import NotFound, UserError
 from newsgraph.extract.dates import utc_timestamp
 from newsgraph.records import content_hash
-from newsgraph.store.sqlite import Store
+from newsgraph.store.base import Store, upsert
 
 SAMPLE_CHUNK = 20_000  # fingerprints read at a time while matching
 PARALLEL_MIN = 400  # pairs to verify, or links to describe, before worker processes are worth starting
@@ -142,9 +142,7 @@ def match_copies(
     jobs = [(a, b, articles[a]["text"], articles[b]["text"], rules) for a, b in sorted(candidates)]
     found = [row for row in _map(_verify, jobs, workers) if row is not None]
     with store.transaction():
-        conn.executemany(
-            "INSERT OR REPLACE INTO copy_pairs (a, b, kind, in_a, in_b, shared_words) VALUES (?, ?, ?, ?, ?, ?)", found
-        )
+        conn.executemany(upsert("copy_pairs", ("a", "b", "kind", "in_a", "in_b", "shared_words"), ("a", "b")), found)
         touched = set(dirty) | {x for row in found for x in row[:2]}
         groups = _rebuild_groups(store, touched)
         conn.execute("UPDATE fingerprints SET dirty = 0 WHERE dirty = 1")
@@ -172,7 +170,7 @@ def _sample_entries(store: Store, ids: list[str], dirty: np.ndarray) -> tuple[np
         wanted = np.unique(np.frombuffer(b"".join(new_samples), dtype="<i8"))
 
     def chunks() -> Iterator[list[tuple[int, bytes]]]:
-        cursor = conn.execute("SELECT article_id, sample FROM fingerprints")
+        cursor = store.stream("SELECT article_id, sample FROM fingerprints")
         while batch := cursor.fetchmany(SAMPLE_CHUNK):
             yield [(position[ident], blob or b"") for ident, blob in batch if ident in position]
 
@@ -271,16 +269,30 @@ def _rebuild_groups(store: Store, touched: set[str]) -> int:
             original["published_utc"] == second["published_utc"] and original["source"] != second["source"]
         )
         conn.execute(
-            "INSERT OR REPLACE INTO copy_groups (id, original_id, original_unknown, size) VALUES (?, ?, ?, ?)",
+            upsert("copy_groups", ("id", "original_id", "original_unknown", "size"), ("id",)),
             (group, original["id"], int(unknown), len(members)),
         )
         conn.executemany(
-            "INSERT OR REPLACE INTO copy_members (article_id, group_id) VALUES (?, ?)", [(m, group) for m in members]
+            upsert("copy_members", ("article_id", "group_id"), ("article_id",)), [(m, group) for m in members]
         )
         position = {a["id"]: i for i, a in enumerate(ordered)}
         for copy in ordered[1:]:
             _write_link(store, copy, articles, position, group)
     return len(components)
+
+
+_LINK_COLUMNS = (
+    "copy_id",
+    "original_id",
+    "group_id",
+    "kind",
+    "containment_copy",
+    "containment_original",
+    "shared_words",
+    "lag_seconds",
+    "changes",
+    "method",
+)
 
 
 def _write_link(
@@ -311,8 +323,7 @@ def _write_link(
             ).total_seconds()
         )
     store.conn.execute(
-        "INSERT OR REPLACE INTO copy_links (copy_id, original_id, group_id, kind, containment_copy, "
-        "containment_original, shared_words, lag_seconds, changes, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        upsert("copy_links", _LINK_COLUMNS, ("copy_id",)),
         (
             copy["id"],
             original_id,
@@ -399,7 +410,7 @@ def copy_group(store: Store, article_id: str) -> dict[str, Any] | None:
 def list_copy_groups(store: Store, limit: int = 50) -> list[dict[str, Any]]:
     rows = store.conn.execute(
         "SELECT g.original_id FROM copy_groups g JOIN articles a ON a.id = g.original_id "
-        "ORDER BY g.size DESC, a.published_utc DESC LIMIT ?",
+        "ORDER BY g.size DESC, a.published_utc DESC NULLS LAST LIMIT ?",
         (limit,),
     ).fetchall()
     return [group for (original,) in rows if (group := copy_group(store, original)) is not None]

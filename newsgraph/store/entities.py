@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -28,9 +29,9 @@ from newsgraph.corpus.entities import (
 )
 from newsgraph.enrich.namekeys import clean_surface, normalise_apostrophes, strip_titles
 from newsgraph.errors import NotFound, UserError
+from newsgraph.store.base import Store, upsert
 from newsgraph.store.cursor import check_limit, decode_cursor, page
 from newsgraph.store.refs import article_refs
-from newsgraph.store.sqlite import Store
 
 CURATION_ACTIONS = ("merge", "split", "rename")
 _BATCH = 500
@@ -171,8 +172,11 @@ def _write_entity(store: Store, entity: str, members: list[NameRecord], resoluti
     name = resolution.renamed.get(entity) or preferred_name((m.text, m.articles) for m in members)
     unresolved = int(all(m.id in resolution.unresolved for m in members))
     conn.execute(
-        "INSERT OR REPLACE INTO entities (id, type, name, article_count, mention_count, first_seen, last_seen, "
-        "unresolved, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        upsert(
+            "entities",
+            ("id", "type", "name", "article_count", "mention_count", "first_seen", "last_seen", "unresolved", "method"),
+            ("id",),
+        ),
         (entity, kind, name, articles, mentions, first, last, unresolved, RESOLUTION),
     )
 
@@ -190,7 +194,8 @@ def add_rule(store: Store, action: str, a: str, b: str = "") -> dict[str, Any]:
             raise NotFound(f"no name {value!r} in the corpus (use the exact spelling `newsgraph entity` lists)")
     with store.transaction() as conn:
         conn.execute(
-            "INSERT INTO curation (action, a, b, created_at) VALUES (?, ?, ?, datetime('now'))", (action, a, b)
+            "INSERT INTO curation (action, a, b, created_at) VALUES (?, ?, ?, ?)",
+            (action, a, b, datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
         )
         for value in names:
             ident = name_id(value)
@@ -235,7 +240,7 @@ def _aliases(store: Store, entity: str, sources: bool = True) -> list[dict[str, 
         rows = store.conn.execute(
             "SELECT m.text, s.name, COUNT(*) FROM names n JOIN mentions m ON m.name_id = n.id "
             "JOIN articles a ON a.id = m.article_id LEFT JOIN sources s ON s.id = a.source_id "
-            "WHERE n.entity_id = ? GROUP BY m.text, a.source_id",
+            "WHERE n.entity_id = ? GROUP BY m.text, s.name",
             (entity,),
         )
     else:
@@ -357,7 +362,7 @@ def entity_detail(store: Store, entity: str, articles: int = 50, co_mentions: in
     record["candidates"] = _candidates(store, entity) if record["unresolved"] else []
     mentioned = "SELECT m.article_id FROM names n JOIN mentions m ON m.name_id = n.id WHERE n.entity_id = ?"
     dated = conn.execute(
-        "SELECT a.id, a.published_utc, strftime('%Y-W%W', a.published_utc) FROM articles a "
+        f"SELECT a.id, a.published_utc, {store.dialect.week('a.published_utc')} FROM articles a "
         f"WHERE a.id IN ({mentioned})",
         (entity,),
     ).fetchall()

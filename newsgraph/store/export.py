@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from newsgraph.errors import BadQuery, UserError
 from newsgraph.extract.dates import normalise_date, utc_timestamp
-from newsgraph.store.sqlite import Store
+from newsgraph.store.base import Store
 
 FORMATS = ("parquet",)
 BATCH_ROWS = 50_000
@@ -183,7 +183,7 @@ TABLES: tuple[_Table, ...] = (
         "a.word_count, a.text, a.location, a.ingested_at, sm.story_id, cl.original_id, cm.group_id "
         "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
         "LEFT JOIN story_members sm ON sm.article_id = a.id LEFT JOIN copy_links cl ON cl.copy_id = a.id "
-        "LEFT JOIN copy_members cm ON cm.article_id = a.id {where} ORDER BY a.rowid",
+        "LEFT JOIN copy_members cm ON cm.article_id = a.id {where} ORDER BY a.{rowid}",
         "a.ingested_at >= ?",
         _article,
         lambda row: len(row[10]) + len(row[2]),
@@ -191,14 +191,14 @@ TABLES: tuple[_Table, ...] = (
     _Table(
         "mentions",
         "SELECT m.article_id, m.field, m.start, m.end, m.text, m.type, m.name_id, n.entity_id "
-        "FROM mentions m LEFT JOIN names n ON n.id = m.name_id {where} ORDER BY m.rowid",
+        "FROM mentions m LEFT JOIN names n ON n.id = m.name_id {where} ORDER BY m.{rowid}",
         f"m.article_id IN ({_SINCE_ARTICLES})",
     ),
     _Table(
         "entities",
         "SELECT e.id, e.name, e.type, e.article_count, e.mention_count, e.first_seen, e.last_seen, e.unresolved, "
-        "(SELECT json_group_array(n.name) FROM names n WHERE n.entity_id = e.id) "
-        "FROM entities e {where} ORDER BY e.rowid",
+        "(SELECT {names} FROM names n WHERE n.entity_id = e.id) "
+        "FROM entities e {where} ORDER BY e.{rowid}",
         None,
         _entity,
     ),
@@ -206,21 +206,21 @@ TABLES: tuple[_Table, ...] = (
         "quotes",
         "SELECT q.id, q.article_id, q.kind, q.text, q.start, q.end, q.speaker, n.entity_id, q.role, q.cue, "
         "q.anonymous, q.cluster_id FROM quotes q LEFT JOIN names n ON n.id = q.speaker_name_id {where} "
-        "ORDER BY q.rowid",
+        "ORDER BY q.{rowid}",
         f"q.article_id IN ({_SINCE_ARTICLES})",
         _quote,
     ),
     _Table(
         "copy_links",
         "SELECT l.copy_id, l.original_id, l.group_id, l.kind, l.containment_copy, l.containment_original, "
-        "l.shared_words, l.lag_seconds, l.changes FROM copy_links l {where} ORDER BY l.rowid",
+        "l.shared_words, l.lag_seconds, l.changes FROM copy_links l {where} ORDER BY l.{rowid}",
         f"l.copy_id IN ({_SINCE_ARTICLES})",
         weigh=lambda row: len(row[8] or ""),
     ),
     _Table(
         "stories",
         "SELECT id, label, first_seen, last_update, articles, sources, first_article_id, first_source "
-        "FROM stories {where} ORDER BY rowid",
+        "FROM stories {where} ORDER BY {rowid}",
         None,
         _story,
     ),
@@ -279,7 +279,9 @@ def _write_table(
     there are none and `keep_empty` is false)."""
     schema = SCHEMAS[table.name]
     where, params = ("", []) if since is None or table.since is None else (f"WHERE {table.since}", [since])
-    cursor = store.conn.execute(table.sql.format(where=where), params)
+    dialect = store.dialect
+    sql = table.sql.format(where=where, rowid=dialect.rowid, names=dialect.names_json("n.name"))
+    cursor = store.stream(sql, params)
     writer: pq.ParquetWriter | None = None
     pending: list[Row] = []
     weight = total = 0

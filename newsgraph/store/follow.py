@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newsgraph.errors import NotFound
-from newsgraph.store.sqlite import Store
+from newsgraph.store.base import Store
 
 MAX_BACKOFF = 64  # a failing source waits at most this many intervals
 
@@ -51,7 +51,7 @@ def follow_source(store: Store, url: str) -> bool:
     """Follow a feed, sitemap or homepage (polled at once); False when it was followed already."""
     with store.transaction() as conn:
         cursor = conn.execute(
-            "INSERT OR IGNORE INTO followed (url, feed_url, added_at, next_poll) VALUES (?, ?, ?, ?)",
+            "INSERT INTO followed (url, feed_url, added_at, next_poll) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (url, url, now_iso(), now_iso()),
         )
     return cursor.rowcount == 1
@@ -71,7 +71,8 @@ def followed_sources(store: Store) -> list[dict[str, Any]]:
 def due_sources(store: Store, at: str) -> list[dict[str, Any]]:
     """Followed sources whose next poll is due, longest waiting first."""
     rows = store.conn.execute(
-        f"SELECT {', '.join(_COLUMNS)} FROM followed WHERE next_poll IS NULL OR next_poll <= ? ORDER BY next_poll, url",
+        f"SELECT {', '.join(_COLUMNS)} FROM followed WHERE next_poll IS NULL OR next_poll <= ? "
+        "ORDER BY next_poll NULLS FIRST, url",
         (at,),
     ).fetchall()
     return [_row(r) for r in rows]
@@ -126,8 +127,8 @@ def add_seen(store: Store, followed_url: str, entries: Iterable[tuple[str, str |
         new = 0
         for url, published in entries:
             cursor = conn.execute(
-                "INSERT OR IGNORE INTO seen_urls (url, followed_url, first_seen, state, published) "
-                "VALUES (?, ?, ?, 'pending', ?)",
+                "INSERT INTO seen_urls (url, followed_url, first_seen, state, published) "
+                "VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING",
                 (url, followed_url, at, published),
             )
             new += cursor.rowcount
@@ -153,8 +154,8 @@ def mark_fetched(store: Store, url: str, capture: tuple[str, int, str, str, int]
         )
         if capture is not None:
             conn.execute(
-                "INSERT OR IGNORE INTO captures (warc_file, warc_offset, url, fetched_at, status) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO captures (warc_file, warc_offset, url, fetched_at, status) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 capture,
             )
 
@@ -175,7 +176,8 @@ def link_articles(store: Store, captures: Iterable[tuple[str, int, str, str]]) -
     with store.transaction() as conn:
         for warc_file, offset, location, url in captures:
             row = conn.execute(
-                "SELECT ref FROM inputs WHERE location = ? AND outcome = 'article' ORDER BY rowid DESC LIMIT 1",
+                "SELECT ref FROM inputs WHERE location = ? AND outcome = 'article' "
+                f"ORDER BY {store.dialect.rowid} DESC LIMIT 1",
                 (location,),
             ).fetchone()
             if row is None:  # rejected: the URL stays fetched, its rejection says why

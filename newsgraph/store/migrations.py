@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from newsgraph.store.base import Connection
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -337,26 +342,32 @@ MIGRATIONS: list[tuple[str, str]] = [
 ]
 
 
-def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+def applied_migrations(conn: Connection) -> list[str]:
     conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     return [row[0] for row in conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
 
 
-def apply_migrations(conn: sqlite3.Connection) -> list[str]:
-    """Apply every migration not yet recorded, each in its own transaction; returns their names."""
+def apply_migrations(conn: Connection, migrations: Sequence[tuple[str, str]] = MIGRATIONS) -> list[str]:
+    """Apply every migration not yet recorded, each in its own transaction; returns their names.
+
+    `migrations` are SQLite's unless given (PostgreSQL's are in `store/pg_schema.py`, same names)."""
     done = set(applied_migrations(conn))
     applied = []
-    for name, sql in MIGRATIONS:
+    for name, sql in migrations:
         if name in done:
             continue
-        with conn:
-            conn.execute("BEGIN")
+        conn.execute("BEGIN")
+        try:
             for statement in _statements(sql):
                 conn.execute(statement)
             conn.execute(
                 "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                 (name, datetime.now(UTC).isoformat(timespec="seconds")),
             )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
         applied.append(name)
     return applied
 

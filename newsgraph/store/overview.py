@@ -6,8 +6,8 @@ from typing import Any
 
 from newsgraph.store import read
 from newsgraph.store.articles import ArticleFilter, article_facets, list_articles
+from newsgraph.store.base import Store
 from newsgraph.store.entities import entities_page
-from newsgraph.store.sqlite import Store
 from newsgraph.store.stories import growing_stories, stories_page
 
 

@@ -7,15 +7,16 @@ gives the same clusters as clustering everything at once.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from typing import Any
 
 from newsgraph.corpus.quotes import PROVENANCE, cluster_quotes
 from newsgraph.errors import BadQuery
+from newsgraph.store.base import Store
 from newsgraph.store.cursor import check_limit, decode_cursor, page
 from newsgraph.store.entities import find_entities
-from newsgraph.store.sqlite import Store
 
 _BATCH = 500
 COMMON_SHINGLE = 200  # a 4-gram in more quotes than this is boilerplate, not evidence of a shared quote
@@ -132,7 +133,7 @@ def list_quotes(
             recent = (
                 " AND m.article_id IN (SELECT a.id FROM articles a WHERE a.id IN (SELECT m3.article_id FROM names n3 "
                 "JOIN mentions m3 ON m3.name_id = n3.id WHERE n3.entity_id = ?) "
-                f"ORDER BY a.published_utc DESC LIMIT {int(about_within)})"
+                f"ORDER BY a.published_utc DESC NULLS LAST LIMIT {int(about_within)})"
             )
         where.append(
             "q.id IN (SELECT aq.id FROM names mn JOIN mentions m ON m.name_id = mn.id JOIN quotes aq "
@@ -141,11 +142,11 @@ def list_quotes(
         )
         params += [entities[0]] + ([entities[0]] if about_within else [])
     if search:
-        words = [w for w in search.replace('"', " ").split() if w]
+        words = re.findall(r"\w+", search)
         if not words:
             raise BadQuery("--search needs words")
-        where.append("q.rowid IN (SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?)")
-        params.append(" ".join(f'"{w}"' for w in words))
+        where.append(store.dialect.match_quotes("q"))
+        params.append(store.dialect.fts_query(words))
     if kind:
         where.append("q.kind = ?")
         params.append(kind)
@@ -169,7 +170,7 @@ def list_quotes(
         "a.id, a.title, s.name, a.published, a.published_utc, a.location, a.url FROM quotes q "
         "JOIN articles a ON a.id = q.article_id LEFT JOIN sources s ON s.id = a.source_id "
         "LEFT JOIN names n ON n.id = q.speaker_name_id LEFT JOIN entities e ON e.id = n.entity_id "
-        f"WHERE q.cluster_id IN (SELECT id FROM {table}) ORDER BY a.published_utc, a.id"
+        f"WHERE q.cluster_id IN (SELECT id FROM {table}) ORDER BY a.published_utc NULLS FIRST, a.id"
     ).fetchall()
     grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:

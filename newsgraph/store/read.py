@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from typing import Any
 
 from newsgraph.errors import BadQuery
 from newsgraph.extract.dates import normalise_date, utc_timestamp
-from newsgraph.store.sqlite import Store
+from newsgraph.store.base import Store
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -70,12 +69,12 @@ def rejections(store: Store, code: str | None = None, limit: int | None = None) 
     ]
 
 
-def fts_query(query: str) -> str:
-    """User words as an FTS5 query of quoted terms (so punctuation cannot break the syntax)."""
+def fts_query(store: Store, query: str) -> str:
+    """User words as the backend's full-text query: all must appear (punctuation cannot break its syntax)."""
     words = _WORD.findall(query)
     if not words:
         raise BadQuery(f"search query has no words: {query!r}")
-    return " ".join(f'"{w}"' for w in words)
+    return store.dialect.fts_query(words)
 
 
 def search(
@@ -88,31 +87,25 @@ def search(
 ) -> list[dict[str, Any]]:
     """Articles matching a full-text query, best first, with highlighted snippets.
 
-    Words are matched as terms (all must appear); with `raw` the query is passed to FTS5 as
-    written, so `OR`, `NEAR` and `"phrases"` work.
+    Words are matched as terms (all must appear); with `raw` the query is passed to the backend's
+    own query syntax as written: FTS5's `OR`, `NEAR` and `"phrases"` on SQLite, `websearch_to_tsquery`'s
+    `OR`, `-word` and `"phrases"` on PostgreSQL.
     """
-    match = query if raw else fts_query(query)
-    sql = (
-        "SELECT a.id, a.title, s.name, a.published, a.url, a.location, "
-        "snippet(articles_fts, 1, char(2), char(3), ' … ', 16) AS snip, bm25(articles_fts, 5.0, 1.0) AS score "
-        "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-        "LEFT JOIN sources s ON s.id = a.source_id WHERE articles_fts MATCH ?"
-    )
-    params: list[Any] = [match]
+    match = query if raw else fts_query(store, query)
+    where = ""
+    params: list[Any] = []
     if source:
-        sql += " AND s.name = ? COLLATE NOCASE"
+        where += " AND s.name = ?"  # source names compare without case on both backends
         params.append(source)
     if since:
         day = utc_timestamp(normalise_date(since))
         if not day:
             raise BadQuery(f"--since expects a date such as 2026-03-01, got {since!r}")
-        sql += " AND a.published_utc >= ?"
+        where += " AND a.published_utc >= ?"
         params.append(day)
-    sql += " ORDER BY score LIMIT ?"
-    params.append(limit)
     try:
-        rows = store.conn.execute(sql, params).fetchall()
-    except sqlite3.OperationalError as exc:
+        rows = store.dialect.search(store, match, raw, where, params, limit)
+    except store.dialect.query_errors as exc:
         raise BadQuery(f"cannot run search {query!r}: {exc}") from None
     results = []
     for i, t, s, p, u, loc, marked, score in rows:
@@ -127,7 +120,7 @@ def search(
                 "location": loc,
                 "snippet": snippet,
                 "highlights": highlights,
-                "score": round(-score, 3),
+                "score": round(score, 3),
             }
         )
     return results

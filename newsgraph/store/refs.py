@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from newsgraph.store.sqlite import Store
+from newsgraph.store.base import Store
 
 REF_KEYS = ("id", "url", "title", "source", "published", "location")
 REF_COLUMNS = "a.id, a.url, a.title, s.name, a.published, a.location"

@@ -7,13 +7,13 @@ import statistics
 from typing import Any
 
 from newsgraph.errors import NotFound
+from newsgraph.store.base import Store
 from newsgraph.store.cursor import check_limit, decode_cursor, page
 from newsgraph.store.follow import source_feeds
-from newsgraph.store.sqlite import Store
 
+_COPIES = "SUM(CASE WHEN EXISTS (SELECT 1 FROM copy_links l WHERE l.copy_id = a.id) THEN 1 ELSE 0 END)"
 _COUNTS = (
-    "SELECT s.id, s.name, COUNT(a.id), "
-    "SUM(EXISTS (SELECT 1 FROM copy_links l WHERE l.copy_id = a.id)), MIN(a.published_utc), MAX(a.published_utc) "
+    f"SELECT s.id, s.name, COUNT(a.id), {_COPIES}, MIN(a.published_utc), MAX(a.published_utc) "
     "FROM sources s JOIN articles a ON a.source_id = s.id"
 )
 
@@ -68,8 +68,8 @@ def source_view(store: Store, name: str, top: int = 10) -> dict[str, Any]:
     record["weeks"] = [
         {"week": week, "articles": n, "copies": int(c or 0), "original_share": round(1 - (c or 0) / n, 3)}
         for week, n, c in conn.execute(
-            "SELECT strftime('%Y-W%W', a.published_utc) AS week, COUNT(*), "
-            "SUM(EXISTS (SELECT 1 FROM copy_links l WHERE l.copy_id = a.id)) FROM articles a "
+            f"SELECT {store.dialect.week('a.published_utc')} AS week, COUNT(*), "
+            f"{_COPIES} FROM articles a "
             "WHERE a.source_id = ? AND a.published_utc IS NOT NULL GROUP BY week ORDER BY week",
             (source_id,),
         )

@@ -28,9 +28,9 @@ from newsgraph.corpus.stories import (
 from newsgraph.enrich.namekeys import name_key
 from newsgraph.errors import BadQuery, NotFound
 from newsgraph.extract.dates import normalise_date, utc_timestamp
+from newsgraph.store.base import Store, upsert
 from newsgraph.store.cursor import check_limit, decode_cursor, page
 from newsgraph.store.entities import find_entities
-from newsgraph.store.sqlite import Store
 
 EVICT_EVERY = 500
 
@@ -209,7 +209,7 @@ def _restore(
         f"WHERE m.article_id NOT IN (SELECT id FROM {table}) AND m.story_id IN ("
         f"  SELECT m2.story_id FROM story_members m2 JOIN articles a2 ON a2.id = m2.article_id "
         f"  WHERE a2.published_utc >= ? AND m2.article_id NOT IN (SELECT id FROM {table})) "
-        "ORDER BY a.published_utc, m.article_id",
+        "ORDER BY a.published_utc NULLS FIRST, m.article_id",
         (since,),
     ).fetchall()
     grouped: dict[str, list[tuple[str, str | None, str, str]]] = defaultdict(list)
@@ -254,7 +254,7 @@ def _write(
             ],
         )
         conn.executemany(
-            "INSERT OR REPLACE INTO story_members (article_id, story_id) VALUES (?, ?)",
+            upsert("story_members", ("article_id", "story_id"), ("article_id",)),
             [*final.items(), *moved.items()],
         )
         # document frequencies: those restored before the replay point plus the replayed articles'
@@ -271,7 +271,7 @@ def _refresh_stories(store: Store, ids: set[str]) -> None:
     rows = conn.execute(
         "SELECT m.story_id, a.id, a.title, a.published, a.published_utc, s.name FROM story_members m "
         "JOIN articles a ON a.id = m.article_id LEFT JOIN sources s ON s.id = a.source_id "
-        f"WHERE m.story_id IN (SELECT id FROM {table}) ORDER BY a.published_utc, a.id"
+        f"WHERE m.story_id IN (SELECT id FROM {table}) ORDER BY a.published_utc NULLS FIRST, a.id"
     ).fetchall()
     grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:
@@ -358,7 +358,7 @@ def list_stories(
     rows = store.conn.execute(
         "SELECT s.id FROM stories s WHERE "
         + " AND ".join(where)
-        + " ORDER BY s.articles DESC, s.last_update DESC, s.id LIMIT ?",
+        + " ORDER BY s.articles DESC, s.last_update DESC NULLS LAST, s.id LIMIT ?",
         [*params, limit],
     ).fetchall()
     return [story_detail(store, r[0], brief=True) for r in rows]
@@ -387,7 +387,7 @@ def story_detail(store: Store, story: str, brief: bool = False) -> dict[str, Any
     members = conn.execute(
         "SELECT a.id, a.location, s.name, a.published, a.published_utc, a.title, l.original_id, a.url "
         "FROM story_members m JOIN articles a ON a.id = m.article_id LEFT JOIN sources s ON s.id = a.source_id "
-        "LEFT JOIN copy_links l ON l.copy_id = a.id WHERE m.story_id = ? ORDER BY a.published_utc, a.id",
+        "LEFT JOIN copy_links l ON l.copy_id = a.id WHERE m.story_id = ? ORDER BY a.published_utc NULLS FIRST, a.id",
         (record["id"],),
     ).fetchall()
     record["articles"] = [

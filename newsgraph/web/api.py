@@ -14,12 +14,12 @@ from pydantic import BaseModel, Field
 
 from newsgraph.store import read
 from newsgraph.store.articles import ArticleFilter, article_view, list_articles
+from newsgraph.store.base import Store
 from newsgraph.store.copies import article_diff
 from newsgraph.store.entities import add_rule, entities_page, entity_view
 from newsgraph.store.overview import home_view, search_view
 from newsgraph.store.quotes import quotes_page
 from newsgraph.store.sources import list_sources, source_view
-from newsgraph.store.sqlite import Store
 from newsgraph.store.stories import growing_stories, stories_page, story_detail
 from newsgraph.web.capture import captured_page
 from newsgraph.web.checking import CheckRequest, run_check

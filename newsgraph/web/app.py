@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from newsgraph import __version__
 from newsgraph.errors import NewsgraphError, NotFound, UserError
 from newsgraph.settings import Settings
-from newsgraph.store.sqlite import StorePool
+from newsgraph.store.connect import StorePool
 from newsgraph.web.api import router as api_router
 from newsgraph.web.pages import router as pages_router
 from newsgraph.web.render import templates

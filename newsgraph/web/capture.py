@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from newsgraph.errors import NotFound
 from newsgraph.ingest.warc import read_capture
 from newsgraph.store.articles import article_view
-from newsgraph.store.sqlite import Store
+from newsgraph.store.base import Store
 from newsgraph.web.deps import settings_of
 
 

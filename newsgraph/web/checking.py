@@ -9,8 +9,8 @@ from fastapi import Request
 from pydantic import BaseModel, Field
 
 from newsgraph.errors import UserError
+from newsgraph.store.base import Store
 from newsgraph.store.check import check_document, raw_from_html, raw_from_stored_url, raw_from_text
-from newsgraph.store.sqlite import Store
 from newsgraph.web.deps import settings_of
 
 _ANALYSIS = threading.Lock()  # the language model is shared by the server's threads: one text at a time

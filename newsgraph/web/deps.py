@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from fastapi import HTTPException, Request
 
 from newsgraph.settings import Settings
-from newsgraph.store.sqlite import Store, open_store
+from newsgraph.store.base import Store
+from newsgraph.store.connect import open_store
 
 CSRF_COOKIE = "newsgraph_csrf"
 

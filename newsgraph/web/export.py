@@ -14,7 +14,8 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from newsgraph.store.sqlite import Store, StorePool
+from newsgraph.store.base import Store
+from newsgraph.store.connect import StorePool
 
 EXPORT_PAGE = 200
 FORMATS = ("json", "csv", "jsonl")

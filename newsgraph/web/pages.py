@@ -13,12 +13,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from newsgraph.errors import NewsgraphError, UserError
 from newsgraph.store.articles import ArticleFilter, article_view
+from newsgraph.store.base import Store
+from newsgraph.store.connect import open_store
 from newsgraph.store.copies import article_diff
 from newsgraph.store.entities import curate_entity, entities_page, entity_view
 from newsgraph.store.overview import home_view, search_view
 from newsgraph.store.quotes import quotes_page
 from newsgraph.store.sources import list_sources, source_view
-from newsgraph.store.sqlite import Store, open_store
 from newsgraph.store.stories import stories_page, story_detail
 from newsgraph.web.checking import CheckRequest, run_check
 from newsgraph.web.deps import check_form_origin, check_token, reader, settings_of
