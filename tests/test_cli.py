@@ -92,13 +92,13 @@ def test_user_errors_exit_2_with_one_line(tmp_path: Path) -> None:
 def test_migrate_brings_an_older_database_up_to_date(tmp_path: Path) -> None:
     import sqlite3
 
-    from newsgraph.store.migrations import MIGRATIONS, _statements
+    from newsgraph.store.migrations import MIGRATIONS, statements
 
     db = tmp_path / "old.db"
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     for name, sql in MIGRATIONS[:6]:  # a database made before following and the read indexes
-        for statement in _statements(sql):
+        for statement in statements(sql):
             conn.execute(statement)
         conn.execute("INSERT INTO schema_migrations VALUES (?, '2026-01-01')", (name,))
     conn.commit()

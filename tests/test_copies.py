@@ -33,7 +33,7 @@ from newsgraph.settings import Settings
 from newsgraph.store.base import Store
 from newsgraph.store.connect import open_store
 from newsgraph.store.copies import copy_group, describe_copies, find_article, match_copies, source_originality
-from newsgraph.store.migrations import MIGRATIONS, _statements
+from newsgraph.store.migrations import MIGRATIONS, statements
 
 from .conftest import CORPUS
 
@@ -233,7 +233,7 @@ def test_a_store_made_before_inline_samples_upgrades(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "old.db")
     conn.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     for name, sql in MIGRATIONS[:5]:
-        for statement in _statements(sql):
+        for statement in statements(sql):
             conn.execute(statement)
         conn.execute("INSERT INTO schema_migrations VALUES (?, 'then')", (name,))
     conn.commit()

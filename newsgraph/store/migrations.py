@@ -358,7 +358,7 @@ def apply_migrations(conn: Connection, migrations: Sequence[tuple[str, str]] = M
             continue
         conn.execute("BEGIN")
         try:
-            for statement in _statements(sql):
+            for statement in statements(sql):
                 conn.execute(statement)
             conn.execute(
                 "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
@@ -372,7 +372,7 @@ def apply_migrations(conn: Connection, migrations: Sequence[tuple[str, str]] = M
     return applied
 
 
-def _statements(sql: str) -> list[str]:
+def statements(sql: str) -> list[str]:
     """Split a migration into statements, keeping trigger bodies (BEGIN … END;) whole."""
     statements: list[str] = []
     buffer: list[str] = []
