@@ -8,7 +8,9 @@ pairs, so workers never touch the database), and extracts and enriches the rest 
 client is the only writer: it writes each finished partition through the store in batches, in
 whatever order partitions finish (content-hash ids make the store the same). A task that fails is
 tried twice more, then reported in the summary; its inputs are not marked done, so a re-run tries
-them again. The set-level corpus steps then run on the client, as in the local runner: they are
+them again. The set-level corpus steps then run on the client, as in the local runner, but for the
+search for copy candidates, which runs on the cluster (`run/dask_copies.py`: a shuffle on sampled
+hashes, the same pairs as the local step). Entity resolution, quote provenance and stories are
 not yet distributed.
 """
 
@@ -31,6 +33,7 @@ from newsgraph.errors import UserError
 from newsgraph.ingest.files import list_inputs, read_document
 from newsgraph.ingest.warc import is_archive
 from newsgraph.records import Processed, RawDocument, Rejection
+from newsgraph.run.dask_copies import cluster_candidates
 from newsgraph.run.local import (
     BatchWriter,
     IngestSummary,
@@ -236,8 +239,8 @@ def ingest_paths_dask(
             for i, part in enumerate(partitions)
         }
         _collect(futures, partitions, expected, store, settings, summary, advance, client)
-        if not summary.interrupted:
-            run_corpus_steps(store, settings, summary)
+        if not summary.interrupted:  # copy candidates are found on the cluster, by a shuffle on sample hashes
+            run_corpus_steps(store, settings, summary, find_candidates=cluster_candidates(client))
     except KeyboardInterrupt:  # written results are kept; the next run picks up the rest
         summary.interrupted = True
     finally:

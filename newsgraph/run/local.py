@@ -22,7 +22,7 @@ from newsgraph.ingest.warc import is_archive
 from newsgraph.records import Article, Processed, RawDocument, Rejection
 from newsgraph.settings import Settings
 from newsgraph.store.base import BatchCounts, Store
-from newsgraph.store.copies import match_copies
+from newsgraph.store.copies import CandidateFinder, match_copies
 from newsgraph.store.entities import resolve_entities
 from newsgraph.store.quotes import cluster_quote_provenance
 from newsgraph.store.stories import cluster_stories
@@ -241,12 +241,17 @@ def ingest_documents(
         writer.flush()
 
 
-def run_corpus_steps(store: Store, settings: Settings, summary: IngestSummary) -> None:
-    """The set-level steps over what the new articles touched: entities, quote provenance, copies, stories."""
+def run_corpus_steps(
+    store: Store, settings: Settings, summary: IngestSummary, find_candidates: CandidateFinder | None = None
+) -> None:
+    """The set-level steps over what the new articles touched: entities, quote provenance, copies, stories.
+    `find_candidates` finds copy candidates elsewhere (on a cluster) instead of in this process."""
     with store.dialect.corpus_lock(store.conn):  # one ingest at a time runs these on a shared store
         summary.resolution = resolve_entities(store)
         summary.quotes = cluster_quote_provenance(store)
-        summary.copies = match_copies(store, settings.copy_rules, workers=settings.worker_count)
+        summary.copies = match_copies(
+            store, settings.copy_rules, workers=settings.worker_count, find_candidates=find_candidates
+        )
         summary.stories = cluster_stories(store, settings.story_settings)
     store.dialect.analyze(store.conn)  # query-planner statistics
 

@@ -41,6 +41,11 @@ from newsgraph.records import content_hash
 from newsgraph.store.base import Store, upsert
 
 SAMPLE_CHUNK = 20_000  # fingerprints read at a time while matching
+
+SampleChunks = Iterator[list[tuple[int, bytes]]]  # (article index, stored sample), a chunk at a time
+# finds candidate pairs (i, j, shared samples) from every article's sample, which articles are new,
+# and the containment rule: `shared_sample_pairs` in this process, or on a cluster (run/dask_copies.py)
+CandidateFinder = Callable[[SampleChunks, np.ndarray, float], list[tuple[int, int, int]]]
 PARALLEL_MIN = 400  # pairs to verify, or links to describe, before worker processes are worth starting
 
 _In = TypeVar("_In")
@@ -102,13 +107,20 @@ def _order(article: dict[str, Any]) -> tuple[bool, str, str]:
 
 
 def match_copies(
-    store: Store, rules: CopyRules | None = None, full: bool = False, describe: bool = True, workers: int = 1
+    store: Store,
+    rules: CopyRules | None = None,
+    full: bool = False,
+    describe: bool = True,
+    workers: int = 1,
+    find_candidates: CandidateFinder | None = None,
 ) -> dict[str, Any]:
     """Find the copies among articles added since the last run (or, with `full`, all).
 
     With `describe` (the default) each new link also gets its diff summary; without it links
     are left for `describe_copies`, and the views work the diff out when they are shown.
     With `workers` above one, many pairs are verified (and links described) in that many processes.
+    `find_candidates` finds the candidate pairs elsewhere (the Dask runner's cluster) from the
+    samples read here; the same pairs as in this process.
     """
     started = time.perf_counter()
     rules = rules or CopyRules()
@@ -124,12 +136,13 @@ def match_copies(
     counts = np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows))
     dirty = [ident for ident, new in zip(ids, dirty_mask.tolist(), strict=True) if new]
     found_at = time.perf_counter()
-    hashes, owners = _sample_entries(store, ids, dirty_mask)
-    candidates = {
-        (min(ids[i], ids[j]), max(ids[i], ids[j]))
-        for i, j, _ in shared_sample_pairs(hashes, owners, counts, dirty_mask, rules.min_containment)
-    }
-    del hashes, owners
+    if find_candidates is None:
+        hashes, owners = _sample_entries(store, ids, dirty_mask)
+        pairs = shared_sample_pairs(hashes, owners, counts, dirty_mask, rules.min_containment)
+        del hashes, owners
+    else:
+        pairs = find_candidates(_sample_chunks(store, ids), dirty_mask, rules.min_containment)
+    candidates = {(min(ids[i], ids[j]), max(ids[i], ids[j])) for i, j, _ in pairs}
     condition = "" if full else "WHERE f1.dirty = 1 OR f2.dirty = 1"
     candidates.update(
         conn.execute(
@@ -162,19 +175,19 @@ def match_copies(
 def _sample_entries(store: Store, ids: list[str], dirty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every article's sampled hashes with its index in `ids`, read SAMPLE_CHUNK articles at a time.
     When only some articles are new, only hashes a new article has are kept."""
-    position = {ident: i for i, ident in enumerate(ids)}
-    conn = store.conn
     wanted = None
     if not dirty.all():
-        new_samples = [blob or b"" for (blob,) in conn.execute("SELECT sample FROM fingerprints WHERE dirty = 1")]
-        wanted = np.unique(np.frombuffer(b"".join(new_samples), dtype="<i8"))
+        rows = store.conn.execute("SELECT sample FROM fingerprints WHERE dirty = 1")
+        wanted = np.unique(np.frombuffer(b"".join(blob or b"" for (blob,) in rows), dtype="<i8"))
+    return sample_entries(_sample_chunks(store, ids), wanted)
 
-    def chunks() -> Iterator[list[tuple[int, bytes]]]:
-        cursor = store.stream("SELECT article_id, sample FROM fingerprints")
-        while batch := cursor.fetchmany(SAMPLE_CHUNK):
-            yield [(position[ident], blob or b"") for ident, blob in batch if ident in position]
 
-    return sample_entries(chunks(), wanted)
+def _sample_chunks(store: Store, ids: list[str]) -> SampleChunks:
+    """Every article's stored sample with its index in `ids`, SAMPLE_CHUNK articles at a time."""
+    position = {ident: i for i, ident in enumerate(ids)}
+    cursor = store.stream("SELECT article_id, sample FROM fingerprints")
+    while batch := cursor.fetchmany(SAMPLE_CHUNK):
+        yield [(position[ident], blob or b"") for ident, blob in batch if ident in position]
 
 
 def _backfill_samples(store: Store) -> None:
