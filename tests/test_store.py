@@ -141,3 +141,25 @@ def test_a_failed_batch_leaves_nothing_behind(
         ingest_paths([FIXTURES], store, settings.replace(commit_every=100))
     assert store.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0
     assert store.conn.execute("SELECT COUNT(*) FROM inputs").fetchone()[0] == 0
+
+
+def test_listing_pages_through_dated_then_undated_articles_once(store: Store, settings: Settings) -> None:
+    from newsgraph.store.articles import list_articles
+
+    ingest_paths([FIXTURES], store, settings)
+    ids = [r[0] for r in store.conn.execute("SELECT id FROM articles ORDER BY id").fetchall()]
+    store.conn.execute("UPDATE articles SET published_utc = NULL WHERE id IN (?, ?)", (ids[0], ids[3]))
+    seen, cursor = [], None
+    while True:
+        page = list_articles(store, limit=2, cursor=cursor)
+        seen += [item["id"] for item in page["items"]]
+        if not page["next"]:
+            break
+        cursor = page["next"]
+    assert sorted(seen) == ids and len(seen) == len(set(seen)), "every article once"
+    dated = store.conn.execute(
+        "SELECT id FROM articles WHERE published_utc IS NOT NULL ORDER BY published_utc DESC, id DESC"
+    ).fetchall()
+    undated = sorted({r[0] for r in store.conn.execute("SELECT id FROM articles WHERE published_utc IS NULL")})
+    assert {ids[0], ids[3]} <= set(undated) and len(dated) >= 2
+    assert seen == [r[0] for r in dated] + undated[::-1], "newest first, then the undated by id"

@@ -104,18 +104,25 @@ def list_articles(
     if found is None:
         return {"items": [], "next": None}
     where, params = found
-    if key is not None and key[0] is None:
-        where.append("(a.published_utc IS NULL AND a.id < ?)")
-        params.append(key[1])
-    elif key is not None:
-        where.append("((a.published_utc, a.id) < (?, ?) OR a.published_utc IS NULL)")
-        params += [key[0], key[1]]
     extra = ", a.word_count, a.text, a.authors, a.language" if text else ", a.word_count"
-    sql = (
-        f"SELECT {REF_COLUMNS}, a.published_utc, a.id{extra} FROM articles a {REF_JOIN} "
-        f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY {_ORDER} LIMIT ?"
-    )
-    rows = _run(store, sql, [*params, limit + 1])
+    select = f"SELECT {REF_COLUMNS}, a.published_utc, a.id{extra} FROM articles a {REF_JOIN} WHERE "
+    # dated articles newest first, then the undated ones: two index walks (PostgreSQL cannot walk
+    # the (published_utc, id) index backwards with NULLs last)
+    rows: list[Any] = []
+    if key is None or key[0] is not None:
+        dated, more = [*where, "a.published_utc IS NOT NULL"], []
+        if key is not None:
+            dated.append("(a.published_utc, a.id) < (?, ?)")
+            more = [key[0], key[1]]
+        sql = f"{select}{' AND '.join(dated)} ORDER BY a.published_utc DESC, a.id DESC LIMIT ?"
+        rows = _run(store, sql, [*params, *more, limit + 1])
+    if len(rows) <= limit:
+        undated, more = [*where, "a.published_utc IS NULL"], []
+        if key is not None and key[0] is None:
+            undated.append("a.id < ?")
+            more = [key[1]]
+        sql = f"{select}{' AND '.join(undated)} ORDER BY a.id DESC LIMIT ?"
+        rows += _run(store, sql, [*params, *more, limit + 1 - len(rows)])
     snippets: dict[str, str] = {}
     if f.q is not None and rows:  # snippets for the page's rows only, not for every match
         try:
