@@ -130,11 +130,11 @@ def test_a_failed_batch_leaves_nothing_behind(
     calls = {"n": 0}
     original = store._write_analysis
 
-    def failing(analysis: object) -> None:
+    def failing(analysis: object, rows: object) -> None:
         calls["n"] += 1
         if calls["n"] == 3:
             raise sqlite3.OperationalError("disk I/O error")
-        original(analysis)  # type: ignore[arg-type]
+        original(analysis, rows)  # type: ignore[arg-type]
 
     monkeypatch.setattr(store, "_write_analysis", failing)
     with pytest.raises(sqlite3.OperationalError):

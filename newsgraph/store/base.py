@@ -19,14 +19,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from newsgraph.corpus.copies import COPIES, Fingerprint, sample_bytes
-from newsgraph.corpus.entities import name_id, name_index_keys
-from newsgraph.corpus.quotes import normalise_quote, quote_shingles
+from newsgraph.corpus.copies import Fingerprint
 from newsgraph.extract.article import EXTRACTOR
 from newsgraph.extract.dates import utc_timestamp
-from newsgraph.records import Analysis, Article, Processed, RawDocument, Rejection, content_hash
+from newsgraph.records import Analysis, Article, Processed, RawDocument, Rejection
+
+if TYPE_CHECKING:
+    from newsgraph.store.batch import BatchRows
 
 WRITE_ATTEMPTS = 5
 
@@ -159,6 +160,7 @@ class Store:
         self.conn = conn
         self.path = path  # the file, or the server URL without its password
         self.dialect = dialect
+        self._source_ids: dict[str, int] = {}  # source names seen in committed transactions
 
     @property
     def backend(self) -> str:
@@ -182,6 +184,7 @@ class Store:
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
+            self._source_ids.clear()  # a source added in the rolled-back transaction is gone again
             raise
 
     def id_table(self, name: str, ids: Iterable[str]) -> str:
@@ -223,63 +226,56 @@ class Store:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _write_items(self, items: list[Processed | Rejection]) -> BatchCounts:
+        from newsgraph.store.batch import BatchRows, fingerprint_row
+
         counts = BatchCounts()
+        rows = BatchRows()
         with self.transaction():
             self.dialect.batch_lock(self.conn)
             for item in items:
                 if isinstance(item, Rejection):
-                    self._write_rejection(item)
+                    rows.rejection(item)
                     counts.rejections += 1
                 elif item.rejection is not None:
-                    self._write_rejection(item.rejection)
-                    self._record_input(item, "rejection", item.rejection.id)
+                    rows.rejection(item.rejection)
+                    rows.input(item, "rejection", item.rejection.id)
                     counts.rejections += 1
                 elif item.article is not None:
-                    new = self._write_article(item.article, item.analysis)
+                    new = self._write_article(item.article)
+                    rows.unrejected.append((str(item.article.location),))  # it no longer stands rejected
+                    if new and item.analysis is not None:
+                        self._write_analysis(item.analysis, rows)
                     if new and item.fingerprint is not None:
-                        self._write_fingerprint(item.article.id, item.fingerprint)
-                    self._record_input(item, "article", item.article.id)
+                        rows.prints.append(fingerprint_row(item.article.id, item.fingerprint))
+                    rows.input(item, "article", item.article.id)
                     if new:
                         counts.articles += 1
                     else:
                         counts.duplicates += 1
+            rows.write(self)
         return counts
 
-    def _record_input(self, item: Processed, outcome: str, ref: str) -> None:
-        self.conn.execute(
-            upsert("inputs", ("location", "raw_hash", "outcome", "ref"), ("location", "raw_hash")),
-            (str(item.location), item.raw_hash, outcome, ref),
-        )
-
-    def _write_rejection(self, rejection: Rejection) -> None:
-        self.conn.execute(
-            upsert("rejections", ("id", "stage", "code", "reason", "location", "raw_hash", "created_at"), ("id",)),
-            (
-                rejection.id,
-                rejection.stage,
-                rejection.code,
-                rejection.reason,
-                str(rejection.location),
-                rejection.raw_hash,
-                _now(),
-            ),
-        )
+    def _write_analysis(self, analysis: Analysis, rows: BatchRows) -> None:
+        rows.analysis(analysis)
 
     def source_id(self, name: str | None) -> int | None:
         if not name:
             return None
+        cached = self._source_ids.get(name)
+        if cached is not None:
+            return cached
         row = self.conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
-        if row:
-            return int(row[0])
-        row = self.conn.execute(
-            "INSERT INTO sources (name) VALUES (?) ON CONFLICT DO NOTHING RETURNING id", (name,)
-        ).fetchone()
+        if row is None:
+            row = self.conn.execute(
+                "INSERT INTO sources (name) VALUES (?) ON CONFLICT DO NOTHING RETURNING id", (name,)
+            ).fetchone()
         if row is None:  # another writer added it since
             row = self.conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
+        self._source_ids[name] = int(row[0])
         return int(row[0])
 
-    def _write_article(self, article: Article, analysis: Analysis | None) -> bool:
-        """Insert an article with its mentions and entity counts; False when it was already stored."""
+    def _write_article(self, article: Article) -> bool:
+        """Insert an article's row; False when it was already stored."""
         cursor = self.conn.execute(
             "INSERT INTO articles (id, source_id, url, title, text, authors, published, published_utc, "
             "published_from, language, sections, format, location, word_count, raw_hash, extractor, ingested_at) "
@@ -304,86 +300,11 @@ class Store:
                 _now(),
             ),
         )
-        # a location that now yields an article no longer stands rejected
-        self.conn.execute("DELETE FROM rejections WHERE location = ?", (str(article.location),))
-        if cursor.rowcount == 0:
-            return False
-        if analysis is not None:
-            self._write_analysis(analysis)
-        return True
+        return bool(cursor.rowcount)
 
     def write_fingerprints(self, prints: Iterable[tuple[str, Fingerprint]]) -> None:
         """Fingerprints of stored articles (an article that has one keeps it), in one transaction."""
+        from newsgraph.store.batch import FINGERPRINT, fingerprint_row
+
         with self.transaction():
-            for article_id, print_ in prints:
-                self._write_fingerprint(article_id, print_)
-
-    def _write_fingerprint(self, article_id: str, print_: Fingerprint) -> None:
-        self.conn.execute(
-            "INSERT INTO fingerprints (article_id, text_hash, words, samples, sample, dirty, method) "
-            "VALUES (?, ?, ?, ?, ?, 1, ?) ON CONFLICT DO NOTHING",
-            (article_id, print_.text_hash, print_.words, len(print_.sample), sample_bytes(print_), COPIES),
-        )
-
-    def _write_analysis(self, analysis: Analysis) -> None:
-        """Mentions point at the name of their in-article group; each group votes for its name's type.
-
-        Names touched here are marked dirty; `resolve_entities` then places them in entities.
-        """
-        conn = self.conn
-        ids = []
-        for group in analysis.groups:
-            ident = name_id(group.name)
-            ids.append(ident)
-            cursor = conn.execute(
-                "INSERT INTO names (id, name, dirty) VALUES (?, ?, 1) ON CONFLICT DO NOTHING", (ident, group.name)
-            )
-            if cursor.rowcount:
-                conn.executemany(
-                    "INSERT INTO name_keys (key, name_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    [(key, ident) for key in name_index_keys(group.name)],
-                )
-            else:
-                conn.execute("UPDATE names SET dirty = 1 WHERE id = ? AND dirty = 0", (ident,))
-                if not group.name.isupper():  # `Basra` in running text replaces a dateline's `BASRA`
-                    conn.execute("UPDATE names SET name = ? WHERE id = ? AND name = upper(name)", (group.name, ident))
-            conn.execute(
-                "INSERT INTO name_types (name_id, type, articles) VALUES (?, ?, 1) "
-                "ON CONFLICT(name_id, type) DO UPDATE SET articles = name_types.articles + 1",
-                (ident, group.type),
-            )
-        for quote in analysis.quotes:
-            ident = content_hash("quote", analysis.article_id, quote.start, quote.kind, length=20)
-            norm = normalise_quote(quote.text)
-            conn.execute(
-                'INSERT INTO quotes (id, article_id, kind, text, norm, start, "end", speaker, speaker_name_id, '
-                "role, cue, anonymous, dirty, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) "
-                "ON CONFLICT DO NOTHING",
-                (
-                    ident,
-                    analysis.article_id,
-                    quote.kind,
-                    quote.text,
-                    norm,
-                    quote.start,
-                    quote.end,
-                    quote.speaker,
-                    ids[quote.speaker_group] if quote.speaker_group is not None else None,
-                    quote.role,
-                    quote.cue,
-                    int(quote.anonymous),
-                    analysis.method,
-                ),
-            )
-            conn.executemany(
-                "INSERT INTO quote_shingles (shingle, quote_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                [(shingle, ident) for shingle in quote_shingles(norm)],
-            )
-        conn.executemany(
-            'INSERT INTO mentions (article_id, field, start, "end", text, label, type, name_id, method) '
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [
-                (analysis.article_id, m.field, m.start, m.end, m.text, m.label, m.type, ids[m.group], analysis.method)
-                for m in analysis.mentions
-            ],
-        )
+            self.conn.executemany(FINGERPRINT, [fingerprint_row(ident, print_) for ident, print_ in prints])
