@@ -10,8 +10,9 @@ whatever order partitions finish (content-hash ids make the store the same). A t
 tried twice more, then reported in the summary; its inputs are not marked done, so a re-run tries
 them again. The set-level corpus steps then run on the client, as in the local runner, but for the
 search for copy candidates, which runs on the cluster (`run/dask_copies.py`: a shuffle on sampled
-hashes, the same pairs as the local step). Entity resolution, quote provenance and stories are
-not yet distributed.
+hashes, the same pairs as the local step), and entity resolution, whose names are resolved on the
+cluster in groups that cannot affect each other (`run/dask_entities.py`: the same entities as the
+local step). Quote provenance and stories are not yet distributed.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from newsgraph.ingest.files import list_inputs, read_document
 from newsgraph.ingest.warc import is_archive
 from newsgraph.records import Processed, RawDocument, Rejection
 from newsgraph.run.dask_copies import cluster_candidates
+from newsgraph.run.dask_entities import cluster_resolver
 from newsgraph.run.local import (
     BatchWriter,
     IngestSummary,
@@ -239,8 +241,10 @@ def ingest_paths_dask(
             for i, part in enumerate(partitions)
         }
         _collect(futures, partitions, expected, store, settings, summary, advance, client)
-        if not summary.interrupted:  # copy candidates are found on the cluster, by a shuffle on sample hashes
-            run_corpus_steps(store, settings, summary, find_candidates=cluster_candidates(client))
+        if not summary.interrupted:  # copy candidates (a shuffle on sample hashes) and entities on the cluster
+            run_corpus_steps(
+                store, settings, summary, find_candidates=cluster_candidates(client), resolver=cluster_resolver(client)
+            )
     except KeyboardInterrupt:  # written results are kept; the next run picks up the rest
         summary.interrupted = True
     finally:

@@ -23,7 +23,7 @@ from newsgraph.records import Article, Processed, RawDocument, Rejection
 from newsgraph.settings import Settings
 from newsgraph.store.base import BatchCounts, Store
 from newsgraph.store.copies import CandidateFinder, match_copies
-from newsgraph.store.entities import resolve_entities
+from newsgraph.store.entities import Resolver, resolve_entities
 from newsgraph.store.quotes import cluster_quote_provenance
 from newsgraph.store.stories import cluster_stories
 
@@ -242,12 +242,17 @@ def ingest_documents(
 
 
 def run_corpus_steps(
-    store: Store, settings: Settings, summary: IngestSummary, find_candidates: CandidateFinder | None = None
+    store: Store,
+    settings: Settings,
+    summary: IngestSummary,
+    find_candidates: CandidateFinder | None = None,
+    resolver: Resolver | None = None,
 ) -> None:
     """The set-level steps over what the new articles touched: entities, quote provenance, copies, stories.
-    `find_candidates` finds copy candidates elsewhere (on a cluster) instead of in this process."""
+    `find_candidates` finds copy candidates, and `resolver` resolves names into entities, elsewhere (on a
+    cluster) instead of in this process."""
     with store.dialect.corpus_lock(store.conn):  # one ingest at a time runs these on a shared store
-        summary.resolution = resolve_entities(store)
+        summary.resolution = resolve_entities(store, resolver=resolver)
         summary.quotes = cluster_quote_provenance(store)
         summary.copies = match_copies(
             store, settings.copy_rules, workers=settings.worker_count, find_candidates=find_candidates

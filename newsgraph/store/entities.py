@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ from newsgraph.store.cursor import check_limit, decode_cursor, page
 from newsgraph.store.refs import article_refs
 
 CURATION_ACTIONS = ("merge", "split", "rename")
+Resolver = Callable[[Iterable[NameRecord], Iterable[Rule]], Resolution]  # `resolve_names`, or one run elsewhere
 _BATCH = 500
 
 
@@ -112,8 +114,9 @@ def _context(store: Store, ids: list[str]) -> dict[str, frozenset[str]]:
     return {ident: frozenset(found[ident]) for ident in ids}
 
 
-def resolve_entities(store: Store, full: bool = False) -> dict[str, Any]:
-    """Resolve the names new articles touched (or, with `full`, every name) into entities."""
+def resolve_entities(store: Store, full: bool = False, resolver: Resolver | None = None) -> dict[str, Any]:
+    """Resolve the names new articles touched (or, with `full`, every name) into entities.
+    `resolver` resolves the records elsewhere (on a cluster) instead of with `resolve_names` here."""
     started = time.perf_counter()
     region = _region(store, full)
     if not region:
@@ -122,7 +125,7 @@ def resolve_entities(store: Store, full: bool = False) -> dict[str, Any]:
     persons = [r.id for r in records if r.type == "person" and len(r.text.split()) <= 2]
     context = _context(store, persons) if persons else {}
     records = [NameRecord(r.id, r.text, r.type, r.articles, context.get(r.id, frozenset())) for r in records]
-    resolution = resolve_names(records, _rules(store))
+    resolution = (resolver or resolve_names)(records, _rules(store))
     _write_resolution(store, region, records, resolution)
     return {
         "names": len(region),
