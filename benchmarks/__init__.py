@@ -20,7 +20,21 @@ RESULTS_DIR = PACKAGE_DIR / "results"
 WORK_DIR = PACKAGE_DIR / ".work"
 DEFAULT_DATA = "../shared/data"  # relative to the repository root
 
-BENCHMARKS = ("extraction", "metadata", "throughput", "entities", "quotes", "copies", "stories", "web", "warc", "watch")
+BENCHMARKS = (
+    "extraction",
+    "metadata",
+    "throughput",
+    "entities",
+    "quotes",
+    "copies",
+    "stories",
+    "web",
+    "warc",
+    "watch",
+    "dedup",
+    "dask",
+    "postgres",
+)
 
 
 def data_dir() -> Path:

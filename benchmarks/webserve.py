@@ -31,7 +31,7 @@ def _script(name: str, module: str) -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", module]
 
 
-def serve_command(db: Path, port: int) -> list[str]:
+def serve_command(db: str | Path, port: int) -> list[str]:
     """`newsgraph serve` (the console script beside this interpreter), or `NEWSGRAPH_BENCH_WEB_COMMAND`."""
     template = os.environ.get("NEWSGRAPH_BENCH_WEB_COMMAND")
     if template:
