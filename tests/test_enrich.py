@@ -8,6 +8,7 @@ from newsgraph.enrich import analyse_articles
 from newsgraph.enrich.grouping import Span, group_spans
 from newsgraph.enrich.namekeys import clean_surface, name_key
 from newsgraph.records import Article, Location, NameGroup
+from newsgraph.settings import Settings
 
 
 def _article(text: str, title: str = "") -> Article:
@@ -117,3 +118,60 @@ def test_mentions_point_into_title_and_text() -> None:
         assert source[mention.start : mention.end] == mention.text
     fields = {m.field for m in analysis.mentions if analysis.groups[m.group].name == "Priya Vanterpool"}
     assert fields == {"title", "text"}
+
+
+def test_a_surname_joins_the_full_name_it_repeats_before_a_similar_one() -> None:
+    """`Rahmani` is Ali Rahmani's, though the model called his full name a place and a Hassan Rahimi,
+    one letter apart, is named too; the two full names stay two people."""
+    spans = _spans(
+        ("Hassan Al-Rahimi", "PERSON"), ("Ali Rahmani", "GPE"), ("Rahmani", "PERSON"), ("Al-Rahimi", "PERSON")
+    )
+    assignment, groups = group_spans(spans)
+    assert assignment[2] == assignment[1] != assignment[0]
+    assert assignment[3] == assignment[0]
+    assert len(groups) == 2
+
+
+def test_a_misspelt_surname_is_not_fitted_to_a_name_when_another_has_it_exactly() -> None:
+    spans = _spans(("Hassan Rahimi", "PERSON"), ("Ali Rahmani", "ORG"), ("Rahmani", "PERSON"), ("Rahimy", "PERSON"))
+    assignment, _ = group_spans(spans)
+    assert assignment[2] == assignment[1] != assignment[0], "the exact repeat, not the fuzzy fit"
+    assert assignment[3] == assignment[0], "a misspelling still finds its name"
+
+
+def _doc_spans(text: str, ents: list[tuple[str, str]]) -> list[Span]:
+    """`_entity_spans` over a document whose entities are given: (the words, as they appear once, label)."""
+    from spacy.tokens import Span as DocSpan
+
+    from newsgraph.enrich.analysis import _entity_spans
+    from newsgraph.enrich.nlp import load_pipeline
+
+    doc = load_pipeline(Settings().model).make_doc(text)
+    spans = []
+    for words, label in ents:
+        start = text.index(words)
+        span = doc.char_span(start, start + len(words), label=label, alignment_mode="expand")
+        assert span is not None, words
+        spans.append(DocSpan(doc, span.start, span.end, label=label))
+    doc.ents = spans
+    return _entity_spans(doc, "text")
+
+
+def test_words_of_a_title_of_office_are_not_names() -> None:
+    text = "Secretary of State Marta Quell met Supreme Leader Davood Asgari and the State Grain Board in Velmar."
+    found = _doc_spans(
+        text,
+        [("State", "ORG"), ("Marta Quell", "PERSON"), ("Supreme", "ORG"), ("Davood Asgari", "PERSON"),
+         ("State Grain Board", "ORG"), ("Velmar", "GPE")],
+    )  # fmt: skip
+    assert [s.text for s in found] == ["Marta Quell", "Davood Asgari", "State Grain Board", "Velmar"]
+
+
+def test_quote_marks_and_stray_punctuation_are_not_part_of_a_name() -> None:
+    text = "“Rahimi will stay,” said the envoy. (Velmar Radio) reported that “Ali Rahmani,” the mayor, left."
+    found = _doc_spans(text, [("“Rahimi", "PERSON"), ("(Velmar Radio)", "ORG"), ("“Ali Rahmani,”", "PERSON")])
+    assert [(s.text, text[s.start : s.end]) for s in found] == [
+        ("Rahimi", "Rahimi"),
+        ("Velmar Radio", "Velmar Radio"),
+        ("Ali Rahmani", "Ali Rahmani"),
+    ]

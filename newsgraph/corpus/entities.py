@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from newsgraph.corpus.matching import (
     MATCHING,
@@ -33,10 +33,10 @@ from newsgraph.corpus.matching import (
     same_entity,
     vowel_apart,
 )
-from newsgraph.enrich.namekeys import normalise_apostrophes, skeleton_variants
+from newsgraph.enrich.namekeys import name_key, name_tokens, normalise_apostrophes, skeleton_variants
 from newsgraph.records import content_hash
 
-RESOLUTION = f"resolution.v2+{MATCHING}"
+RESOLUTION = f"resolution.v3+{MATCHING}"
 MAX_BLOCK = 400  # a block larger than this is compared only within its exact-skeleton sub-blocks
 TIE_MARGIN = 2  # co-mentions needed, and needed ahead of the runner-up, to settle an ambiguous surname
 
@@ -84,6 +84,36 @@ class Resolution:
     members: dict[str, list[str]] = field(default_factory=dict)  # entity id → name ids
     unresolved: set[str] = field(default_factory=set)
     renamed: dict[str, str] = field(default_factory=dict)  # entity id → display name from a rule
+
+
+WEAK_TYPE_ARTICLES = 1  # a type label from this few articles gives way to a better-attested spelling's
+_SETTLED_TYPES = frozenset({"person", "org", "place"})
+
+
+def settle_weak_types(records: Iterable[NameRecord]) -> list[NameRecord]:
+    """Names whose type rests on one article take the type of the other spellings of the same full
+    name (two words or more, one transliteration key) when those rest on more articles: a person
+    the model called a place once (`Bashir Kathemi`, beside `Bashir Kazemi` the person in three)
+    is compared as a person. A one-word name keeps its own type: `Jordan` the country and `Jordan`
+    the given name are told apart by their articles, not by their spelling."""
+    listed = list(records)
+    keyed: dict[str, list[NameRecord]] = defaultdict(list)
+    for record in listed:
+        if len(name_tokens(record.text)) >= 2:
+            keyed[name_key(record.text)].append(record)
+    settled = []
+    for record in listed:
+        if record.articles <= WEAK_TYPE_ARTICLES and len(name_tokens(record.text)) >= 2:
+            votes: Counter[str] = Counter()
+            for other in keyed[name_key(record.text)]:
+                if other.id != record.id:
+                    votes[other.type] += other.articles
+            if votes:
+                best, count = max(sorted(votes.items()), key=lambda kv: kv[1])
+                if best != record.type and best in _SETTLED_TYPES and count > record.articles:
+                    record = replace(record, type=best)
+        settled.append(record)
+    return settled
 
 
 class _UnionFind:

@@ -30,6 +30,17 @@ PLACE_HEADS = frozenset(
     "bridge village town region mountains lake sea gulf island desert oilfield refinery".split()
 )
 BYLINE_CUES = frozenset({"reporting", "editing", "writing", "written", "photographs", "photo", "additional"})
+# Titles of office whose words the model takes for a name on their own (`State` of "Secretary of State",
+# `Supreme` of "Supreme Leader"): a one-word organisation, group or place inside one is not a name.
+TITLE_PHRASES = frozenset(
+    "secretary of state|supreme leader|attorney general|solicitor general|surgeon general|inspector general|"
+    "director general|governor general|secretary general|secretary-general|prime minister|foreign minister|"
+    "interior minister|defence minister|defense minister|foreign secretary|home secretary|chief justice|"
+    "state secretary|minister of state|head of state|chief of staff|speaker of the house".split("|")
+)
+_OPENING_MARKS = "\"'“‘«„([{"
+_CLOSING_MARKS = '"”«»„)]},;:'
+_INNER_QUOTE = re.compile(r"[\"“”«»„]")
 
 
 def _relabel(doc: Any, ent: Any) -> str:
@@ -53,6 +64,34 @@ def _relabel(doc: Any, ent: Any) -> str:
     return label
 
 
+def _in_title(doc: Any, first: int, last: int) -> bool:
+    """Whether the one-word span doc[first:last] is a word of a title of office around it."""
+    if last - first != 1:
+        return False
+    for before in range(3):
+        for after in range(3):
+            lo, hi = first - before, last + after
+            if (before or after) and lo >= 0 and hi <= len(doc) and doc[lo:hi].text.lower() in TITLE_PHRASES:
+                return True
+    return False
+
+
+def _trim(text: str, start: int) -> tuple[str, int]:
+    """A name without quote marks or stray punctuation around it, cut at a quote mark inside it
+    (`“Rahimi` → `Rahimi`; `Rahimi” Hassan` → `Rahimi`); the start moves with it."""
+    inner = _INNER_QUOTE.search(text, 1)
+    if inner and inner.start() < len(text.rstrip(_CLOSING_MARKS + " ")):
+        head, tail = text[: inner.start()], text[inner.end() :]
+        if any(ch.isupper() for ch in head.strip(_OPENING_MARKS + _CLOSING_MARKS + " ")):
+            text = head
+        else:
+            start += inner.end()
+            text = tail
+    stripped = text.lstrip(_OPENING_MARKS + " ")
+    start += len(text) - len(stripped)
+    return stripped.rstrip(_CLOSING_MARKS + " "), start
+
+
 def _org_word(token: Any) -> bool:
     return bool(token.text[:1].isupper()) and looks_like_org(token.text)
 
@@ -63,7 +102,9 @@ def _entity_spans(doc: Any, field: str) -> list[Span]:
     - an entity running over a paragraph break is cut at the break;
     - a name after a personal title (`Minister Okonkwo-Hale`) is a person;
     - an organisation takes in organisation words beside it (`Kata’ib` + `Hezbollah`);
-    - a non-nationality NORP directly followed by an ORG or PERSON becomes one ORG.
+    - a non-nationality NORP directly followed by an ORG or PERSON becomes one ORG;
+    - a word of a title of office (`Secretary of State`, `Supreme Leader`) is not a name;
+    - quote marks and stray punctuation are not part of a name.
     """
     raw: list[Span] = []
     for ent in doc.ents:
@@ -72,6 +113,8 @@ def _entity_spans(doc: Any, field: str) -> list[Span]:
         label = ent.label_
         first, last = ent.start, ent.end
         label = _relabel(doc, ent)
+        if label in {"ORG", "NORP", "GPE"} and _in_title(doc, first, last):
+            continue
         if label == "ORG":
             while first > 0 and _org_word(doc[first - 1]) and not doc[first - 1].ent_type_:
                 first -= 1
@@ -80,7 +123,9 @@ def _entity_spans(doc: Any, field: str) -> list[Span]:
         while last - first > 1 and doc[last - 1].text in _TRAILING_FUNCTION_WORDS:
             last -= 1  # `the Tel Harash Dam in` → `the Tel Harash Dam`
         span = doc[first:last]
-        text, start = span.text, span.start_char
+        text, start = _trim(span.text, span.start_char)
+        if not text:
+            continue
         if "\n" in text:
             offset = 0
             for piece in text.split("\n"):
@@ -91,7 +136,7 @@ def _entity_spans(doc: Any, field: str) -> list[Span]:
                     )
                 offset += len(piece) + 1
             continue
-        raw.append(Span(field, start, span.end_char, text, label))
+        raw.append(Span(field, start, start + len(text), text, label))
     merged: list[Span] = []
     source = doc.text
     for span in raw:

@@ -38,7 +38,7 @@ LABEL_TYPES: dict[str, EntityType] = {
 # Entity types whose short forms may refer to one another (NER often tags a surname as ORG).
 _NAME_LIKE = {"person", "org", "group"}
 FUZZY_MIN = 0.9  # Jaro-Winkler on skeletons for a misspelt short form to join a full name
-GROUPING = "grouping.v1"
+GROUPING = "grouping.v2"
 
 
 @dataclass(frozen=True)
@@ -134,14 +134,25 @@ def _find_group(groups: list[_Group], key: str, tokens: list[str], name: str, ki
             return candidates[0]
         if len(candidates) > 1:
             return None
+        # a surname that repeats exactly the last name of one full name, whatever the model called that
+        # (`Rahmani` after an `Ali Rahmani` tagged a place): that name, before any looser fit below
+        repeats = [i for i, g in enumerate(groups) if len(g.skeletons) > 1 and tokens == [g.last]]
+        if repeats and kind in _NAME_LIKE:
+            return repeats[0] if len(repeats) == 1 else None
     # 3. an acronym of a longer name (US → United States)
     short = acronym(name)
     if short:
         candidates = [i for i, g in enumerate(groups) if g.initials == short and g.type == kind]
         if len(candidates) == 1:
             return candidates[0]
-    # 4. a misspelt surname (Khadimi for Kadhimi): one close match among full names' last tokens
-    if len(tokens) == 1 and len(tokens[0]) >= 4 and kind in _NAME_LIKE:
+    # 4. a misspelt surname (Khadimi for Kadhimi): one close match among full names' last tokens, when
+    # no full name in the article has the word itself (then it is that one's, or another person's)
+    if (
+        len(tokens) == 1
+        and len(tokens[0]) >= 4
+        and kind in _NAME_LIKE
+        and not any(tokens[0] in g.skeletons for g in groups if len(g.skeletons) > 1)
+    ):
         candidates = [
             index
             for index, group in enumerate(groups)

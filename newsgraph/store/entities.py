@@ -27,6 +27,7 @@ from newsgraph.corpus.entities import (
     name_norm,
     preferred_name,
     resolve_names,
+    settle_weak_types,
 )
 from newsgraph.enrich.namekeys import clean_surface, normalise_apostrophes, strip_titles
 from newsgraph.errors import NotFound, UserError
@@ -121,7 +122,7 @@ def resolve_entities(store: Store, full: bool = False, resolver: Resolver | None
     region = _region(store, full)
     if not region:
         return {"names": 0, "entities": 0, "seconds": 0.0}
-    records = _records(store, region)
+    records = settle_weak_types(_records(store, region))
     persons = [r.id for r in records if r.type == "person" and len(r.text.split()) <= 2]
     context = _context(store, persons) if persons else {}
     records = [NameRecord(r.id, r.text, r.type, r.articles, context.get(r.id, frozenset())) for r in records]
