@@ -67,6 +67,7 @@ class Dialect(Protocol):
 
     name: str
     begin: str  # the statement that opens a write transaction
+    begin_read: str  # the statement that opens a read transaction: one snapshot for all its queries
     query_errors: tuple[type[Exception], ...]  # errors a malformed user query raises
     retry_errors: tuple[type[Exception], ...]  # errors of a write transaction that another writer made fail
     rowid: str  # the column of a row's physical place: to read a table in the order it is stored

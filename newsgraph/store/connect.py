@@ -42,8 +42,11 @@ class StorePool:
 
     @contextmanager
     def reader(self) -> Iterator[Store]:
+        """A store for one request, inside one read transaction: every query of the request sees
+        the same state, however the writers move on meanwhile."""
         store = self._take()
         try:
+            store.conn.execute(store.dialect.begin_read)
             yield store
         finally:
             if store.conn.in_transaction:

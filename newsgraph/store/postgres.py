@@ -87,6 +87,7 @@ class PgConnection:
 class PostgresDialect:
     name = "postgresql"
     begin = "BEGIN"
+    begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ"
     query_errors: tuple[type[Exception], ...] = (psycopg.errors.SyntaxError, psycopg.errors.DataError)
     retry_errors: tuple[type[Exception], ...] = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
     rowid = "ctid"

@@ -178,6 +178,8 @@ def list_quotes(
     result = []
     for cluster in clusters:
         appearances = grouped[cluster]
+        if not appearances:  # its quotes moved to another cluster since the listing was read
+            continue
         first = appearances[0]
         named = next((r for r in appearances if r[8]), first)
         result.append(

@@ -24,6 +24,7 @@ _SNIPPET = "snippet(articles_fts, 1, char(2), char(3), ' … ', 16)"
 class SQLiteDialect:
     name = "sqlite"
     begin = "BEGIN IMMEDIATE"
+    begin_read = "BEGIN"  # deferred: a WAL reader's snapshot from its first read
     query_errors: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
     retry_errors: tuple[type[Exception], ...] = ()  # one writer at a time: the busy timeout waits
     rowid = "rowid"
