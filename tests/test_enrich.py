@@ -175,3 +175,12 @@ def test_quote_marks_and_stray_punctuation_are_not_part_of_a_name() -> None:
         ("Velmar Radio", "Velmar Radio"),
         ("Ali Rahmani", "Ali Rahmani"),
     ]
+
+
+def test_a_surname_that_fits_two_names_joins_the_one_it_repeats_as_written() -> None:
+    spans = _spans(("Hassan Al-Rahimi", "PERSON"), ("Ali Rahimi", "PERSON"), ("Al-Rahimi", "PERSON"))
+    assignment, groups = group_spans(spans)
+    assert assignment[2] == assignment[0] != assignment[1] and len(groups) == 2
+    # both written the same way: still not guessed
+    _, groups = group_spans(_spans(("Hassan Rahimi", "PERSON"), ("Ali Rahimi", "PERSON"), ("Rahimi", "PERSON")))
+    assert len(groups) == 3

@@ -60,6 +60,11 @@ class _Group:
     last: str = ""
     full_key: str = ""
     initials: str = ""
+    forms: set[str] = field(default_factory=set)  # its names as written, apostrophes folded, lower case
+
+
+def _form(name: str) -> str:
+    return normalise_apostrophes(name).lower()
 
 
 def _compatible(group_type: str, span_type: str) -> bool:
@@ -109,6 +114,7 @@ def group_spans(spans: list[Span]) -> tuple[list[int], list[NameGroup]]:
             groups.append(group)
             target = len(groups) - 1
         groups[target].members.append(i)
+        groups[target].forms.add(_form(names[i]))
         assignment[i] = target
 
     built = [_build(groups[g], spans, names, types) for g in range(len(groups))]
@@ -130,10 +136,14 @@ def _find_group(groups: list[_Group], key: str, tokens: list[str], name: str, ki
             # a person's surname joins whatever the model called it (`like Tarasov's` tagged a place)
             and (_compatible(group.type, kind) or (group.type == "person" and tokens == [group.last]))
         ]
+        if len(candidates) > 1:
+            # it fits several: the one full name it repeats as written, if just one does (`Al-Rahimi` is
+            # Hassan Al-Rahimi's, not Ali Rahimi's); else it is left on its own
+            written = _form(name)
+            exact = [c for c in candidates if any(f.endswith(" " + written) for f in groups[c].forms)]
+            return exact[0] if len(exact) == 1 else None
         if len(candidates) == 1:
             return candidates[0]
-        if len(candidates) > 1:
-            return None
         # a surname that repeats exactly the last name of one full name, whatever the model called that
         # (`Rahmani` after an `Ali Rahmani` tagged a place): that name, before any looser fit below
         repeats = [i for i, g in enumerate(groups) if len(g.skeletons) > 1 and tokens == [g.last]]
