@@ -25,6 +25,7 @@ BENCHMARKS = (
     "metadata",
     "throughput",
     "entities",
+    "grouping",
     "quotes",
     "copies",
     "stories",
