@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NEWSGRAPH_DATA ?= ../shared/data
 export NEWSGRAPH_DATA
 
-.PHONY: install demo test test-fast lint bench lock clean
+.PHONY: install demo test test-fast lint bench profile lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+# where an article's CPU time goes, part by part (benchmarks/profiling.py; PROFILE_ARGS="PATH -n N")
+profile: install
+	$(BIN)/python -m benchmarks.profiling $(PROFILE_ARGS)
 
 # Regenerate the pinned versions after changing dependencies in pyproject.toml.
 lock:
