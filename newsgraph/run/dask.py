@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import dask
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed
 
 from newsgraph.errors import UserError
@@ -172,15 +173,18 @@ def _connect(workers: int | None, scheduler: str | None, settings: Settings) -> 
         return client, None
     if workers is not None and workers < 1:
         raise UserError("--workers must be at least 1")
-    cluster = LocalCluster(
-        n_workers=workers or settings.worker_count,
-        threads_per_worker=1,  # spaCy and trafilatura hold the GIL: parallelism comes from processes
-        processes=True,
-        host="127.0.0.1",
-        scheduler_port=0,
-        dashboard_address="127.0.0.1:0",
-        silence_logs=logging.CRITICAL,  # a failed task is reported in the summary, not as log noise
-    )
+    # the workers' statistical profiler samples every thread's stack every 10 ms: about 5% of a
+    # worker's CPU here, for a dashboard page a batch run does not need
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        cluster = LocalCluster(
+            n_workers=workers or settings.worker_count,
+            threads_per_worker=1,  # spaCy and trafilatura hold the GIL: parallelism comes from processes
+            processes=True,
+            host="127.0.0.1",
+            scheduler_port=0,
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.CRITICAL,  # a failed task is reported in the summary, not as log noise
+        )
     client = Client(cluster, set_as_default=False)
     client.register_plugin(IgnoreInterrupts(), name="newsgraph-ignore-interrupts")
     return client, cluster
