@@ -20,8 +20,9 @@ entities. Curation rules (merge, split, rename) are applied on every run.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Generic, TypeVar
 
 from newsgraph.corpus.matching import (
     MATCHING,
@@ -116,11 +117,16 @@ def settle_weak_types(records: Iterable[NameRecord]) -> list[NameRecord]:
     return settled
 
 
-class _UnionFind:
-    def __init__(self, items: Iterable[str]) -> None:
-        self.parent = {item: item for item in items}
+K = TypeVar("K", str, int)
 
-    def find(self, item: str) -> str:
+
+class UnionFind(Generic[K]):
+    """Components of items joined pairwise; the smallest item of a component is its root."""
+
+    def __init__(self, items: Iterable[K]) -> None:
+        self.parent: dict[K, K] = {item: item for item in items}
+
+    def find(self, item: K) -> K:
         root = item
         while self.parent[root] != root:
             root = self.parent[root]
@@ -128,13 +134,18 @@ class _UnionFind:
             self.parent[item], item = root, self.parent[item]
         return root
 
-    def union(self, a: str, b: str) -> None:
+    def union(self, a: K, b: K) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             # the smaller id wins, so the result does not depend on the order of unions
             if rb < ra:
                 ra, rb = rb, ra
             self.parent[rb] = ra
+
+    def join(self, members: Sequence[K]) -> None:
+        """One component of all `members`."""
+        for other in members[1:]:
+            self.union(members[0], other)
 
 
 def _candidate_pairs(forms: Mapping[str, NameForm]) -> Iterable[tuple[str, str]]:
@@ -168,7 +179,7 @@ def resolve_names(records: Iterable[NameRecord], rules: Iterable[Rule] = ()) -> 
     ]
     merged_after = {n for _, a, b in merges for n in (a, b)}
     split_off = {n for n in last_split if n not in merged_after}
-    uf = _UnionFind(by_id)
+    uf = UnionFind(by_id)
 
     # names with no Latin letters to compare (another script) stand alone
     full = {i: f for i, f in forms.items() if f.tokens and not (f.kind == "person" and f.single)}
@@ -238,7 +249,7 @@ def resolve_names(records: Iterable[NameRecord], rules: Iterable[Rule] = ()) -> 
 
 
 def _join_shorter_forms(
-    shorter_forms: Mapping[str, list[str]], forms: Mapping[str, NameForm], uf: _UnionFind, unresolved: set[str]
+    shorter_forms: Mapping[str, list[str]], forms: Mapping[str, NameForm], uf: UnionFind[str], unresolved: set[str]
 ) -> None:
     """Join each shorter name to the fuller names it fits, unless that would put two people in one
     entity: an entity is not joined to one whose names give other middle names than its own, and a
@@ -272,7 +283,7 @@ def _join_shorter_forms(
             join(uf.find(short), uf.find(target))
 
 
-def _join_lone_spellings(links: Mapping[str, list[str]], forms: Mapping[str, NameForm], uf: _UnionFind) -> None:
+def _join_lone_spellings(links: Mapping[str, list[str]], forms: Mapping[str, NameForm], uf: UnionFind[str]) -> None:
     """A one-word name spelt with another vowel than a name it otherwise matches (`Dahuk` / `Duhok`)
     joins it only when that spelling stands alone and the names it fits are one entity: where each
     side has spellings of its own (`Basra`, `Basrah` / `Busra`, `Bosra`) they are two names."""
@@ -287,7 +298,7 @@ def _join_lone_spellings(links: Mapping[str, list[str]], forms: Mapping[str, Nam
 
 
 def _settle_by_context(
-    idents: list[str], candidates: list[str], by_id: Mapping[str, NameRecord], uf: _UnionFind
+    idents: list[str], candidates: list[str], by_id: Mapping[str, NameRecord], uf: UnionFind[str]
 ) -> str | None:
     """The candidate whose names share clearly more co-mentions with the surname's articles, if any."""
     context: set[str] = set()

@@ -81,28 +81,6 @@ def _acts(a: NameForm, b: NameForm) -> bool:
     return same_entity(a, b) or vowel_apart(a, b)
 
 
-class _Components:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
-
-    def find(self, item: int) -> int:
-        root = item
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[item] != root:
-            self.parent[item], item = root, self.parent[item]
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-    def join(self, members: Sequence[int]) -> None:
-        for n in members[1:]:
-            self.union(members[0], n)
-
-
 @dataclass(frozen=True)
 class _Names:
     """The names as `_candidate_pairs` blocks them: in id order, each with its form and keys."""
@@ -170,7 +148,7 @@ def name_groups(
     docstring), largest first, each in id order. `map_tasks` runs the judging of compared pairs,
     cut into `tasks` pieces."""
     names = _Names.of(records)
-    components = _Components(len(names.records))
+    components = entities.UnionFind(range(len(names.records)))
     for pairs in map_tasks(judged_pairs, _block_tasks(names, tasks)):
         for a, b in pairs:
             components.union(a, b)
@@ -196,7 +174,7 @@ def name_groups(
     return sorted(grouped.values(), key=lambda group: (-len(group), group[0].id))
 
 
-def _compared_apart(names: _Names, key: str, components: _Components) -> bool:
+def _compared_apart(names: _Names, key: str, components: entities.UnionFind[int]) -> bool:
     """Whether a group holding some (not all) names of this skipped prefix block compares two of
     them that the whole set never compares, and finds them the same or a vowel apart."""
     by_group: dict[int, list[int]] = defaultdict(list)
