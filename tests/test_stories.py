@@ -9,10 +9,20 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from newsgraph.cli import app
-from newsgraph.corpus.stories import StoryArticle, StoryClusterer, StorySettings, cluster, split_story, terms
+from newsgraph.corpus.stories import (
+    StoryArticle,
+    StoryClusterer,
+    StorySettings,
+    cluster,
+    is_year,
+    split_story,
+    terms,
+)
+from newsgraph.corpus.story_fit import THRESHOLDS, b_cubed, fit_story_settings
 from newsgraph.run import ingest_paths
 from newsgraph.settings import Settings
 from newsgraph.store.connect import open_store
@@ -67,6 +77,64 @@ def test_order_of_arrival_does_not_matter_when_times_are_kept() -> None:
     shuffled = items[:]
     random.Random(7).shuffle(shuffled)
     assert cluster(items) == cluster(shuffled)
+
+
+QUAKE_NORTH = (
+    "A magnitude 6.1 earthquake struck Verrano province on Tuesday, killing 14 people and leaving "
+    "hundreds of homes without power; rescuers from Corvale searched the rubble of the old market."
+)
+QUAKE_SOUTH = (
+    "A magnitude 5.4 earthquake shook the port of Saltmere on Thursday; 23 people were hurt and "
+    "the harbour authority closed the southern docks while engineers checked the cranes."
+)
+
+
+def _quake(ident: str, text: str, day: float, places: dict[str, str], swap: tuple[str, str]) -> StoryArticle:
+    text = text.replace(*swap)
+    title = "Earthquake " + text.split(";")[0][:60]
+    return StoryArticle(ident, DAY + timedelta(days=day), title, terms(title, text), places)
+
+
+def test_two_events_of_one_kind_in_one_week_are_two_stories_and_each_event_stays_one() -> None:
+    north = {"verrano": "place", "corvale": "place"}
+    south = {"saltmere": "place"}
+    items = [
+        _quake("n1", QUAKE_NORTH, 0.0, north, ("rescuers", "rescue teams")),
+        _quake("s1", QUAKE_SOUTH, 0.3, south, ("hurt", "injured")),
+        _quake("n2", QUAKE_NORTH, 0.5, north, ("struck", "hit")),
+        _quake("s2", QUAKE_SOUTH, 0.9, south, ("shook", "rattled")),
+        _quake("n3", QUAKE_NORTH, 1.2, north, ("homes", "houses")),
+        _quake("s3", QUAKE_SOUTH, 1.6, south, ("checked", "inspected")),
+    ]
+    stories = cluster(items)
+    assert stories["n1"] == stories["n2"] == stories["n3"], "one event's coverage from several outlets"
+    assert stories["s1"] == stories["s2"] == stories["s3"]
+    assert stories["n1"] != stories["s1"], "two earthquakes in one week, in different places, with other tolls"
+
+
+def test_numbers_count_as_terms_and_years_are_told_apart() -> None:
+    counted = terms("Vote in 2031", "A 12-point lead, 7 seats and 2,400 ballots in 1998.")
+    assert counted["#2031"] == 2 and counted["#12"] == 1 and counted["#1998"] == 1
+    assert "#7" not in counted, "one-digit numbers say little"
+    assert is_year("#2031") and is_year("#1998") and not is_year("#2400") and not is_year("#12")
+
+
+def test_a_story_model_fitted_on_labelled_events_separates_them() -> None:
+    north = {"verrano": "place", "corvale": "place"}
+    south = {"saltmere": "place"}
+    swaps = [("the", "the"), ("struck", "hit"), ("on Tuesday", "early on Tuesday"), ("people", "residents")]
+    items = []
+    for i, swap in enumerate(swaps):
+        items.append(_quake(f"n{i}", QUAKE_NORTH, i * 0.4, north, swap))
+        items.append(_quake(f"s{i}", QUAKE_SOUTH.replace("Thursday", "Tuesday"), i * 0.4 + 0.1, south, swap))
+    events = {a.id: a.id[0] for a in items}
+    kept = fit_story_settings([items], events)
+    assert kept.model != StorySettings().model and kept.threshold == StorySettings().threshold
+    fitted = fit_story_settings([items], events, thresholds=THRESHOLDS)
+    assert fitted.threshold in THRESHOLDS
+    assert b_cubed(cluster(items, fitted), events)[2] == 1.0
+    with pytest.raises(ValueError, match="both kinds"):
+        fit_story_settings([items[:1]], events)
 
 
 def _planned(manifest: dict) -> dict[str, str]:
@@ -165,7 +233,7 @@ def test_resplit_undoes_an_over_grown_story_and_leaves_planned_stories_whole(
     planned = _planned(manifest)
     with open_store(db) as store:
         assert resplit_stories(store)["split"] == [], "the demo's stories are coherent: nothing to split"
-        cluster_stories(store, StorySettings(threshold=0.05, window_days=60, time_decay=0.0), full=True)
+        cluster_stories(store, StorySettings(threshold=0.001, window_days=60), full=True)
         before = len(set(_stories(db).values()))
         result = resplit_stories(store, StorySettings(split_min_articles=6))
     found = _stories(db)

@@ -1,14 +1,17 @@
 """Stories: online clustering of articles into events, in publication order.
 
-Each article, taken in order of publication, joins the best-matching active story or starts a
-new one. The match combines:
+Each article, taken in order of publication, joins the active story it most likely belongs to,
+when that likelihood reaches `threshold`, or starts a new one. The likelihood comes from the
+story model (`newsgraph.corpus.story_model`), a logistic model fitted on labelled events over:
 
-- TF-IDF cosine over stemmed words (headline words count twice), with document frequencies
-  counted over the articles seen so far — so the result depends only on the articles and
-  their order, never on batch boundaries;
-- overlap of the names the article mentions, people and organisations weighing most, then places
-  (which tell apart two similar events in different towns), nationalities least; names are
-  compared by transliteration key, so `Zubaidi` and `Zubeidi` agree;
+- TF-IDF cosine over stemmed words and numbers (headline words count twice), with the story's
+  centroid and on average with its articles; document frequencies are counted over the articles
+  seen so far, so the result depends only on the articles and their order, never on batch
+  boundaries;
+- the people, organisations and places the article names, by the share of the story's articles
+  naming them too (names are compared by transliteration key, so `Zubaidi` and `Zubeidi` agree);
+  the years and other numbers in the text alike: two similar events are told apart by who,
+  where and how many;
 - time: a story is active for `window_days` after its latest article, and older stories
   match less.
 
@@ -27,27 +30,28 @@ from datetime import datetime
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-STORIES = "stories.online-tfidf-entities.v1"
+from newsgraph.corpus.story_model import DEFAULT_MODEL, NAME_KINDS, StoryModel
+
+STORIES = "stories.online-model.v2"
 _GAPS = bytes(c if (48 <= c <= 57 or 97 <= c <= 122 or c >= 128) else 32 for c in range(256))
 _SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "s")
 _STOP = frozenset(STOP_WORDS) | {"said", "says", "told", "mr", "mrs", "ms", "year", "years", "new", "like"}
 PRIOR_DOCUMENTS = 30
 TOP_TERMS = 12  # terms per article used to find candidate stories
 MERGE_HEAD_TERMS = 48  # a story's strongest terms, used to rule out merges cheaply
-ENTITY_WEIGHTS = {"person": 3.0, "org": 2.5, "group": 1.0, "facility": 2.0, "event": 2.0, "place": 2.0}
+NUMBER = "#"  # prefix of number terms (`#2008`), counted apart from words
+_YEAR_FIRST = ("#19", "#20")
 
 
 @dataclass(frozen=True)
 class StorySettings:
-    threshold: float = 0.25  # score needed to join a story
-    text_weight: float = 0.6
-    entity_weight: float = 0.4
+    threshold: float = 0.25  # the story model's probability needed to join a story
     window_days: float = 7.0
-    time_decay: float = 0.3  # score lost by a story whose latest article is a full window old
     merge_threshold: float = 0.6  # centroid similarity at which two stories become one
     split_threshold: float = 0.1  # maintenance: parts of a story whose articles match less than this split
     split_min_articles: int = 12  # maintenance: stories this large are checked
     split_min_part: int = 3  # maintenance: a part needs this many articles to stand alone
+    model: StoryModel = DEFAULT_MODEL
 
 
 def stem(word: str) -> str:
@@ -59,14 +63,21 @@ def stem(word: str) -> str:
 
 
 def terms(title: str, text: str) -> Counter[str]:
-    """Stemmed content words; headline words count twice."""
+    """Stemmed content words, and numbers of two or more digits as `#123`; headline terms count twice."""
     counts: Counter[str] = Counter()
     for weight, part in ((2, title), (1, text)):
         for raw in part.lower().replace("’", "").replace("'", "").encode("utf-8", "replace").translate(_GAPS).split():
             word = raw.decode("utf-8", "replace")
-            if len(word) > 2 and word not in _STOP and not word.isdigit():
+            if word.isdigit():
+                if len(word) > 1:
+                    counts[NUMBER + word] += weight
+            elif len(word) > 2 and word not in _STOP:
                 counts[stem(word)] += weight
     return counts
+
+
+def is_year(term: str) -> bool:
+    return len(term) == 5 and term.startswith(_YEAR_FIRST)
 
 
 @dataclass(frozen=True)
@@ -92,8 +103,11 @@ class Story:
     merged_into: str | None = None
     keys: set[str] = field(default_factory=set)  # its entries in the postings
     square: float = 0.0  # squared norm of the centroid, kept as the centroid grows
+    types: dict[str, str] = field(default_factory=dict)  # name key → type, as first seen
+    kinds: Counter[str] = field(default_factory=Counter)  # names of each type
+    numbers: Counter[str] = field(default_factory=Counter)  # number term → articles with it
 
-    def add_vector(self, vector: dict[str, float]) -> None:
+    def add_vector(self, vector: Mapping[str, float]) -> None:
         centroid = self.centroid
         square = self.square
         for term, value in vector.items():
@@ -102,6 +116,26 @@ class Story:
             centroid[term] = new
             square += new * new - old * old
         self.square = square
+
+    def add_article(self, vector: Mapping[str, float], entities: Mapping[str, str]) -> None:
+        """Count in one article: its TF-IDF vector, its numbers and its names."""
+        self.add_vector(vector)
+        self.numbers.update(t for t in vector if t[0] == NUMBER)
+        self._add_names(dict.fromkeys(entities, 1), entities)
+
+    def absorb(self, other: Story) -> None:
+        """Count in all of another story's articles."""
+        self.add_vector(other.centroid)
+        self.numbers.update(other.numbers)
+        self._add_names(other.entities, other.types)
+
+    def _add_names(self, counts: Mapping[str, int], types: Mapping[str, str]) -> None:
+        for key, count in counts.items():
+            self.entities[key] += count
+            kind = types.get(key)
+            if kind is not None and key not in self.types:
+                self.types[key] = kind
+                self.kinds[kind] += 1
 
     @property
     def norm(self) -> float:
@@ -115,6 +149,35 @@ def _index_keys(vector: dict[str, float], entities: Iterable[str]) -> list[str]:
 
 def _norm(vector: Mapping[str, float]) -> float:
     return math.sqrt(sum(v * v for v in vector.values())) or 1.0
+
+
+def _share(mine: Sequence[str], counts: Counter[str], size: int) -> float:
+    return sum(min(1.0, counts[k] / size) for k in mine) / len(mine)
+
+
+def story_features(article: StoryArticle, vector: Mapping[str, float], story: Story, window_days: float) -> list[float]:
+    """The story model's features (`story_model.FEATURES`) of an article and a story."""
+    centroid = story.centroid
+    size = len(story.members) or 1
+    dot = sum(v * centroid[t] for t, v in vector.items() if t in centroid)
+    out = [dot / story.norm, dot / size]
+    for kind in NAME_KINDS:
+        mine = [k for k, t in article.entities.items() if t == kind]
+        if mine and story.kinds[kind]:
+            out += [_share(mine, story.entities, size), 1.0]
+        else:
+            out += [0.0, 0.0]
+    numbers = [t for t in vector if t[0] == NUMBER]
+    years = [t for t in numbers if is_year(t)]
+    others = [t for t in numbers if not is_year(t)]
+    story_years = any(is_year(t) for t in story.numbers)
+    story_others = any(not is_year(t) for t in story.numbers)
+    for mine, theirs in ((years, story_years), (others, story_others)):
+        out += [_share(mine, story.numbers, size), 1.0] if mine and theirs else [0.0, 0.0]
+    age = 0.0
+    if article.published and story.last:
+        age = min(1.0, abs((article.published - story.last).total_seconds()) / 86400 / window_days)
+    return [*out, age, math.log(size), math.sqrt(max(0.0, out[0])), math.sqrt(max(0.0, out[1]))]
 
 
 class StoryClusterer:
@@ -139,22 +202,9 @@ class StoryClusterer:
         norm = _norm(vector)
         return {t: v / norm for t, v in vector.items() if v > 0}
 
-    def _entity_score(self, article: StoryArticle, story: Story) -> float:
-        if not article.entities:
-            return 0.0
-        total = sum(ENTITY_WEIGHTS.get(k, 1.0) for k in article.entities.values())
-        shared = sum(ENTITY_WEIGHTS.get(k, 1.0) for key, k in article.entities.items() if story.entities[key] > 0)
-        return shared / total
-
     def _score(self, article: StoryArticle, vector: dict[str, float], story: Story) -> float:
         s = self.settings
-        centroid = story.centroid
-        cosine = sum(v * centroid[t] for t, v in vector.items() if t in centroid) / story.norm
-        score = s.text_weight * cosine + s.entity_weight * self._entity_score(article, story)
-        if article.published and story.last:
-            age = abs((article.published - story.last).total_seconds()) / 86400
-            score -= s.time_decay * min(1.0, age / s.window_days)
-        return score
+        return s.model.probability(story_features(article, vector, story, s.window_days))
 
     def _active(self, story: Story, when: datetime | None) -> bool:
         if story.merged_into is not None:
@@ -177,15 +227,22 @@ class StoryClusterer:
         if chosen is None:
             chosen = new_story_id
             self.stories[chosen] = Story(chosen, article.published, article.published)
-        story = self.stories[chosen]
-        self._join(story, article, vector)
-        self._maybe_merge(story, article.published)
+        self._join(self.stories[chosen], article, vector)
+        self._maybe_merge(self.stories[chosen], article.published)
+        self._count(article)
+        return self._live(chosen)
+
+    def place(self, article: StoryArticle, vector: dict[str, float], story: str) -> None:
+        """Put an article in a given story (which must exist), as `add` would have, without merging."""
+        self._join(self.stories[story], article, vector)
+        self._count(article)
+
+    def _count(self, article: StoryArticle) -> None:
         for term in article.terms:
             self.df[term] += 1
         self.seen += 1
         if article.published and (self.latest is None or article.published > self.latest):
             self.latest = article.published
-        return self._live(chosen)
 
     def tfidf(self, counts: Counter[str]) -> dict[str, float]:
         """An article's TF-IDF vector under the document frequencies seen so far (nothing is counted)."""
@@ -194,18 +251,22 @@ class StoryClusterer:
     def best_story(self, article: StoryArticle, vector: dict[str, float]) -> tuple[str | None, float]:
         """The active story the article would join and its score, or (None, 0.0) when none reaches
         the threshold. Reads the state only: the article is not placed."""
-        candidates: set[str] = set()
+        scored = self._scored(article, vector)
+        if scored and scored[0][1] > self.settings.threshold:
+            return scored[0]
+        return (None, 0.0)
+
+    def _scored(self, article: StoryArticle, vector: dict[str, float]) -> list[tuple[str, float]]:
+        """Candidate stories with the model's probability, most likely first (ties by id)."""
+        scored = [(s, self._score(article, vector, self.stories[s])) for s in self.candidates(article, vector)]
+        return sorted(scored, key=lambda x: (-x[1], x[0]))
+
+    def candidates(self, article: StoryArticle, vector: dict[str, float]) -> list[str]:
+        """The active stories that share a strong term or a name with the article, in id order."""
+        found: set[str] = set()
         for key in _index_keys(vector, article.entities):
-            candidates |= self.postings.get(key, set())
-        best, best_score = None, self.settings.threshold
-        for story_id in sorted(candidates):
-            story = self.stories[story_id]
-            if not self._active(story, article.published):
-                continue
-            score = self._score(article, vector, story)
-            if score > best_score:
-                best, best_score = story_id, score
-        return (best, best_score) if best is not None else (None, 0.0)
+            found |= self.postings.get(key, set())
+        return [s for s in sorted(found) if self._active(self.stories[s], article.published)]
 
     def restore(self, story: Story, vectors: Sequence[dict[str, float]], entities: Sequence[dict[str, str]]) -> None:
         """Put back a story as it stood, from its members' vectors (as they were used) and names."""
@@ -213,9 +274,7 @@ class StoryClusterer:
         for member, vector, names in zip(story.members, vectors, entities, strict=True):
             self.story_of[member] = story.id
             self.vectors[member] = vector
-            story.add_vector(vector)
-            for key in names:
-                story.entities[key] += 1
+            story.add_article(vector, names)
             for key in _index_keys(vector, names):
                 self.postings.setdefault(key, set()).add(story.id)
                 story.keys.add(key)
@@ -254,9 +313,7 @@ class StoryClusterer:
             story.first = min(story.first or article.published, article.published)
             story.last = max(story.last or article.published, article.published)
         self.vectors[article.id] = vector
-        story.add_vector(vector)
-        for key in article.entities:
-            story.entities[key] += 1
+        story.add_article(vector, article.entities)
         for key in _index_keys(vector, article.entities):
             self.postings.setdefault(key, set()).add(story.id)
             story.keys.add(key)
@@ -282,19 +339,23 @@ class StoryClusterer:
             small, large = sorted((centroid, other.centroid), key=len)
             cosine = sum(v * large[t] for t, v in small.items() if t in large) / (story.norm * other.norm)
             if cosine >= self.settings.merge_threshold:
-                older, newer = sorted((story, other), key=lambda s: (s.first or datetime.max, s.id))
-                newer.merged_into = older.id
-                older.members.extend(newer.members)
-                for member in newer.members:
-                    self.story_of[member] = older.id
-                older.add_vector(newer.centroid)
-                older.entities.update(newer.entities)
-                older.first = min(filter(None, [older.first, newer.first]), default=None)
-                older.last = max(filter(None, [older.last, newer.last]), default=None)
-                for key in newer.keys:
-                    self.postings.setdefault(key, set()).add(older.id)
-                    older.keys.add(key)
+                self._merge(story, other)
                 return
+
+    def _merge(self, story: Story, other: Story) -> Story:
+        """One story of two: the newer is merged into the older, which is returned."""
+        older, newer = sorted((story, other), key=lambda s: (s.first or datetime.max, s.id))
+        newer.merged_into = older.id
+        older.members.extend(newer.members)
+        for member in newer.members:
+            self.story_of[member] = older.id
+        older.absorb(newer)
+        older.first = min(filter(None, [older.first, newer.first]), default=None)
+        older.last = max(filter(None, [older.last, newer.last]), default=None)
+        for key in newer.keys:
+            self.postings.setdefault(key, set()).add(older.id)
+            older.keys.add(key)
+        return older
 
     def live_stories(self) -> list[Story]:
         return [s for s in self.stories.values() if s.merged_into is None]
