@@ -82,12 +82,20 @@ def test_short_possessive_and_misspelt_forms_join_the_full_name() -> None:
     assert {a.name for a in group.aliases} == {"Mustafa al-Kadhimi", "Khadimi", "Kadhimi"}
 
 
-def test_ambiguous_surname_is_not_guessed() -> None:
+def test_a_surname_two_people_share_joins_the_one_named_nearest_before_it() -> None:
     assignment, groups = group_spans(
-        _spans(("Daniel Okafor", "PERSON"), ("Grace Okafor", "PERSON"), ("Okafor", "PERSON"))
+        _spans(("Daniel Okafor", "PERSON"), ("Okafor", "PERSON"), ("Grace Okafor", "PERSON"), ("Okafor", "PERSON"))
+    )
+    assert len(groups) == 2, "Daniel Okafor and Grace Okafor stay two people"
+    assert assignment[1] == assignment[0] and assignment[3] == assignment[2] != assignment[0]
+
+
+def test_a_surname_two_people_share_is_not_guessed_before_either_is_named() -> None:
+    assignment, groups = group_spans(
+        _spans(("Okafor", "PERSON"), ("Daniel Okafor", "PERSON"), ("Grace Okafor", "PERSON"))
     )
     assert len(groups) == 3, "the bare surname could be either person and stays apart"
-    assert groups[assignment[2]].name == "Okafor"
+    assert groups[assignment[0]].name == "Okafor"
 
 
 def test_different_first_names_stay_apart() -> None:
@@ -181,6 +189,28 @@ def test_a_surname_that_fits_two_names_joins_the_one_it_repeats_as_written() -> 
     spans = _spans(("Hassan Al-Rahimi", "PERSON"), ("Ali Rahimi", "PERSON"), ("Al-Rahimi", "PERSON"))
     assignment, groups = group_spans(spans)
     assert assignment[2] == assignment[0] != assignment[1] and len(groups) == 2
-    # both written the same way: still not guessed
-    _, groups = group_spans(_spans(("Hassan Rahimi", "PERSON"), ("Ali Rahimi", "PERSON"), ("Rahimi", "PERSON")))
-    assert len(groups) == 3
+    # both written the same way: the one named nearest before it
+    assignment, groups = group_spans(
+        _spans(("Hassan Rahimi", "PERSON"), ("Ali Rahimi", "PERSON"), ("Rahimi", "PERSON"))
+    )
+    assert len(groups) == 2 and assignment[2] == assignment[1] != assignment[0]
+
+
+def test_a_one_word_piece_of_a_name_in_the_same_sentence_is_that_name() -> None:
+    person = Span("text", 0, 16, "Hassan Al-Rahimi", "PERSON", sentence=0)
+    first_name = Span("text", 40, 46, "Hassan", "GPE", sentence=0)
+    assignment, groups = group_spans([person, first_name])
+    assert assignment == [0, 0] and len(groups) == 1 and groups[0].type == "person"
+    dam = Span("text", 4, 18, "Tel Harash Dam", "FAC", sentence=0)
+    piece = Span("text", 40, 46, "Harash", "PERSON", sentence=0)
+    assignment, groups = group_spans([dam, piece])
+    assert assignment == [0, 0] and groups[0].type == "facility", "the piece does not vote on the type"
+    # in another sentence it may be another name
+    assert len(group_spans([person, Span("text", 90, 96, "Hassan", "GPE", sentence=60)])[1]) == 2
+    # a place inside an organisation's or a facility's name is the place
+    bank = Span("text", 0, 22, "Central Bank of Velmar", "ORG", sentence=0)
+    country = Span("text", 30, 36, "Velmar", "GPE", sentence=0)
+    assert sorted(g.type for g in group_spans([bank, country])[1]) == ["org", "place"]
+    airport = Span("text", 0, 26, "Corvale International Airport", "FAC", sentence=0)
+    city = Span("text", 40, 47, "Corvale", "GPE", sentence=0)
+    assert sorted(g.type for g in group_spans([airport, city])[1]) == ["facility", "place"]

@@ -107,6 +107,7 @@ def _entity_spans(doc: Any, field: str) -> list[Span]:
     - quote marks and stray punctuation are not part of a name.
     """
     raw: list[Span] = []
+    has_sentences = doc.has_annotation("SENT_START")
     for ent in doc.ents:
         if ent.label_ not in LABEL_TYPES:
             continue
@@ -126,17 +127,25 @@ def _entity_spans(doc: Any, field: str) -> list[Span]:
         text, start = _trim(span.text, span.start_char)
         if not text:
             continue
+        sentence = span.sent.start_char if has_sentences else -1
         if "\n" in text:
             offset = 0
             for piece in text.split("\n"):
                 if piece.strip():
                     lead = len(piece) - len(piece.lstrip())
                     raw.append(
-                        Span(field, start + offset + lead, start + offset + len(piece.rstrip()), piece.strip(), label)
+                        Span(
+                            field,
+                            start + offset + lead,
+                            start + offset + len(piece.rstrip()),
+                            piece.strip(),
+                            label,
+                            sentence,
+                        )
                     )
                 offset += len(piece) + 1
             continue
-        raw.append(Span(field, start, start + len(text), text, label))
+        raw.append(Span(field, start, start + len(text), text, label, sentence))
     merged: list[Span] = []
     source = doc.text
     for span in raw:
@@ -149,7 +158,9 @@ def _entity_spans(doc: Any, field: str) -> list[Span]:
             and " " not in previous.text
             and not _DEMONYM.search(previous.text)
         ):
-            merged[-1] = Span(field, previous.start, span.end, source[previous.start : span.end], "ORG")
+            merged[-1] = Span(
+                field, previous.start, span.end, source[previous.start : span.end], "ORG", previous.sentence
+            )
             continue
         merged.append(span)
     return _harmonise_lists(merged, source)
@@ -170,7 +181,7 @@ def _harmonise_lists(spans: list[Span], source: str) -> list[Span]:
             odd = i if left.label == "ORG" else i + 1
             if len(result[odd].text.split()) == 1 and not looks_like_org(result[odd].text):
                 span = result[odd]
-                result[odd] = Span(span.field, span.start, span.end, span.text, "GPE")
+                result[odd] = Span(span.field, span.start, span.end, span.text, "GPE", span.sentence)
     return result
 
 

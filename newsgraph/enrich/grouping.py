@@ -3,7 +3,9 @@
 News style names a person in full once and then by surname, possessive or, at times, a
 misspelling: `Mustafa al-Kadhimi` … `Khadimi` … `Khadimi’s`. Grouping joins these to the
 most complete form. A short form that could belong to two full names (`Okafor` with both
-`Daniel Okafor` and `Grace Okafor` in the text) stays on its own rather than being guessed.
+`Daniel Okafor` and `Grace Okafor` in the text) joins the one it repeats as written, else the one
+named nearest before it, as a reader would take it; when neither is named before it, it stays on
+its own rather than being guessed.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ LABEL_TYPES: dict[str, EntityType] = {
 # Entity types whose short forms may refer to one another (NER often tags a surname as ORG).
 _NAME_LIKE = {"person", "org", "group"}
 FUZZY_MIN = 0.9  # Jaro-Winkler on skeletons for a misspelt short form to join a full name
-GROUPING = "grouping.v2"
+GROUPING = "grouping.v3"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Span:
     end: int
     text: str
     label: str
+    sentence: int = -1  # where the span's sentence starts in the field, when the parse gives sentences
 
 
 @dataclass
@@ -61,6 +64,20 @@ class _Group:
     full_key: str = ""
     initials: str = ""
     forms: set[str] = field(default_factory=set)  # its names as written, apostrophes folded, lower case
+    positions: list[tuple[bool, int]] = field(default_factory=list)  # where its members are: title first
+    sentences: set[tuple[str, int]] = field(default_factory=set)  # the sentences its full name is named in
+    fragments: set[int] = field(default_factory=set)  # members that are pieces of its name: they do not vote
+
+
+def _position(span: Span) -> tuple[bool, int]:
+    return (span.field != "title", span.start)
+
+
+def _nearest_before(groups: list[_Group], candidates: list[int], position: tuple[bool, int]) -> int | None:
+    """The candidate group named nearest before `position`, or None when none is."""
+    latest = {c: max((p for p in groups[c].positions if p < position), default=None) for c in candidates}
+    named = [(p, c) for c, p in latest.items() if p is not None]
+    return max(named)[1] if named else None
 
 
 def _form(name: str) -> str:
@@ -97,14 +114,18 @@ def group_spans(spans: list[Span]) -> tuple[list[int], list[NameGroup]]:
     types = [_span_type(s, n) for s, n in zip(spans, names, strict=True)]
     names = [strip_titles(n) if t == "person" else n for n, t in zip(names, types, strict=True)]
     tokens = [[skeleton(t) for t in name_tokens(n)] for n in names]
-    order = sorted(range(len(spans)), key=lambda i: (-len(tokens[i]), spans[i].field != "title", spans[i].start))
+    order = sorted(range(len(spans)), key=lambda i: (-len(tokens[i]), _position(spans[i])))
     groups: list[_Group] = []
     assignment = [-1] * len(spans)
 
     for i in order:
         key = " ".join(tokens[i])
         kind = types[i]
-        target = _find_group(groups, key, tokens[i], names[i], kind)
+        target = _find_group(groups, key, tokens[i], names[i], kind, _position(spans[i]))
+        if target is None and len(tokens[i]) == 1:
+            target = _fragment_of(groups, tokens[i][0], kind, spans[i])
+            if target is not None:
+                groups[target].fragments.add(i)
         if target is None:
             group = _Group(type=kind)
             group.skeletons = set(tokens[i])
@@ -115,13 +136,18 @@ def group_spans(spans: list[Span]) -> tuple[list[int], list[NameGroup]]:
             target = len(groups) - 1
         groups[target].members.append(i)
         groups[target].forms.add(_form(names[i]))
+        groups[target].positions.append(_position(spans[i]))
+        if len(tokens[i]) > 1 and spans[i].sentence >= 0:
+            groups[target].sentences.add((spans[i].field, spans[i].sentence))
         assignment[i] = target
 
     built = [_build(groups[g], spans, names, types) for g in range(len(groups))]
     return assignment, built
 
 
-def _find_group(groups: list[_Group], key: str, tokens: list[str], name: str, kind: EntityType) -> int | None:
+def _find_group(
+    groups: list[_Group], key: str, tokens: list[str], name: str, kind: EntityType, position: tuple[bool, int]
+) -> int | None:
     # 1. the same name (after transliteration folding), whatever label the model gave each
     for index, group in enumerate(groups):
         if group.full_key == key:
@@ -138,17 +164,17 @@ def _find_group(groups: list[_Group], key: str, tokens: list[str], name: str, ki
         ]
         if len(candidates) > 1:
             # it fits several: the one full name it repeats as written, if just one does (`Al-Rahimi` is
-            # Hassan Al-Rahimi's, not Ali Rahimi's); else it is left on its own
+            # Hassan Al-Rahimi's, not Ali Rahimi's); else, of those, the one named nearest before it
             written = _form(name)
             exact = [c for c in candidates if any(f.endswith(" " + written) for f in groups[c].forms)]
-            return exact[0] if len(exact) == 1 else None
+            return exact[0] if len(exact) == 1 else _nearest_before(groups, exact or candidates, position)
         if len(candidates) == 1:
             return candidates[0]
         # a surname that repeats exactly the last name of one full name, whatever the model called that
         # (`Rahmani` after an `Ali Rahmani` tagged a place): that name, before any looser fit below
         repeats = [i for i, g in enumerate(groups) if len(g.skeletons) > 1 and tokens == [g.last]]
         if repeats and kind in _NAME_LIKE:
-            return repeats[0] if len(repeats) == 1 else None
+            return repeats[0] if len(repeats) == 1 else _nearest_before(groups, repeats, position)
     # 3. an acronym of a longer name (US → United States)
     short = acronym(name)
     if short:
@@ -173,6 +199,28 @@ def _find_group(groups: list[_Group], key: str, tokens: list[str], name: str, ki
         if len(candidates) == 1:
             return candidates[0]
     return None
+
+
+def _fragment_of(groups: list[_Group], token: str, kind: EntityType, span: Span) -> int | None:
+    """The longer name a one-word span is a piece of, when that name is written in the same sentence.
+
+    The model at times tags a word of a name it has just found whole as a name of its own, of
+    another type: `Hassan` as a place beside `Hassan Al-Rahimi`, `Harash` as a person beside `the
+    Tel Harash Dam`. A place joins only a person's name: beside `the Central Bank of Iraq` or
+    `Baghdad International Airport`, `Iraq` and `Baghdad` are the country and the city.
+    """
+    if span.sentence < 0:
+        return None
+    here = (span.field, span.sentence)
+    found = [
+        index
+        for index, group in enumerate(groups)
+        if len(group.skeletons) > 1
+        and token in group.skeletons
+        and here in group.sentences
+        and (kind != "place" or group.type == "person")
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _vote_type(labels: list[str], types: list[EntityType], org_words: bool) -> EntityType:
@@ -209,8 +257,9 @@ def _build(group: _Group, spans: list[Span], names: list[str], types: list[Entit
         by_form.values(),
         key=lambda fc: (len(name_tokens(fc[0])), fc[1], -first_seen.get(fc[0], 0)),
     )[0]
+    voters = [i for i in members if i not in group.fragments] or members
     kind = _vote_type(
-        [spans[i].label for i in members], [types[i] for i in members], any(looks_like_org(names[i]) for i in members)
+        [spans[i].label for i in voters], [types[i] for i in voters], any(looks_like_org(names[i]) for i in voters)
     )
     aliases = tuple(Alias(form, count) for form, count in sorted(by_form.values(), key=lambda fc: (-fc[1], fc[0])))
     return NameGroup(name=best, type=kind, aliases=aliases, count=len(members), key=name_key(best))
