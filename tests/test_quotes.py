@@ -365,3 +365,132 @@ def test_as_someone_put_it() -> None:
     )
     assert quote.speaker == "Ingrid Solheim" and quote.cue == "put"
     assert direct(quotes_of("She put it on the table: “the final offer stands until Friday at noon.”")) == []
+
+
+# ---- split quotations, speakers of bodies, more reported frames ------------------------------------
+
+
+def test_split_quotation_keeps_the_punctuation_that_ended_each_part() -> None:
+    (comma,) = direct(
+        quotes_of(
+            "Harbour master Ingrid Solheim met the crews.", "“We will wait,” she said, “and we will sail at dawn.”"
+        )
+    )
+    assert comma.text == "We will wait, and we will sail at dawn."
+    (stop,) = direct(
+        quotes_of("“We did what we could”, said Ebbe Lindahl, the ferry captain. “The inquiry will decide the rest.”")
+    )
+    assert stop.text == "We did what we could. The inquiry will decide the rest."
+    (sentence,) = direct(
+        quotes_of(
+            "“The nets came up empty,” said fisherman Anselm Varga on Radio Nordkyst’s “Morning Tide.” "
+            "“Nobody remembers a season like it.”"
+        )
+    )
+    assert sentence.text == "The nets came up empty. Nobody remembers a season like it."
+    assert sentence.speaker == "Anselm Varga"
+
+
+def test_doubled_apostrophes_quote_and_the_next_sentence_goes_on() -> None:
+    (quote,) = direct(
+        quotes_of(
+            "''The levy is a blunt tool,'' said Miriam Oduya, an economist at the Harbour Institute. "
+            "''It punishes the small boats first.''"
+        )
+    )
+    assert quote.text == "The levy is a blunt tool. It punishes the small boats first."
+    assert quote.speaker == "Miriam Oduya"
+
+
+def test_an_organisation_named_after_a_person_is_the_speaker() -> None:
+    found = quotes_of(
+        "Tobias Lindqvist took office in May.",
+        "The Lindqvist administration threatened to close the ferry office if the strike goes on.",
+        "“The numbers simply do not add up,” the Lindqvist campaign said.",
+    )
+    speakers = {q.kind: q for q in found}
+    assert speakers["reported"].speaker == "Lindqvist administration"
+    assert speakers["reported"].speaker_group is None
+    assert speakers["direct"].speaker == "Lindqvist campaign"
+    assert all("Tobias" not in (q.speaker or "") for q in found)
+
+
+def test_the_cue_between_the_parts_names_the_speaker() -> None:
+    (quote,) = direct(
+        quotes_of(
+            "“Promise you will keep the lights on,” Ottilie Brannstrom sings to the crowd before asking them, "
+            "“where do we go from here?”",
+            "“Lanterns” was written by Ebbe Lindahl after the storm of 1999.",
+        )
+    )
+    assert quote.speaker == "Ottilie Brannstrom" and quote.cue == "asking"
+    assert quote.text == "Promise you will keep the lights on, where do we go from here?"
+
+
+def test_a_participle_of_saying_speaks_for_the_noun_it_describes() -> None:
+    (quote,) = direct(
+        quotes_of(
+            "Voters met Lars Brekke on Monday.",
+            "The advert ends with footage of Lars Brekke saying during the debate, “That makes me clever,” "
+            "as the host pressed him.",
+        )
+    )
+    assert quote.speaker == "Lars Brekke" and quote.cue == "saying"
+
+
+def test_more_frames_of_reported_speech() -> None:
+    found = quotes_of(
+        "Councillor Ebba Strand pointed out that the ferry had been late every day this month.",
+        "Mayor Tobias Lindqvist spoke on Monday. Lindqvist's view is that the bridge must close before winter.",
+        "The harbour plan was criticised by councillor Ebba Strand as a waste of money.",
+        "Senator Oskar Varga exhorted voters to stay at home on election day.",
+    )
+    reported = {q.cue: q for q in found if q.kind == "reported"}
+    assert reported["pointed"].speaker == "Ebba Strand" and reported["pointed"].text.startswith("the ferry had been")
+    assert (
+        reported["view"].speaker == "Tobias Lindqvist"
+        and reported["view"].text == "the bridge must close before winter"
+    )
+    assert reported["criticised"].speaker == "Ebba Strand" and "waste of money" in reported["criticised"].text
+    assert reported["exhorted"].speaker == "Oskar Varga" and "stay at home" in reported["exhorted"].text
+
+
+def test_reported_content_goes_on_after_a_colon_but_not_into_the_next_paragraph() -> None:
+    found = quotes_of(
+        "Economist Miriam Oduya notes that three things are happening at once: rents are rising and wages are flat.",
+    )
+    (quote,) = [q for q in found if q.kind == "reported"]
+    assert quote.text.endswith("wages are flat") and quote.speaker == "Miriam Oduya"
+
+
+def test_transcript_labels_name_each_speaker() -> None:
+    found = direct(
+        quotes_of(
+            "Ebba Strand spoke to the host of the evening programme on Sunday.",
+            '"HOST: Do you really see the two plans as equal, councillor?',
+            '"STRAND: Well, look, the harbour plan has been sitting on a shelf for ten years.',
+            '"But the truth is that the town needs a new ferry before it needs a new bridge.',
+            '"HOST: We have to leave it there for tonight.',
+        )
+    )
+    assert [q.speaker for q in found] == ["Host", "Ebba Strand", "Host"]
+    assert found[1].text.startswith("Well, look") and "new ferry" in found[1].text
+    assert not any(q.text.startswith(("HOST", "STRAND")) for q in found)
+
+
+def test_a_headline_name_and_colon_give_the_speaker() -> None:
+    (quote,) = direct(
+        quotes_of("Ebba Strand Grills Harbour Bank Chief: ‘You Should Be Investigated.’", "The hearing went on.")
+    )
+    assert quote.speaker == "Ebba Strand" and quote.text == "You Should Be Investigated."
+
+
+def test_described_as_reports_the_quoted_words() -> None:
+    found = quotes_of(
+        "Twenty people were hurt by an explosion that Mayor Ebba Strand described as “an intentional act.”",
+        "Councillor Lars Brekke is describing as “reckless” a post by the harbour board.",
+    )
+    by_speaker = {q.speaker: q for q in found}
+    assert "intentional act" in by_speaker["Ebba Strand"].text
+    assert by_speaker["Ebba Strand"].text.startswith("an explosion")
+    assert "reckless" in by_speaker["Lars Brekke"].text

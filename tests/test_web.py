@@ -37,6 +37,11 @@ def db_copy(demo_db: str, copy_db: Callable[[str], str]) -> str:
     return copy_db(demo_db)
 
 
+def _in_order(quote: str, passage: str) -> bool:
+    words = iter(re.findall(r"\w+", passage))
+    return all(any(w == x for x in words) for w in re.findall(r"\w+", quote))
+
+
 def _republication(demo_db: Path, manifest: dict) -> tuple[str, str, dict]:
     edited = next(c for c in manifest["copies"] if c["changes"]["numbers"])
     with open_store(demo_db) as store:
@@ -131,7 +136,10 @@ def test_article_detail_has_offsets_entities_quotes_and_its_original(
     assert mentions and all(text[m["start"] : m["end"]] == m["text"] for m in mentions)
     entity = next(m["entity"] for m in mentions if m["entity"])
     assert client.get(f"/api/v1/entities/{entity['id']}").json()["name"] == entity["name"]
-    assert data["quotes"] and all(q["text"] in text or q["kind"] == "reported" for q in data["quotes"])
+    direct = [q for q in data["quotes"] if q["kind"] == "direct"]
+    assert direct and all(_in_order(q["text"], text[q["start"] : q["end"]]) for q in direct), (
+        "a direct quote is the article's words, in order, within its span (split parts joined)"
+    )
     assert data["copy_of"]["original"]["id"] == original
     assert set(data["copy_of"]["original"]) >= REF_KEYS
     diff = client.get(f"/api/v1/articles/{copy}/diff", params={"original": original}).json()

@@ -32,7 +32,8 @@ SPEECH_VERBS = verb_forms(
     "confirm stress urge predict allege declare reply respond continue recall concede observe remark comment "
     "ask suggest contend maintain assert report estimate promise vow pledge caution complain conclude chant "
     "quip testify counter post boast brag joke scoff shout yell exclaim demand plead retort interject muse "
-    "recount reiterate repeat wonder emphasize emphasise"
+    "recount reiterate repeat wonder emphasize emphasise proclaim affirm reaffirm charge assure inform remind "
+    "advise clarify specify speculate opine posit theorize theorise lament whisper mutter concur"
 ) | frozenset("said told wrote written".split())
 # Verbs that attribute a claim without a speech act (`a report found that …`, `she believes …`):
 # reported content, never the cue of a direct quotation.
@@ -52,15 +53,24 @@ OBJECT_CUES = verb_forms(
     "highlight emphasize emphasise stress underscore reiterate repeat echo outline detail lament blame "
     "accuse recount describe characterize portray label brand call dub note reference invoke promote "
     "champion propound bemoan lambaste chastise reveal disclose document chronicle examine explore "
-    "thank commend compliment admire despise downplay understate indicate"
+    "thank commend compliment admire despise downplay understate indicate promise pledge proclaim declare "
+    "predict concede acknowledge"
 ) | frozenset({"said", "says", "say", "wrote", "writes", "told", "tells"})
+# Stance verbs whose passive subject is what is said (`the plan was criticised by the mayor`); verbs
+# of deed as much as of word (`defend`, `back`, `attack`) are left out.
+PASSIVE_CUES = verb_forms(
+    "criticize criticise praise condemn denounce decry describe cite mention question reject dismiss hail "
+    "welcome applaud laud blast slam mock dispute challenge refute rebut characterize characterise portray "
+    "label brand dub lambaste chastise commend accuse blame"
+)
 # Verbs that are stances only with a predicate after the object (`painted the mayor as a liar`,
 # `likened the plan to theft`), not alone (`painted the walls`, `cast a vote`).
 PREDICATE_CUES = verb_forms("paint cast liken link compare")
 # Intentions and requests with an infinitive (`he vowed to repeal the law`, `she urged voters to …`).
 INFINITIVE_CUES = verb_forms(
     "want plan vow promise pledge refuse decline agree seek intend threaten hope aim urge ask encourage "
-    "warn implore beg demand offer propose prefer wish vote"
+    "warn implore beg demand offer propose prefer wish vote exhort entreat beseech instruct order advise "
+    "invite challenge dare remind"
 ) | frozenset({"sought"})
 # Verb + preposition frames whose object is the topic or target of speech (`called for a recount`,
 # `spoke about the economy`, `warned of a crisis`).
@@ -85,10 +95,30 @@ ANONYMOUS_HEADS = frozenset(
     "officer officers member members colleague colleagues expert experts observer observers".split()
 )
 QUOTE_MARKS = frozenset("“”«»„\"‘’'")
+# Heads of a noun phrase that names a body or a circle of people by the person it belongs to (`the
+# Trump administration`, `the Obama campaign`, `Lindqvist's lawyers`): the phrase speaks, not the person.
+COLLECTIVE_HEADS = frozenset(
+    "administration administrations government governments campaign campaigns team teams family families "
+    "foundation foundations camp camps staff staffers office offices aide aides adviser advisers advisor "
+    "advisors spokesman spokeswoman spokesperson spokespeople lawyer lawyers attorney attorneys allies ally "
+    "supporters surrogates surrogate loyalists transition ministry department committee party regime cabinet "
+    "circle entourage associates representatives representative estate organization organisation company "
+    "firm network agency council delegation coalition movement".split()
+)
 
 
 # Dependency labels of a noun or modifier: `the warning`, `his remarks`, `the United States`.
 NOMINAL_DEPS = frozenset({"amod", "compound", "nsubj", "nsubjpass", "dobj", "pobj", "poss", "appos", "attr"})
+
+
+# Verbs of saying only with their particle (`pointed out that …`).
+PARTICLE_SPEECH = {"out": verb_forms("point spell"), "up": verb_forms("sum speak"), "in": verb_forms("chime weigh")}
+# Nouns of a stance whose content a copula states (`Lindqvist's view is that …`, `her argument was that …`).
+STANCE_NOUNS = frozenset(
+    "view views position argument contention claim belief assessment message point suggestion warning hope "
+    "fear concern complaint explanation assertion stance conclusion verdict opinion answer response reply "
+    "reasoning case line insistence expectation prediction promise pledge".split()
+)
 
 
 def is_speech_verb(token: Any) -> bool:
@@ -99,4 +129,7 @@ def is_speech_verb(token: Any) -> bool:
     if lower in {"put", "puts"}:  # in an as-clause only: `she put it on the table` is no speech
         children = {(c.dep_, c.text.lower()) for c in token.children}
         return ("dobj", "it") in children and ("mark", "as") in children
+    for particle, verbs in PARTICLE_SPEECH.items():
+        if lower in verbs:
+            return any(c.dep_ == "prt" and c.text.lower() == particle for c in token.children)
     return lower in SPEECH_VERBS

@@ -1,6 +1,9 @@
-"""Reported speech from the dependency parse: a cue verb's clausal complement (`said [that] …`),
-the object or infinitive of a stance or intention verb (`criticized the ruling`, `vowed to …`),
-`according to X`, and a reported clause that runs into a quotation, which makes it a mixed one."""
+"""Reported speech from the dependency parse: a cue verb's clausal complement (`said [that] …`,
+`pointed out that …`), the object or infinitive of a stance or intention verb (`criticized the
+ruling`, `vowed to …`, `described as “reckless” …`), the subject of a passive stance (`the plan was
+criticised by …`), a stance noun's that-clause (`her view is that …`), `according to X`, and a
+reported clause that runs into a quotation, which makes it a mixed one. Content stays in its
+cue's paragraph."""
 
 from __future__ import annotations
 
@@ -15,19 +18,24 @@ from newsgraph.enrich.cues import (
     INFINITIVE_CUES,
     NOMINAL_DEPS,
     OBJECT_CUES,
+    PARTICLE_SPEECH,
+    PASSIVE_CUES,
     PREDICATE_CUES,
     PREPOSITION_CUES,
     QUOTE_MARKS,
     SPEECH_VERBS,
+    STANCE_NOUNS,
     is_speech_verb,
 )
-from newsgraph.enrich.speakers import Attribution, Speakers, attribute, subject_of, within
+from newsgraph.enrich.speakers import Attribution, Speakers, attribute, attribute_subject, subject_of, within
 from newsgraph.records import Quote
 
 # Prepositions whose phrase after a stance verb's object belongs to what is said: `described it as
 # reckless`, `criticized the mayor for the delay`, `accused him of lying`, `likened the plan to theft`.
 OBJECT_PREPOSITIONS = frozenset({"as", "for", "of", "over", "to"})
-CUE_WORDS = SPEECH_VERBS | ATTRIBUTION_VERBS | FRAME_WORDS | {"according"}
+PARTICLE_WORDS = frozenset().union(*PARTICLE_SPEECH.values())
+CUE_WORDS = SPEECH_VERBS | ATTRIBUTION_VERBS | FRAME_WORDS | PARTICLE_WORDS | STANCE_NOUNS | {"according"}
+COPULAS = frozenset({"is", "was", "are", "were", "'s", "’s", "remains", "remained"})
 
 
 def find_reported(
@@ -50,24 +58,29 @@ def find_reported(
             continue  # nothing below can come of it
         if any(s - 1 <= token.idx <= e for s, e in covered) or within(token.idx, marked):
             continue
+        holder = None
         if lower == "according" and token.i + 1 < len(doc) and doc[token.i + 1].text.lower() == "to":
             content = _according_content(token)
-        elif (lower in SPEECH_VERBS and lower not in DIRECT_ONLY and is_speech_verb(token)) or (
-            lower in ATTRIBUTION_VERBS and token.dep_ not in NOMINAL_DEPS
-        ):
+        elif lower in STANCE_NOUNS and token.dep_ == "nsubj":
+            holder, content = _stance_content(token)
+            if holder is None:
+                continue
+        elif (
+            (lower in SPEECH_VERBS or lower in PARTICLE_WORDS) and lower not in DIRECT_ONLY and is_speech_verb(token)
+        ) or (lower in ATTRIBUTION_VERBS and token.dep_ not in NOMINAL_DEPS):
             content = _extend_coordination(token, _clause_content(token) or _frame_content(token))
             content = _to_clause_end(token, content)
         elif lower in FRAME_WORDS and token.dep_ != "amod" and subject_of(token) is not None:
             content = _to_clause_end(token, _extend_coordination(token, _frame_content(token)))
         else:
             continue
-        content = _without_cue(token, content)
+        content = _in_paragraph(text, token, _without_cue(token, content))
         full_end = content[-1].idx + len(content[-1].text) if content else 0
         content, runs_into = _trim_content(content, quoted)
         if len(content) < 3:
             continue
         start, end = content[0].idx, content[-1].idx + len(content[-1].text)
-        if runs_into is not None and lower != "according":
+        if runs_into is not None and lower != "according" and holder is None:
             said_by = attribute(token, speakers, _pieces(text, content))
             if said_by is not None and _mix(text, direct, runs_into, start, full_end, said_by):
                 covered.append((start, end))
@@ -75,7 +88,10 @@ def find_reported(
         if any(s <= start < e or s < end <= e or start <= s < end for s, e in covered):
             continue  # already a quotation
         pieces = _pieces(text, content)
-        attribution = attribute(token, speakers, pieces)
+        if holder is not None:
+            attribution = attribute_subject(holder, speakers, lower)
+        else:
+            attribution = attribute(token, speakers, pieces)
         if attribution is None:
             continue
         span = " ".join(text[a:b] for a, b in pieces).strip(' ,"“”‘’«»')
@@ -90,6 +106,14 @@ def find_reported(
         )
         covered.append((start, end))
     return found
+
+
+def _in_paragraph(text: str, cue: Any, content: list[Any]) -> list[Any]:
+    """The content words in the cue's own paragraph: a parse can hang a clause across a blank line."""
+    first = text.rfind("\n\n", 0, cue.idx)
+    last = text.find("\n\n", cue.idx)
+    last = len(text) if last == -1 else last
+    return [t for t in content if first < t.idx < last]
 
 
 def _without_cue(cue: Any, content: list[Any]) -> list[Any]:
@@ -175,10 +199,30 @@ def _frame_content(verb: Any) -> list[Any]:
             if obj is not None:
                 return list(obj.subtree)
             break
+    if lower in PASSIVE_CUES and not any(c.dep_ == "dobj" for c in after):
+        # `the plan was criticised by the mayor (as a waste)`: in the passive the subject is what is said
+        passive = next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+        if passive is not None and any(c.dep_ == "agent" for c in after):
+            content = list(passive.subtree)
+            for c in after:
+                if c.dep_ == "prep" and c.text.lower() in OBJECT_PREPOSITIONS:
+                    content += list(c.subtree)  # `… as a waste of money`
+            return content
     if lower in OBJECT_CUES or lower in PREDICATE_CUES:
         # `called Trump a liar` is often parsed with both words as predicates (oprd), no object
         obj = next((c for c in after if c.dep_ == "dobj"), None) or next((c for c in after if c.dep_ == "oprd"), None)
+        as_phrase = next((c for c in after if c.dep_ == "prep" and c.text.lower() == "as"), None)
+        if obj is None and as_phrase is not None and verb.dep_ == "relcl" and verb.head.i < verb.i:
+            # `an explosion that the mayor described as “an intentional act”`: the object is the antecedent
+            antecedent = verb.head
+            head_words = [t for t in antecedent.subtree if t.i <= antecedent.i]
+            return head_words + list(as_phrase.subtree)
+        if obj is None and as_phrase is not None and lower in OBJECT_CUES:
+            return list(as_phrase.subtree)  # `is describing as “unhinged” a post …`, parsed without an object
         if obj is not None:
+            first = min(t.i for t in obj.subtree)
+            if as_phrase is not None and as_phrase.i < first:
+                first = as_phrase.i  # `described as “unhinged” a post that …`: the predicate comes first
             last = max(t.i for t in obj.subtree)
             # `called the plan a “disaster”`, `blamed him for it`: the predicate goes with the object
             predicate = False
@@ -190,7 +234,7 @@ def _frame_content(verb: Any) -> list[Any]:
                     predicate = predicate or c.text.lower() in {"as", "to"}
             if lower not in OBJECT_CUES and not predicate:
                 return []  # `painted the walls`, `cast a vote`
-            return list(verb.doc[min(t.i for t in obj.subtree) : last + 1])
+            return list(verb.doc[first : last + 1])
     return []
 
 
@@ -241,6 +285,9 @@ def _to_clause_end(cue: Any, content: list[Any]) -> list[Any]:
     while i < sent.end:
         token = doc[i]
         lower = token.text.lower()
+        if token.text == ":" and _elaborates(doc, i, sent.end):
+            i += 1  # `notes that three things are happening at once: rates are low, …` goes on
+            continue
         if token.text in _BREAKS or token.is_space:
             break
         if "\n" in token.whitespace_:
@@ -260,6 +307,15 @@ def _to_clause_end(cue: Any, content: list[Any]) -> list[Any]:
             break
         i += 1
     return list(doc[content[0].i : i]) if i > last + 1 else content
+
+
+def _elaborates(doc: Any, colon: int, end: int) -> bool:
+    """Whether the words after a colon go on with the reported clause before it (`… at once: rates
+    are low`) rather than open a quotation or a list of the writer's (`said: “…”`)."""
+    after = doc[colon + 1 : end]
+    if not len(after) or after[0].text in QUOTE_MARKS or "\n" in doc[colon].whitespace_:
+        return False
+    return not any(t.text in QUOTE_MARKS for t in after)
 
 
 def is_infinitive(token: Any) -> bool:
@@ -297,8 +353,8 @@ def _mix(text: str, direct: list[Quote], position: int, start: int, end: int, sa
     for number, quote in enumerate(direct):
         if not quote.start - 2 <= position <= quote.end or quote.start < start:
             continue
-        if "\n" in text[start : quote.start]:
-            return False
+        if "\n" in text[start : quote.start] or text[start : quote.start].rstrip(" “\"‘'«„").endswith(":"):
+            return False  # a colon introduces the quotation: the words before it are the writer's
         stop = quote.end
         if (
             end > quote.end + 2
@@ -312,6 +368,24 @@ def _mix(text: str, direct: list[Quote], position: int, start: int, end: int, sa
         direct[number] = mixed
         return True
     return False
+
+
+def _stance_content(noun: Any) -> tuple[Any | None, list[Any]]:
+    """`Lindqvist's view is that CONTENT`, `the argument of her lawyers was that CONTENT`: a stance
+    noun as the subject of a copula whose complement is a that-clause; with the noun's holder (its
+    possessor or its `of` object), or None when it names no holder."""
+    if noun.dep_ != "nsubj" or noun.head.text.lower() not in COPULAS:
+        return None, []
+    holder = next((c for c in noun.children if c.dep_ == "poss"), None)
+    if holder is None:
+        of = next((c for c in noun.children if c.dep_ == "prep" and c.text.lower() == "of"), None)
+        holder = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+    clause = next((c for c in noun.head.children if c.dep_ in {"ccomp", "attr", "advcl"} and c.i > noun.head.i), None)
+    if holder is None or clause is None or not _opens_with_that(clause):
+        return None, []
+    return holder, [
+        t for t in clause.subtree if not (t.dep_ == "mark" and t.text.lower() == "that" and t.head.i == clause.i)
+    ]
 
 
 def _according_content(token: Any) -> list[Any]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from newsgraph.enrich.cues import ANONYMOUS_HEADS, PRONOUNS, QUOTE_MARKS
+from newsgraph.enrich.cues import ANONYMOUS_HEADS, COLLECTIVE_HEADS, PRONOUNS, QUOTE_MARKS
 from newsgraph.enrich.namekeys import PERSON_TITLES
 from newsgraph.records import Mention, NameGroup
 
@@ -103,6 +103,9 @@ def within(position: int, spans: Sequence[tuple[int, int]]) -> bool:
 def subject_of(verb: Any, inside: Sequence[tuple[int, int]] = ()) -> Any | None:
     """The verb's subject; with inverted attribution (`“…,” said X`) the parser may also make a
     word of the quotation a subject, so a subject outside the quoted spans is preferred."""
+    agents = [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+    if agents and not within(agents[0].idx, inside):
+        return agents[0]  # `the plan was criticised by the mayor`: the agent is who speaks
     subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}]
     outside = [c for c in subjects if not within(c.idx, inside)]
     if outside:
@@ -111,6 +114,14 @@ def subject_of(verb: Any, inside: Sequence[tuple[int, int]] = ()) -> Any | None:
         return subjects[0]
     if verb.dep_ in {"conj", "advcl"} and verb.head.i != verb.i:
         return subject_of(verb.head, inside)
+    if verb.dep_ == "pcomp" and verb.head.dep_ == "prep" and verb.head.head.i != verb.head.i:
+        # `sang to the crowd before asking them, “…”`: the participle shares the clause's subject
+        head = verb.head.head
+        if head.pos_ in {"", "VERB", "AUX"} and any(c.dep_ in {"nsubj", "nsubjpass"} for c in head.children):
+            return subject_of(head, inside)
+    if verb.dep_ == "acl" and verb.head.i != verb.i and not within(verb.head.idx, inside):
+        # `footage of the mayor saying …`, `a suit challenging the law`: the noun the participle describes
+        return verb.head
     return None
 
 
@@ -191,8 +202,13 @@ def _antecedent(subject: Any | None) -> Any | None:
     return clause.head if clause.dep_ == "relcl" else subject
 
 
+_POSSESSIVES = {"his": "he", "her": "she", "their": "they", "my": "i", "our": "we"}
+
+
 def attribute_subject(subject: Any, speakers: Speakers, cue: str) -> Attribution | None:
-    pronoun = PRONOUNS.get(subject.text.lower())
+    """The speaker a subject phrase (or a possessor: `her view is …`) names."""
+    lower = subject.text.lower()
+    pronoun = PRONOUNS.get(_POSSESSIVES.get(lower, lower) if subject.dep_ == "poss" else lower)
     if pronoun is not None:
         mention = speakers.before(subject.idx, pronoun)
         if mention is None:
@@ -221,6 +237,11 @@ def attribute_subject(subject: Any, speakers: Speakers, cue: str) -> Attribution
         return Attribution(cue, None, None, phrase, True)
     phrase_start, phrase_end = words[0].idx, words[-1].idx + len(words[-1].text)
     mention = speakers.named_in(phrase_start, phrase_end)
+    if mention is not None and mention.end <= subject.idx and _collective(subject):
+        # `the Trump administration said`: a name modifying the head is not the speaker; the phrase is
+        first = next((t for t in words if t.text.lower() not in {"the", "a", "an"}), subject)
+        body = (speakers.text or subject.doc.text)[first.idx : subject.idx + len(subject.text)]
+        return Attribution(cue, body, None, None, False)
     if mention is not None:
         group = speakers.groups[mention.group]
         return Attribution(
@@ -236,6 +257,13 @@ def attribute_subject(subject: Any, speakers: Speakers, cue: str) -> Attribution
         name = " ".join(t.text for t in words if t.text[:1].isupper() and t.i <= subject.i)
         return Attribution(cue, name or subject.text, None, None, False)
     return Attribution(cue, None, None, phrase, any(t.text.lower() in ANONYMOUS_HEADS for t in words))
+
+
+def _collective(head: Any) -> bool:
+    """Whether a subject's head is a body or circle of people named after someone (`the Obama
+    campaign`, `Lindqvist's aides`), not the person named: a common noun from `COLLECTIVE_HEADS`."""
+    lower = head.text.lower()
+    return head.pos_ != "PROPN" and not head.text[:1].isupper() and lower in COLLECTIVE_HEADS
 
 
 def _after_comma(token: Any, head: Any) -> bool:
