@@ -6,15 +6,29 @@ Measures, per page, against `extraction/fundus/pairs.jsonl`:
   included, becomes one space; invisible format characters such as soft hyphens are dropped);
 - authors: F1 between the set of normalised gold names and the set of normalised predicted
   names (case-folded, punctuation to spaces, whitespace collapsed), macro-averaged over pages; a
-  page with neither gold nor predicted authors scores 1.0;
+  page with neither gold nor predicted authors scores 1.0. fundus's `authors` lists everyone a
+  byline credits, wire agencies included ("dpa", "Associated Press"), and newsgraph keeps agencies
+  apart from authors (`Article.credited`), so newsgraph's prediction is its authors and credited
+  agencies together, and an agency's name counts as the agency on both sides ("Associated Press"
+  and "AP" are one name, by `newsgraph.extract.bylines.agency_name`, for every system). Two
+  informational rows: the same without that mapping, and people only (agencies taken out of gold
+  and prediction alike);
 - date: the predicted date's YYYY-MM-DD equals the date part of the gold timestamp as written
   (gold keeps the page's own zone); a second, informational row also accepts the gold
   timestamp's UTC date, since newsgraph stores timestamps in UTC.
 
 newsgraph gets the page and its URL only (`SourceHints(url=...)`), never the title or date. The
 anchor is `trafilatura.bare_extraction(html, url=url, with_metadata=True)`; its `author` string is
-split into names with newsgraph's own splitter, so both sides split names the same way. A page
-newsgraph rejects (or trafilatura finds no text on) predicts nothing.
+split into names on `;`, `|`, ` and `, ` & ` (and a leading "By" dropped): trafilatura's byline
+with no cleaning beyond a plain split. An informational row puts the same string through newsgraph's
+byline parser (`split_authors`), to show what the parser does apart from the choice of sources. A
+page newsgraph rejects (or trafilatura finds no text on) predicts nothing.
+
+Cross-validation of the one switch in newsgraph's byline reading, the order of its sources
+(`bylines.SOURCE_ORDER`: JSON-LD people, trafilatura's byline, JSON-LD organisations, the byline
+shown on the page): the publishers are split in two halves (by a hash of the name), the order in
+`ORDERS` that scores best on one half is scored on the other, both ways, and the mean is reported
+beside the default order's score.
 
 Scores are given over all pages and over the English ones (py3langid on the gold title and
 body says `en`; when it cannot tell, the country is one of us/uk/gb/au/ca/ie/nz/in/ind/za/sg).
@@ -23,6 +37,7 @@ body says `en`; when it cannot tell, the country is one of us/uk/gb/au/ca/ie/nz/
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
 import statistics
@@ -40,7 +55,17 @@ TITLE = "Metadata — fundus fixtures (title, authors, date)"
 ENGLISH_COUNTRIES = {"us", "uk", "gb", "au", "ca", "ie", "nz", "in", "ind", "za", "sg"}
 _SPACE = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[\W_]+")
-_SPLIT_FALLBACK = re.compile(r"\s*(?:;|\||,?\s+and\s+|\s+&\s+)\s*")
+_PLAIN_SPLIT = re.compile(r"\s*(?:;|\||,?\s+and\s+|\s+&\s+)\s*")
+# Source orders tried in the cross-validation (see the module's docstring).
+ORDERS: tuple[tuple[str, ...], ...] = (
+    ("people", "found", "organisations", "visible"),
+    ("people", "found", "organisations"),
+    ("people", "organisations", "found", "visible"),
+    ("found", "people", "organisations", "visible"),
+    ("found", "visible", "people", "organisations"),
+    ("found", "visible"),
+    ("found",),
+)
 
 
 # ---- normalisation and scoring ----------------------------------------------------------------
@@ -57,9 +82,15 @@ def norm_author(value: str) -> str:
     return _SPACE.sub(" ", _NON_WORD.sub(" ", text)).strip()
 
 
-def author_f1(gold: list[str] | tuple[str, ...], predicted: list[str] | tuple[str, ...]) -> float:
-    true = {a for a in (norm_author(x) for x in gold) if a}
-    pred = {a for a in (norm_author(x) for x in predicted) if a}
+def author_f1(
+    gold: list[str] | tuple[str, ...],
+    predicted: list[str] | tuple[str, ...],
+    canonical: Callable[[str], str] | None = None,
+) -> float:
+    """Set F1 of normalised names; `canonical` maps each name first (on both sides)."""
+    canonical = canonical or (lambda name: name)
+    true = {a for a in (norm_author(canonical(x)) for x in gold) if a}
+    pred = {a for a in (norm_author(canonical(x)) for x in predicted) if a}
     if not true and not pred:
         return 1.0
     hits = len(true & pred)
@@ -95,20 +126,30 @@ def predicted_day(value: str | None) -> str | None:
 Prediction = dict[str, Any]  # title, authors, date, rejected
 
 
-def _splitter() -> Callable[[str | None], tuple[str, ...]]:
+def plain_split(value: str | None) -> tuple[str, ...]:
+    """The anchor's splitter: `;`, `|`, ` and `, ` & `, a leading "By" dropped."""
+    if not value:
+        return ()
+    value = re.sub(r"^\s*by\s+", "", value, flags=re.I)
+    return tuple(dict.fromkeys(p.strip(" ,.") for p in _PLAIN_SPLIT.split(value) if p.strip(" ,.")))
+
+
+def _agency() -> Callable[[str], str | None]:
     try:
-        from newsgraph.extract.html import split_authors
+        from newsgraph.extract.bylines import agency_name
+
+        return agency_name
+    except ImportError:  # keep the benchmark running if the package moves its agency table
+        return lambda name: None
+
+
+def _byline_parser() -> Callable[[str | None], tuple[str, ...]]:
+    try:
+        from newsgraph.extract.bylines import split_authors
 
         return split_authors
-    except ImportError:  # keep the benchmark running if the package moves its splitter
-
-        def split(value: str | None) -> tuple[str, ...]:
-            if not value:
-                return ()
-            value = re.sub(r"^\s*by\s+", "", value, flags=re.I)
-            return tuple(dict.fromkeys(p.strip(" ,.") for p in _SPLIT_FALLBACK.split(value) if p.strip(" ,.")))
-
-        return split
+    except ImportError:
+        return plain_split
 
 
 def _systems() -> dict[str, Callable[[bytes, str, str, Path], Prediction]]:
@@ -120,22 +161,32 @@ def _systems() -> dict[str, Callable[[bytes, str, str, Path], Prediction]]:
     from newsgraph.settings import Settings
 
     settings = Settings()
-    split_authors = _splitter()
 
     def ours(data: bytes, html: str, url: str, path: Path) -> Prediction:
         raw = RawDocument(location=Location(str(path)), format="html", content=data, hints=SourceHints(url=url))
         outcome = extract_article(raw, settings)
         if not isinstance(outcome, Article):
-            return {"title": "", "authors": (), "date": None, "rejected": outcome.code}
-        return {"title": outcome.title, "authors": outcome.authors, "date": outcome.published, "rejected": None}
+            return {"title": "", "authors": (), "credited": (), "date": None, "rejected": outcome.code}
+        credited = tuple(getattr(outcome, "credited", ()))
+        return {
+            "title": outcome.title,
+            "authors": outcome.authors,
+            "credited": credited,
+            "date": outcome.published,
+            "rejected": None,
+        }
 
     def plain(data: bytes, html: str, url: str, path: Path) -> Prediction:
         doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
         if not isinstance(doc, Document):
-            return {"title": "", "authors": (), "date": None, "rejected": "no_text"}
+            return {"title": "", "authors": (), "credited": (), "date": None, "rejected": "no_text"}
         return {
             "title": doc.title or "",
-            "authors": split_authors(doc.author),
+            "authors": plain_split(doc.author),
+            "credited": (),
+            "found": doc.author,
+            "site": doc.sitename,
+            "host": doc.hostname,
             "date": doc.date,
             "rejected": None,
         }
@@ -163,6 +214,8 @@ def _summary(pages: list[dict[str, Any]], system: str) -> dict[str, float | int]
         "pages": len(pages),
         "title_exact": statistics.fmean(s["title_ok"] for s in scored),
         "author_f1": statistics.fmean(s["author_f1"] for s in scored),
+        "author_f1_raw": statistics.fmean(s["author_f1_raw"] for s in scored),
+        "people_f1": statistics.fmean(s["people_f1"] for s in scored),
         "date_day": statistics.fmean(s["date_ok"] for s in scored),
         "date_day_either_zone": statistics.fmean(s["date_ok_either"] for s in scored),
         "no_title": sum(not s["has_title"] for s in scored),
@@ -178,6 +231,12 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         return skipped(NAME, TITLE, f"data absent: {pairs} not found")
     items = [json.loads(line) for line in pairs.read_text(encoding="utf-8").splitlines() if line.strip()]
     systems = _systems()
+    agency = _agency()
+    parse = _byline_parser()
+
+    def canonical(name: str) -> str:
+        return agency(name) or name
+
     seconds = dict.fromkeys(systems, 0.0)
     pages: list[dict[str, Any]] = []
     missing = 0
@@ -190,6 +249,7 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         html = data.decode("utf-8", "replace")
         url = item.get("url") or ""
         gold_authors = item.get("authors") or []
+        gold_people = [name for name in gold_authors if not agency(name)]
         written, utc = gold_days(item.get("publishing_date"))
         page: dict[str, Any] = {
             "html": item["html"],
@@ -202,18 +262,26 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
             predicted = extract(data, html, url, path)
             seconds[name] += time.perf_counter() - started
             day = predicted_day(predicted["date"])
+            names = (*predicted["authors"], *predicted["credited"])
             page[name] = {
                 "title_ok": bool(norm_title(item.get("title")))
                 and norm_title(predicted["title"]) == norm_title(item.get("title")),
                 "has_title": bool(norm_title(predicted["title"])),
-                "author_f1": round(author_f1(gold_authors, predicted["authors"]), 4),
+                "author_f1": round(author_f1(gold_authors, names, canonical), 4),
+                "author_f1_raw": round(author_f1(gold_authors, names), 4),
+                "people_f1": round(author_f1(gold_people, [n for n in names if not agency(n)]), 4),
                 "authors": len(predicted["authors"]),
+                "credited": len(predicted["credited"]),
                 "date_ok": day is not None and day == written,
                 "date_ok_either": day is not None and day in {written, utc},
                 "has_date": day is not None,
                 "date_off_days": _days_between(day, written),
                 "rejected": predicted["rejected"],
             }
+            if name == "trafilatura":  # the same byline string through newsgraph's parser, untimed
+                page[name]["parsed_f1"] = round(author_f1(gold_authors, parse(predicted.get("found")), canonical), 4)
+                page["orders"] = _order_scores(html, predicted, gold_authors, canonical)
+        page["publisher"] = item.get("publisher")
         pages.append(page)
 
     english = [p for p in pages if p["english"]]
@@ -231,7 +299,21 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
             ("author_f1", "author-set F1"),
             ("date_day", "date to the day"),
         ):
-            rows.append(row(f"{metric} ({label})", [ours[key], anchor[key]], "≥ anchor", ours[key] >= anchor[key]))
+            target, passed = "≥ anchor", ours[key] >= anchor[key]
+            if key == "author_f1" and scope == "all":
+                target, passed = "≥ 0.90 and ≥ anchor", ours[key] >= max(0.90, anchor[key])
+            rows.append(row(f"{metric} ({label})", [ours[key], anchor[key]], target, passed))
+        rows.append(
+            row(f"author-set F1, agency names as written ({label})", [ours["author_f1_raw"], anchor["author_f1_raw"]])
+        )
+        rows.append(row(f"author-set F1, people only ({label})", [ours["people_f1"], anchor["people_f1"]]))
+        parsed = [p["trafilatura"].get("parsed_f1", 0.0) for p in (pages if scope == "all" else english)]
+        rows.append(
+            row(
+                f"author-set F1, trafilatura's byline through newsgraph's parser ({label})",
+                [None, statistics.fmean(parsed)],
+            )
+        )
         rows.append(
             row(f"date, gold zone or UTC ({label})", [ours["date_day_either_zone"], anchor["date_day_either_zone"]])
         )
@@ -244,13 +326,33 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
     )
     rows.append(row("pages rejected / no text (all)", [ours_all["rejected"], anchor_all["rejected"]], fmt="d"))
     rows.append(row("pages/s (one process)", [len(pages) / seconds[n] for n in systems], fmt=".1f"))
+    validation = _cross_validate(pages)
+    if validation:
+        rows.append(
+            row(
+                "byline source order: default / cross-validated by publisher halves (all, page level)",
+                [f"{validation['default']:.3f} / {validation['cross_validated']:.3f}", None],
+            )
+        )
 
     notes = [
         f"{len(pages)} pages ({len(english)} English); gold is fundus's reviewed parser output, not independent "
         "annotation. newsgraph is given the URL only.",
-        "Targets (harness default): newsgraph at least as good as plain trafilatura on each metric.",
-        "The anchor's author string is split with newsgraph's splitter (`;`, `|`, ` and `, ` & `).",
+        "Targets: author-set F1 over all pages at least 0.90 and at least plain trafilatura's; every other "
+        "metric at least as good as plain trafilatura (the harness default).",
+        "The anchor's author string is split on `;`, `|`, ` and `, ` & ` (a plain split, no cleaning). newsgraph's "
+        "authors and credited agencies are scored together, as fundus lists agencies among a byline's authors; an "
+        "agency's names count as one on both sides.",
+        "The cross-validation row scores the page's byline alone (JSON-LD, trafilatura's byline from "
+        "`bare_extraction`, the byline shown on the page; before the dateline and the source name are read), so it "
+        "is not the same figure as the author-set F1 above.",
     ]
+    if validation:
+        notes.append(
+            "Source order chosen on each publisher half: "
+            + "; ".join(" > ".join(order) for order in validation["chosen"])
+            + "."
+        )
     if missing:
         notes.append(f"{missing} pages listed in pairs.jsonl were missing and skipped.")
     raw = {
@@ -258,9 +360,51 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         "english_pages": len(english),
         "summary": summary,
         "seconds": seconds,
-        "per_page": pages,
+        "per_page": [{k: v for k, v in p.items() if k not in {"orders", "publisher"}} for p in pages],
+        "cross_validation": validation,
     }
     return result(NAME, TITLE, ["newsgraph", "trafilatura.bare_extraction"], rows, notes, raw)
+
+
+def _order_scores(
+    html: str, predicted: Prediction, gold: list[str], canonical: Callable[[str], str]
+) -> dict[str, float]:
+    """Author-set F1 of the page's byline read with each source order in `ORDERS`."""
+    try:
+        from newsgraph.extract.bylines import page_byline
+    except ImportError:
+        return {}
+    found, site, host = predicted.get("found"), predicted.get("site"), predicted.get("host")
+    return {
+        " > ".join(order): round(author_f1(gold, page_byline(html, found, site, host, order).names, canonical), 4)
+        for order in ORDERS
+    }
+
+
+def _half(publisher: str | None) -> int:
+    return int(hashlib.sha1((publisher or "").encode()).hexdigest(), 16) % 2
+
+
+def _cross_validate(pages: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Two-fold by publisher: the source order best on one half, scored on the other."""
+    scored = [p for p in pages if p.get("orders")]
+    if not scored:
+        return None
+    default = " > ".join(ORDERS[0])
+    halves = [[p for p in scored if _half(p["publisher"]) == h] for h in (0, 1)]
+    chosen, held_out = [], []
+    for fit, test in ((halves[0], halves[1]), (halves[1], halves[0])):
+        if not fit or not test:
+            return None
+        best = max(scored[0]["orders"], key=lambda order: statistics.fmean(p["orders"][order] for p in fit))
+        chosen.append(tuple(best.split(" > ")))
+        held_out += [p["orders"][best] for p in test]
+    return {
+        "default": statistics.fmean(p["orders"][default] for p in scored),
+        "cross_validated": statistics.fmean(held_out),
+        "chosen": chosen,
+        "halves": [len(h) for h in halves],
+    }
 
 
 def _days_between(day: str | None, gold: str | None) -> int | None:

@@ -241,6 +241,7 @@ def analyze(
         ("source", report["source"]),
         ("published", report["published"] and f"{report['published']} (from {report['published_from']})"),
         ("authors", ", ".join(report["authors"])),
+        ("credited", ", ".join(report["credited"])),
         ("language", report["language"]),
         ("sections", " / ".join(report["sections"])),
         ("url", report["url"]),

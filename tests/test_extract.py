@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from newsgraph.extract.dates import date_in_text, date_in_url, normalise_date, u
 from newsgraph.extract.textpage import parse_text_page
 from newsgraph.ingest import iter_inputs
 from newsgraph.records import Article, Location, RawDocument, Rejection, SourceHints
+from newsgraph.settings import Settings
 
 from .conftest import FIXTURES
 
@@ -123,3 +125,120 @@ def test_dates_from_metadata_url_and_text() -> None:
     assert date_in_url("https://x.example/2026/13/40/story") is None
     assert date_in_text("LINDHAVEN, March 4, 2026 — The council") == "2026-03-04"
     assert date_in_text("Published 4 Mar 2026. The council") == "2026-03-04"
+
+
+_DEPOT_LEDE = (
+    "Councillors in Marrowby have backed a plan to turn the empty tram depot on Fenwick Street into a covered "
+    "market, after four years of argument over what should become of the building, which has stood boarded up "
+    "since a storm tore part of its glass roof away in the spring of 2019."
+)
+_DEPOT_BODY = (
+    "Under the plan, twenty-eight stalls will be let to local growers and bakers at reduced rents for the first "
+    "two seasons, and the depot's glass roof will be restored with money from the harbour fund.",
+    "Councillor Petra Almond, who led the working group, said the building had stood empty for too long and that "
+    "the market would bring people back to the east end of the town on weekday mornings.",
+    "Opponents had argued that the site should become a car park. A petition against the market gathered about "
+    "nine hundred signatures last winter, though several of its organisers now say they will apply for stalls.",
+    "Work on the roof is due to begin in March and is expected to take five months. The first traders could move "
+    "in before the autumn fair, the council said, if the restoration stays within its budget.",
+    "The depot was built in 1911 for the Marrowby and District tramway and last carried passengers in 1952. It "
+    "later served as a bus garage and, for a decade, as a storage yard for the harbour board.",
+    "Traders' groups welcomed the vote. The Marrowby Growers' Circle said a dozen of its members had already asked "
+    "about stalls, and the town's two remaining bakeries said they would share one near the main doors.",
+    "The council will publish the rents and the rules for letting the stalls in January, and has promised that "
+    "at least half of them will go to businesses based within ten miles of the harbour.",
+)
+
+
+def _depot_page(body_class: str) -> bytes:
+    """A Marrowby Courier story (fictional): a lede, then the body in a container of `body_class`."""
+    body = "".join(f"<p>{p}</p>" for p in _DEPOT_BODY)
+    return (
+        "<!DOCTYPE html><html lang='en'><head><title>Old tram depot to become a covered market | Marrowby Courier"
+        "</title></head><body><header><nav><a href='/'>Home</a> <a href='/news'>News</a></nav></header><main>"
+        "<article><h1>Old tram depot to become a covered market</h1>"
+        f"<div class='story-intro'><p>{_DEPOT_LEDE}</p></div><div class='{body_class}'>{body}</div></article>"
+        "</main><footer><p>Marrowby Courier, 4 Quay Lane, Marrowby.</p></footer></body></html>"
+    ).encode()
+
+
+def _count_passes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record the `fast` flag of every trafilatura extraction newsgraph runs."""
+    from newsgraph.extract import html
+
+    calls: list[bool] = []
+    real = html.trafilatura.bare_extraction
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(bool(kwargs.get("fast")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(html.trafilatura, "bare_extraction", counting)
+    return calls
+
+
+def test_second_pass_recovers_a_body_the_fast_pass_misses(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the body sits in a container whose class reads like page furniture: the fast pass keeps only the lede
+    page = _depot_page("sidebar-layout__content")
+    calls = _count_passes(monkeypatch)
+    result = extract_article(_raw(page))
+    assert isinstance(result, Article)
+    assert calls == [True, False]  # the fast pass, then the one with the fallback extractors
+    for paragraph in _DEPOT_BODY:
+        assert paragraph in result.text
+    # with the second pass off, only the lede is found
+    fast_only = extract_article(_raw(page), Settings(extraction_rescue_ratio=0))
+    assert isinstance(fast_only, Article)
+    assert _DEPOT_BODY[0] not in fast_only.text and _DEPOT_LEDE in fast_only.text
+
+
+def test_fast_result_is_kept_when_it_holds_the_page_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_passes(monkeypatch)
+    result = extract_article(_raw(_depot_page("story-body")))
+    assert isinstance(result, Article)
+    assert calls == [True]  # no second pass
+    assert result.text.startswith(_DEPOT_LEDE) and result.text.endswith(_DEPOT_BODY[-1])
+    assert result.title == "Old tram depot to become a covered market"
+
+
+def test_second_pass_judges_paragraph_text_not_menus() -> None:
+    from trafilatura.utils import load_html
+
+    from newsgraph.extract.html import needs_second_pass
+
+    tree = load_html(_depot_page("story-body").decode())
+    assert tree is not None
+    assert not needs_second_pass(tree, (_DEPOT_LEDE, *_DEPOT_BODY))
+    # a menu found instead of the story: short lines count as nothing found
+    assert needs_second_pass(tree, ("Home", "News", "Sport", "Weather", "Sign in"))
+    assert not needs_second_pass(tree, ("Home", "News"), ratio=0)
+
+
+@pytest.mark.parametrize("name", [*sorted(p.name for p in (FIXTURES / "html").glob("*.html")), "depot"])
+def test_shown_author_agrees_with_trafilaturas_xpaths(name: str) -> None:
+    from trafilatura.htmlprocessing import prune_unwanted_nodes
+    from trafilatura.metadata import extract_metainfo
+    from trafilatura.utils import load_html
+    from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
+
+    from newsgraph.extract.html import shown_author
+
+    if name == "depot":  # bylines in the places the XPaths look, one inside a discarded sidebar
+        html = (
+            _depot_page("story-body")
+            .decode()
+            .replace(
+                "<h1>",
+                "<div class='sidebar'><span class='author'>Desk</span></div>"
+                "<p class='byline'>By <a rel='author' href='/staff/ruth-okafor'>Ruth Okafor</a>"
+                "<time>4 March 2026</time></p><h1>",
+            )
+        )
+    else:
+        html = (FIXTURES / "html" / name).read_text(encoding="utf-8")
+    ours, theirs = load_html(html), load_html(html)
+    assert ours is not None and theirs is not None
+    expected = extract_metainfo(prune_unwanted_nodes(theirs, AUTHOR_DISCARD_XPATHS), AUTHOR_XPATHS, len_limit=120)
+    assert shown_author(ours) == expected
+    if name == "depot":
+        assert expected == "Ruth Okafor"

@@ -1,16 +1,47 @@
-"""HTML pages: main text and metadata with trafilatura, paragraphs kept."""
+"""HTML pages: main text and metadata with trafilatura, paragraphs kept.
+
+The page is parsed once. trafilatura's fast extraction runs first; when it finds too little of
+the page's paragraph text (`needs_second_pass`), the extraction is run again with trafilatura's
+fallback extractors (readability, jusText) and that result is kept. Metadata comes last, from the
+same tree, with the parts of `trafilatura.metadata.extract_metadata` newsgraph uses (`page_metadata`;
+htmldate's date search only when the page's meta tags give no publication time).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
 
 import trafilatura
-from trafilatura.settings import Document
+from courlan import extract_domain
+from htmldate import find_date
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.json_metadata import extract_json, extract_json_parse_error, normalize_authors, normalize_json
+from trafilatura.metadata import (
+    JSON_MINIFY,
+    META_URL,
+    examine_meta,
+    extract_catstags,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
+from trafilatura.settings import DEFAULT_CONFIG, Document, set_date_params
+from trafilatura.utils import line_processing, load_html, trim
+from trafilatura.xml import delete_element
 
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|\||,?\s+and\s+|\s+&\s+)\s*")
-_BY = re.compile(r"^\s*by\s+", re.I)
+from newsgraph.extract.bylines import page_authors
+from newsgraph.extract.bylines import split_authors as split_authors  # re-exported for callers of this module
+
+# The fallback pass runs when the page's paragraph text is more than this many times the text of
+# the long paragraphs the fast pass found (see benchmarks/README.md, `extraction`).
+RESCUE_RATIO = 5.0
+LONG_PARAGRAPH_CHARS = 80  # paragraphs this long count as body text in that comparison
+
 _STAMP = r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)"
 # Publication timestamps in page metadata, in the forms news sites use most.
 _TIMESTAMPS = (
@@ -45,18 +76,6 @@ def _best_date(day: str | None, stamp: str | None) -> str | None:
     if stamp and (day is None or stamp[:10] == day[:10]):
         return stamp
     return day
-
-
-def split_authors(value: str | None) -> tuple[str, ...]:
-    """`By Ana Ruiz and Tom Hale; Staff` → ("Ana Ruiz", "Tom Hale", "Staff")."""
-    if not value:
-        return ()
-    names = []
-    for part in _AUTHOR_SPLIT.split(_BY.sub("", value)):
-        name = part.strip(" ,.")
-        if name and name not in names:
-            names.append(name)
-    return tuple(names)
 
 
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—·:]{1,2}\s+")
@@ -102,26 +121,239 @@ def published_timestamp(html: str) -> str | None:
     return None
 
 
+def paragraph_chars(tree: HtmlElement, limit: float = float("inf")) -> int:
+    """Characters in the page's long `<p>` elements (whitespace collapsed), counted up to `limit`."""
+    total = 0
+    for element in tree.iter("p"):
+        text = element.text_content()
+        if len(text) < LONG_PARAGRAPH_CHARS:  # collapsing whitespace only shortens it
+            continue
+        length = len(" ".join(text.split()))
+        if length >= LONG_PARAGRAPH_CHARS:
+            total += length
+            if total > limit:
+                break
+    return total
+
+
+def needs_second_pass(tree: HtmlElement, paragraphs: tuple[str, ...], ratio: float = RESCUE_RATIO) -> bool:
+    """Whether an extraction found too little of the page: the page's long paragraphs hold more
+    than `ratio` times the text of the long paragraphs extracted (menus and captions, which come
+    as short lines, count as nothing found)."""
+    if ratio <= 0:
+        return False
+    found = sum(len(p) for p in paragraphs if len(p) >= LONG_PARAGRAPH_CHARS)
+    limit = ratio * max(found, 1)
+    return paragraph_chars(tree, limit) > limit
+
+
+def _main_text(tree: HtmlElement, url: str | None, include_comments: bool, fast: bool) -> Document | None:
+    document = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=False, include_comments=include_comments, include_tables=True, fast=fast
+    )
+    return document if isinstance(document, Document) and document.text else None
+
+
+def _paragraphs(document: Document) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (document.text or "").split("\n") if p.strip())
+
+
+_CATEGORY_HREF = re.compile(r"/categor(?:y|ies|s)?/")  # the links `extract_catstags("category")` keeps
+_CATEGORY_LINKS = etree.XPath("//a[contains(@href, '/categor')]")
+
+
+def _categories(tree: HtmlElement) -> list[str]:
+    """`extract_catstags("category", tree)`, without its XPath search on a page where no link's
+    address has a category path (the search keeps only such links)."""
+    if any(_CATEGORY_HREF.search(link.get("href", "")) for link in _CATEGORY_LINKS(tree)):
+        return extract_catstags("category", tree)
+    sections = tree.xpath('.//head//meta[@property="article:section" or contains(@name, "subject")][@content]')
+    names = dict.fromkeys(line_processing(e.attrib["content"]) for e in sections if e.attrib["content"])
+    return [name for name in names if name]
+
+
+# trafilatura's author XPaths (`trafilatura.xpaths.AUTHOR_DISCARD_XPATHS`, `AUTHOR_XPATHS`) as
+# Python tests on each element: the same elements, in the same order, in a fraction of the time its
+# regular-expression XPaths take. tests/test_extract.py checks the two agree.
+_DISCARD_TAGS = frozenset({"a", "div", "section", "span"})
+_DISCARD_ID = re.compile(r"^comments|comment-?list|ProductReviews")
+_DISCARD_CLASS = re.compile(
+    r"^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|article-(?:share|support)|"
+    r"print|category|meta-date|meta-reviewer"
+)
+_SPECIFIC_TAGS = frozenset({"a", "address", "div", "link", "p", "span", "strong"})
+_SPECIFIC_CLASS = re.compile(r"author-?name|AuthorName|authorName")
+_GENERIC_TAGS = frozenset({"a", "div", "h3", "h4", "p", "span"})
+_GENERIC_ID = re.compile(r"author|zuozhe|bianji|xiaobian")
+_GENERIC_CLASS = re.compile(r"author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name")
+_ANY_ID = re.compile(r"[Aa]uthor")
+_ANY_CLASS = re.compile(r"[Aa]uthor|screenname|writer|[Bb]yline")
+
+
+def _matches(pattern: re.Pattern[str], value: str | None) -> bool:
+    return value is not None and pattern.search(value) is not None
+
+
+def _discarded(el: HtmlElement) -> bool:
+    """`AUTHOR_DISCARD_XPATHS[0]`: comment lists, sidebars, quotes, figures and the like."""
+    if el.tag not in _DISCARD_TAGS:
+        return False
+    ident, cls = el.get("id"), el.get("class")
+    return (
+        ident == "comments"
+        or cls in ("comments", "title", "date")
+        or _matches(_DISCARD_ID, ident)
+        or _matches(_DISCARD_CLASS, cls)
+        or "Figure" in (el.get("data-component") or "")
+    )
+
+
+def _specific_author(el: HtmlElement) -> bool:
+    """`AUTHOR_XPATHS[0]`: `rel=author`, `.author`, `itemprop="author name"`, `<author>` …"""
+    if el.tag == "author":
+        return True
+    if el.tag not in _SPECIFIC_TAGS:
+        return False
+    cls = el.get("class")
+    return (
+        el.get("rel") == "author"
+        or el.get("id") == "author"
+        or cls == "author"
+        or el.get("itemprop") == "author name"
+        or any(child.text_content() == "me" for child in el.iterchildren("rel"))
+        or el.get("data-testid") in ("AuthorCard", "AuthorURL")
+        or _matches(_SPECIFIC_CLASS, cls)
+    )
+
+
+def _generic_author(el: HtmlElement) -> bool:
+    """`AUTHOR_XPATHS[1]`: `.byline`, ids and classes naming an author or editor."""
+    if el.tag not in _GENERIC_TAGS:
+        return False
+    ident, cls = el.get("id"), el.get("class")
+    return (
+        cls in ("byline", "username", "byl", "BBL")
+        or "author" in (el.get("itemprop") or "")
+        or _matches(_GENERIC_ID, ident)
+        or _matches(_GENERIC_CLASS, cls)
+    )
+
+
+def _any_author(el: HtmlElement) -> bool:
+    """`AUTHOR_XPATHS[2]`, the last resort: any element whose id or class names an author or byline."""
+    return (
+        "Byline" in (el.get("data-component") or "")
+        or "author" in (el.get("itemprop") or "")
+        or _matches(_ANY_ID, el.get("id"))
+        or _matches(_ANY_CLASS, el.get("class"))
+    )
+
+
+def shown_author(tree: HtmlElement) -> str | None:
+    """The byline shown on the page, as `trafilatura.metadata.extract_author` finds it before it
+    normalises the names (`extract_metainfo` of `AUTHOR_XPATHS` on the tree less
+    `AUTHOR_DISCARD_XPATHS`). Prunes `tree` in place as trafilatura prunes its copy."""
+    for element in [e for e in tree.iterdescendants(etree.Element) if _discarded(e)]:
+        delete_element(element)
+    for element in list(tree.iter("time", "figure")):
+        delete_element(element)
+    elements = list(tree.iter(etree.Element))
+    for test in (_specific_author, _generic_author, _any_author):
+        for element in elements:
+            if test(element):
+                content = trim(" ".join(element.itertext()))
+                if content and 2 < len(content) < 120:
+                    return content
+    return None
+
+
+MAX_BROKEN_JSON_CHARS = 100_000  # longer JSON-LD blocks that do not parse are not searched with regexes
+
+
+def _json_metadata(tree: HtmlElement, metadata: Document) -> Document:
+    """`trafilatura.metadata.extract_meta_json`, except that a block its JSON reader rejects is
+    searched with trafilatura's regular expressions only when it is short: on a live blog's
+    megabyte of JSON-LD they take most of a second."""
+    for element in tree.xpath('.//script[@type="application/ld+json" or @type="application/settings+json"]'):
+        if not element.text:
+            continue
+        text = normalize_json(JSON_MINIFY.sub(r"\1", element.text))
+        try:
+            metadata = extract_json(json.loads(text, strict=False), metadata)
+        except json.JSONDecodeError:
+            if len(text) <= MAX_BROKEN_JSON_CHARS:
+                metadata = extract_json_parse_error(text, metadata)
+    return metadata
+
+
+def page_metadata(tree: HtmlElement, url: str | None = None, with_date: bool = True) -> Document:
+    """Title, author, URL, date, site name and categories, as `trafilatura.metadata.extract_metadata`
+    finds them (tags and licence left out; the date only `with_date`). Prunes `tree` in place, so
+    call it last."""
+    metadata = examine_meta(tree)
+    if metadata.author and " " not in metadata.author:
+        metadata.author = None
+    with contextlib.suppress(Exception):  # a broken JSON-LD block: trafilatura's own caller skips it too
+        metadata = _json_metadata(tree, metadata)
+    if not metadata.title:
+        metadata.title = extract_title(tree)
+    if not metadata.url:
+        metadata.url = extract_url(tree, url)
+    if metadata.url:
+        metadata.hostname = extract_domain(metadata.url, fast=True)
+    if with_date:
+        date_config = set_date_params(DEFAULT_CONFIG.getboolean("DEFAULT", "EXTENSIVE_DATE_SEARCH"))
+        date_config["url"] = metadata.url
+        metadata.date = find_date(tree, **date_config)
+    if not metadata.sitename:
+        metadata.sitename = extract_sitename(tree)
+    if metadata.sitename:
+        metadata.sitename = metadata.sitename.lstrip("@")
+        if metadata.sitename and "." not in metadata.sitename and not metadata.sitename[0].isupper():
+            metadata.sitename = metadata.sitename.title()
+    elif metadata.url and (match := META_URL.match(metadata.url)):
+        metadata.sitename = match[1]
+    if not metadata.categories:
+        metadata.categories = _categories(tree)
+    if not metadata.author:  # trafilatura prunes a deep copy; this is the tree's last reader, so it prunes the tree
+        author = shown_author(tree)
+        metadata.author = normalize_authors(None, author) if author else None
+    metadata.clean_and_trim()
+    return metadata
+
+
 def parse_html_page(
-    html: str, url: str | None = None, include_comments: bool = False, fallback: bool = False
+    html: str,
+    url: str | None = None,
+    include_comments: bool = False,
+    fallback: bool = False,
+    rescue_ratio: float = RESCUE_RATIO,
 ) -> HtmlPage | None:
     """Main text and metadata of a page, or None when trafilatura finds no main text.
 
-    `fallback` runs trafilatura's second-opinion extractors too: a third slower, and no better
-    on the extraction benchmark (see benchmarks/README.md).
+    The fast extraction's result is kept unless `needs_second_pass` says it found too little
+    (nothing at all included; `rescue_ratio` 0 turns the second pass off); then trafilatura's
+    fallback extractors run and their result is kept. `fallback` runs them on every page instead.
     """
-    document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=include_comments, include_tables=True, fast=not fallback
-    )
-    if not isinstance(document, Document) or not document.text:
+    tree = load_html(html)
+    if tree is None:
         return None
-    paragraphs = tuple(p.strip() for p in document.text.split("\n") if p.strip())
+    body = _main_text(tree, url, include_comments, fast=not fallback)
+    paragraphs = _paragraphs(body) if body is not None else ()
+    if not fallback and needs_second_pass(tree, paragraphs, rescue_ratio):
+        rescued = _main_text(tree, url, include_comments, fast=False)
+        if rescued is not None:
+            paragraphs = _paragraphs(rescued)
+    if not paragraphs:
+        return None
+    stamp = published_timestamp(html)  # when the page's metadata gives the time, htmldate's search is not needed
+    document = page_metadata(tree, url, with_date=stamp is None)
     categories = document.categories if isinstance(document.categories, list) else []
     return HtmlPage(
         title=strip_site_name((document.title or "").strip(), document.sitename, document.hostname),
         paragraphs=paragraphs,
-        authors=split_authors(document.author),
-        date=_best_date(document.date or None, published_timestamp(html)),
+        authors=page_authors(html, document.author, document.sitename, document.hostname),
+        date=_best_date(document.date or None, stamp),
         site=(document.sitename or document.hostname or None),
         url=document.url or url,
         language=document.language or None,

@@ -96,7 +96,8 @@ def _run(store: Store, sql: str, params: list[Any]) -> list[Any]:
 def list_articles(
     store: Store, f: ArticleFilter | None = None, limit: int = 50, cursor: str | None = None, text: bool = False
 ) -> dict[str, Any]:
-    """A page of articles, newest first: `{items, next}`; `text` adds each article's text and byline."""
+    """A page of articles, newest first: `{items, next}`; `text` adds each article's text and byline
+    (authors, credited agencies)."""
     f = f or ArticleFilter()
     check_limit(limit)
     key = decode_cursor(cursor, 2)
@@ -104,7 +105,7 @@ def list_articles(
     if found is None:
         return {"items": [], "next": None}
     where, params = found
-    extra = ", a.word_count, a.text, a.authors, a.language" if text else ", a.word_count"
+    extra = ", a.word_count, a.text, a.authors, a.language, a.credited" if text else ", a.word_count"
     select = f"SELECT {REF_COLUMNS}, a.published_utc, a.id{extra} FROM articles a {REF_JOIN} WHERE "
     # dated articles newest first, then the undated ones: two index walks (PostgreSQL cannot walk
     # the (published_utc, id) index backwards with NULLs last)
@@ -136,6 +137,7 @@ def list_articles(
         item["words"] = row[8]
         if text:
             item["text"], item["authors"], item["language"] = row[9], json.loads(row[10]), row[11]
+            item["credited"] = json.loads(row[12])
         if f.q is not None:
             item["snippet"], item["highlights"] = unmark(snippets.get(row[0]) or "")
         items.append(item)

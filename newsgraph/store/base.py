@@ -279,8 +279,8 @@ class Store:
         """Insert an article's row; False when it was already stored."""
         cursor = self.conn.execute(
             "INSERT INTO articles (id, source_id, url, title, text, authors, published, published_utc, "
-            "published_from, language, sections, format, location, word_count, raw_hash, extractor, ingested_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "published_from, language, sections, format, location, word_count, raw_hash, extractor, ingested_at, "
+            "credited) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (
                 article.id,
                 self.source_id(article.source),
@@ -299,6 +299,7 @@ class Store:
                 article.raw_hash,
                 EXTRACTOR,
                 _now(),
+                json.dumps(list(article.credited), ensure_ascii=False),
             ),
         )
         return bool(cursor.rowcount)

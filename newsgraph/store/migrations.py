@@ -339,6 +339,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX mentions_name ON mentions(name_id, article_id, text);
         """,
     ),
+    (
+        "0009_credited",
+        """
+        ALTER TABLE articles ADD COLUMN credited TEXT NOT NULL DEFAULT '[]';
+        """,
+    ),
 ]
 
 

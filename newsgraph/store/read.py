@@ -145,8 +145,8 @@ def unmark(marked: str) -> tuple[str, list[list[int]]]:
 
 def article(store: Store, ident: str) -> dict[str, Any] | None:
     row = store.conn.execute(
-        "SELECT a.id, a.title, s.name, a.published, a.published_from, a.url, a.authors, a.language, a.sections, "
-        "a.location, a.text FROM articles a LEFT JOIN sources s ON s.id = a.source_id WHERE a.id = ?",
+        "SELECT a.id, a.title, s.name, a.published, a.published_from, a.url, a.authors, a.credited, a.language, "
+        "a.sections, a.location, a.text FROM articles a LEFT JOIN sources s ON s.id = a.source_id WHERE a.id = ?",
         (ident,),
     ).fetchone()
     if row is None:
@@ -159,6 +159,7 @@ def article(store: Store, ident: str) -> dict[str, Any] | None:
         "published_from",
         "url",
         "authors",
+        "credited",
         "language",
         "sections",
         "location",
@@ -166,5 +167,6 @@ def article(store: Store, ident: str) -> dict[str, Any] | None:
     )
     record = dict(zip(keys, row, strict=True))
     record["authors"] = json.loads(record["authors"])
+    record["credited"] = json.loads(record["credited"])
     record["sections"] = json.loads(record["sections"])
     return record
