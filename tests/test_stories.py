@@ -112,6 +112,27 @@ def test_two_events_of_one_kind_in_one_week_are_two_stories_and_each_event_stays
     assert stories["n1"] != stories["s1"], "two earthquakes in one week, in different places, with other tolls"
 
 
+def test_a_lone_article_an_arrival_ties_to_a_story_joins_it() -> None:
+    north = {"verrano": "place", "corvale": "place"}
+    piece = (
+        "A baker counts what the night took: two ovens, a cracked roof and the bread he bakes for the whole "
+        "street. He slept in his van beside the bakery with his dog and a radio."
+    )
+    clusterer = StoryClusterer()
+    clusterer.add(_quake("n1", QUAKE_NORTH, 0.0, north, ("the", "the")), "s1")
+    clusterer.add(_quake("n2", QUAKE_NORTH, 0.2, north, ("struck", "hit")), "s2")
+    lone = StoryArticle("l1", DAY + timedelta(days=0.5), "A baker and his ovens", terms("A baker", piece), {})
+    assert clusterer.add(lone, "s3") == "s3", "too little in common to join on its own"
+    both = QUAKE_NORTH + " " + piece
+    tie = StoryArticle("b1", DAY + timedelta(days=0.8), "Verrano earthquake: the baker", terms("Verrano", both), north)
+    assert clusterer.add(tie, "s4") == "s1"
+    assert clusterer._live(clusterer.story_of["l1"]) == "s1", "the article that ties them puts the lone one in"
+    untied = StoryClusterer(StorySettings(bridge_threshold=1.1))
+    for item in (_quake("n1", QUAKE_NORTH, 0.0, north, ("the", "the")), lone, tie):
+        untied.add(item, "s" + item.id)
+    assert untied._live(untied.story_of["l1"]) != untied._live(untied.story_of["n1"])
+
+
 def test_numbers_count_as_terms_and_years_are_told_apart() -> None:
     counted = terms("Vote in 2031", "A 12-point lead, 7 seats and 2,400 ballots in 1998.")
     assert counted["#2031"] == 2 and counted["#12"] == 1 and counted["#1998"] == 1

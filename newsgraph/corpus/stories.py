@@ -16,7 +16,10 @@ story model (`newsgraph.corpus.story_model`), a logistic model fitted on labelle
   match less.
 
 A copy of an article is always put in its original's story. A story whose centroid comes to
-match another's closely is merged into the older one.
+match another's closely is merged into the older one. An article that joins a story and is also
+likely (`bridge_threshold`) to belong to the story of one lone earlier article ties the two: that
+article, which started a story for want of evidence (a feature piece with few shared words), is
+put with the story.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ _STOP = frozenset(STOP_WORDS) | {"said", "says", "told", "mr", "mrs", "ms", "yea
 PRIOR_DOCUMENTS = 30
 TOP_TERMS = 12  # terms per article used to find candidate stories
 MERGE_HEAD_TERMS = 48  # a story's strongest terms, used to rule out merges cheaply
+BRIDGE_MAX_ARTICLES = 1  # stories this small are joined to the story of an article that ties to them
 NUMBER = "#"  # prefix of number terms (`#2008`), counted apart from words
 _YEAR_FIRST = ("#19", "#20")
 
@@ -48,6 +52,7 @@ class StorySettings:
     threshold: float = 0.25  # the story model's probability needed to join a story
     window_days: float = 7.0
     merge_threshold: float = 0.6  # centroid similarity at which two stories become one
+    bridge_threshold: float = 0.4  # an article this likely to belong to a lone article's story too joins them
     split_threshold: float = 0.1  # maintenance: parts of a story whose articles match less than this split
     split_min_articles: int = 12  # maintenance: stories this large are checked
     split_min_part: int = 3  # maintenance: a part needs this many articles to stand alone
@@ -222,12 +227,22 @@ class StoryClusterer:
         chosen: str | None = None
         if article.copy_of and article.copy_of in self.story_of:
             chosen = self._live(self.story_of[article.copy_of])
+        bridged: list[str] = []
         if chosen is None:
-            chosen, _ = self.best_story(article, vector)
+            scored = self._scored(article, vector)
+            if scored and scored[0][1] > self.settings.threshold:
+                chosen = scored[0][0]
+                bridged = [
+                    s
+                    for s, p in scored[1:]
+                    if p > self.settings.bridge_threshold and len(self.stories[s].members) <= BRIDGE_MAX_ARTICLES
+                ]
         if chosen is None:
             chosen = new_story_id
             self.stories[chosen] = Story(chosen, article.published, article.published)
         self._join(self.stories[chosen], article, vector)
+        for other in bridged:  # a lone article this one ties to its story: it belonged there
+            chosen = self._merge(self.stories[self._live(chosen)], self.stories[other]).id
         self._maybe_merge(self.stories[chosen], article.published)
         self._count(article)
         return self._live(chosen)
