@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from newsgraph.enrich import analyse_articles
+from newsgraph.enrich.analysis import paragraphs_of, parse_selectively
+from newsgraph.enrich.cues import needs_parse
 from newsgraph.enrich.grouping import Span, group_spans
 from newsgraph.enrich.namekeys import clean_surface, name_key
+from newsgraph.enrich.nlp import load_pipeline
 from newsgraph.records import Article, Location, NameGroup
 from newsgraph.settings import Settings
 
@@ -214,3 +217,24 @@ def test_a_one_word_piece_of_a_name_in_the_same_sentence_is_that_name() -> None:
     airport = Span("text", 0, 26, "Corvale International Airport", "FAC", sentence=0)
     city = Span("text", 40, 47, "Corvale", "GPE", sentence=0)
     assert sorted(g.type for g in group_spans([airport, city])[1]) == ["facility", "place"]
+
+
+def test_only_passages_that_can_carry_speech_are_parsed() -> None:
+    assert needs_parse("“We will stay,” she said.") and needs_parse("According to the ministry, the dam held.")
+    assert needs_parse("Tomas Vell warned of more rain.") and not needs_parse("The river rose two metres in Aldmoor.")
+    text = (
+        "The river rose two metres overnight in Aldmoor.\n\n"
+        "“We will rebuild every house,” said Mayor Tomas Vell of Aldmoor.\n\n"
+        "Boats from Corvale reached the farms by noon."
+    )
+    nlp = load_pipeline(Settings().model)
+    pieces = paragraphs_of(text)
+    assert "".join(pieces) == text and len(pieces) == 3
+    docs = parse_selectively(nlp, pieces, [needs_parse(p) for p in pieces], 8)
+    assert [any(t.dep_ for t in d) for d in docs] == [False, True, False], "the parse runs where speech can be"
+    (analysis,) = analyse_articles([_article(text)])
+    names = {analysis.groups[m.group].name for m in analysis.mentions}
+    assert {"Aldmoor", "Corvale", "Tomas Vell"} <= names, "entities are found in every paragraph"
+    assert all(text[m.start : m.end] == m.text for m in analysis.mentions if m.field == "text")
+    (quote,) = [q for q in analysis.quotes if q.kind == "direct"]
+    assert quote.speaker == "Tomas Vell" and text[quote.start : quote.end].startswith("We will rebuild")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from spacy.tokens import Doc
+
+from newsgraph.enrich.cues import needs_parse
 from newsgraph.enrich.grouping import GROUPING, LABEL_TYPES, Span, group_spans, usable
 from newsgraph.enrich.namekeys import PERSON_TITLES, clean_surface, looks_like_org
 from newsgraph.enrich.nlp import load_pipeline
@@ -16,6 +19,7 @@ from newsgraph.settings import Settings
 
 _TRAILING_FUNCTION_WORDS = frozenset({"in", "of", "at", "on", "the", "and", "for", "to", "from", "by", "'s", "’s"})
 _PARSER_MARKS = str.maketrans({"«": "“", "»": "”", "„": "“"})
+_PIECE = re.compile(r"(?<=\n)(?=[^\n])")
 # A single-token NORP that reads as a nationality or creed (Iraqi, Iranian, Sunni) stays a group;
 # any other NORP directly before an ORG is the first word of the organisation's name (Kata’ib Hezbollah).
 _DEMONYM = re.compile(r"(?:an|ian|ese|ish|i|ic|ch|ean|ite|ist)s?$", re.I)
@@ -236,22 +240,59 @@ def build_analysis(article: Article, spans: list[Span]) -> Analysis:
     return Analysis(article_id=article.id, mentions=mentions, groups=tuple(groups), method=f"ner.spacy+{GROUPING}")
 
 
+def paragraphs_of(text: str) -> list[str]:
+    """The text cut after each run of line breaks: the pieces, joined, are the text again."""
+    return _PIECE.split(text)
+
+
+def parse_selectively(nlp: Any, texts: Sequence[str], parse: Sequence[bool], batch_size: int) -> list[Any]:
+    """Docs of the texts with entities for all, and the dependency parse only for those marked.
+
+    A text not parsed is one sentence, so the docs can be joined with `Doc.from_docs`.
+    """
+    docs: list[Any] = [None] * len(texts)
+    parsed = [i for i, wanted in enumerate(parse) if wanted]
+    rest = [i for i, wanted in enumerate(parse) if not wanted]
+    for i, doc in zip(parsed, nlp.pipe([texts[i] for i in parsed], batch_size=batch_size), strict=True):
+        docs[i] = doc
+    disabled = [name for name in ("parser",) if name in nlp.pipe_names]
+    with nlp.select_pipes(disable=disabled):
+        for i, doc in zip(rest, nlp.pipe([texts[i] for i in rest], batch_size=batch_size), strict=True):
+            for token in doc:
+                token.is_sent_start = token.i == 0
+            docs[i] = doc
+    return docs
+
+
 def analyse_articles(articles: Sequence[Article], settings: Settings | None = None) -> list[Analysis]:
-    """Analyse a batch of articles with one `nlp.pipe` pass over their titles and texts."""
+    """Analyse a batch of articles: entities in their titles and texts, quotations in their texts.
+
+    The texts are analysed a paragraph at a time, in one batch for the batch of articles; the
+    dependency parse, which only quotation finding reads, runs on the paragraphs with a quote mark
+    or a word of saying (`cues.needs_parse`): in news, about four fifths of the text.
+    """
     settings = settings or Settings()
     if not articles:
         return []
     nlp = load_pipeline(settings.model)
     texts: list[str] = []
+    parse: list[bool] = []
+    sizes: list[int] = []
     for article in articles:
         texts.append(article.title[: settings.max_nlp_chars])
+        parse.append(False)
         # guillemets and low quote marks confuse the parser; the same-length curly marks do not
-        texts.append(article.text[: settings.max_nlp_chars].translate(_PARSER_MARKS))
-    docs: Iterable[Any] = nlp.pipe(texts, batch_size=settings.nlp_batch_size)
+        pieces = paragraphs_of(article.text[: settings.max_nlp_chars].translate(_PARSER_MARKS))
+        texts += pieces
+        parse += [needs_parse(p) for p in pieces]
+        sizes.append(len(pieces))
+    docs = parse_selectively(nlp, texts, parse, settings.nlp_batch_size)
     results = []
-    doc_iter = iter(docs)
-    for article in articles:
-        title_doc, text_doc = next(doc_iter), next(doc_iter)
+    at = 0
+    for article, size in zip(articles, sizes, strict=True):
+        title_doc = docs[at]
+        text_doc = Doc.from_docs(docs[at + 1 : at + 1 + size], ensure_whitespace=False) if size else nlp("")
+        at += 1 + size
         spans = _entity_spans(title_doc, "title") + _entity_spans(text_doc, "text")
         spans = _propagate_names(spans, {"title": title_doc.text, "text": text_doc.text})
         analysis = build_analysis(article, spans)

@@ -7,6 +7,7 @@ lemmatizer; `verb_forms` spells the regular ones out from their bases.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -133,3 +134,25 @@ def is_speech_verb(token: Any) -> bool:
         if lower in verbs:
             return any(c.dep_ == "prt" and c.text.lower() == particle for c in token.children)
     return lower in SPEECH_VERBS
+
+
+# Every word that can make a passage carry speech; with a quote mark, the reason to parse it.
+PARSE_WORDS = (
+    SPEECH_VERBS
+    | ATTRIBUTION_VERBS
+    | FRAME_WORDS
+    | PASSIVE_CUES
+    | DIRECT_ONLY
+    | STANCE_NOUNS
+    | frozenset().union(*PARTICLE_SPEECH.values())
+    | {"according", "put", "puts"}
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def needs_parse(text: str) -> bool:
+    """Whether quotation or reported-speech finding could use a dependency parse of this passage:
+    it holds a quote mark or a word of saying (`said`, `according`, `warned`, `view` …)."""
+    if any(mark in text for mark in QUOTE_MARKS):
+        return True
+    return any(word.lower() in PARSE_WORDS for word in _WORD.findall(text))
