@@ -16,7 +16,8 @@ spaCy, ours, then spaCy again. This machine's speed drifts over minutes (spaCy a
 from 78 to 103 s here), so ours is compared with the mean of the spaCy runs on either side. The
 parent samples the resident memory of that process and all its children with psutil every 0.2 s
 and keeps the peak of their sum (pages shared after fork count once per process, so this
-overstates real use a little).
+overstates real use a little), and the highest sum in each quarter of the run: memory that stays
+flat while a long ingest runs has its last quarter's peak within 10% of the second's.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ TITLE = "Throughput — ingest vs spaCy nlp.pipe"
 DEFAULT_PAGES = 1086
 TARGET_RATIO = 0.9
 EMM_PER_DAY = 50_000
+FLAT_RSS = 1.1  # memory counts as flat when its last quarter's peak is within 10% of the second's
 ANCHOR_BATCH = 32  # spaCy's batch over whole article texts: 128 measured no faster here
 TARGET_RSS_BYTES = 1.5e9
 SAMPLE_EVERY = 0.2
@@ -156,6 +158,7 @@ class PeakRss:
         self.peak = 0
         self.peak_processes = 0
         self.samples = 0
+        self.totals: list[int] = []  # every sample's summed RSS, in order
         self.cpu_by_pid: dict[int, float] = {}
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -184,6 +187,7 @@ class PeakRss:
                 except psutil.Error:
                     continue
             self.samples += 1
+            self.totals.append(total)
             if total > self.peak:
                 self.peak, self.peak_processes = total, len(family)
             self._stop.wait(self._every)
@@ -216,6 +220,7 @@ def measure(phase: str, work_dir: Path, processes: int) -> dict[str, Any]:
         peak_rss_bytes=rss.peak,
         peak_rss_processes=rss.peak_processes,
         rss_samples=rss.samples,
+        rss_quarters=quarter_peaks(rss.totals),
         wall_seconds=wall,
         # CPU seconds: the phase's own processes (as last sampled), everything else on the machine, and
         # time the hypervisor took away; a busy machine makes the two sides incomparable
@@ -224,6 +229,14 @@ def measure(phase: str, work_dir: Path, processes: int) -> dict[str, Any]:
         cpu_seconds_steal=getattr(after, "steal", 0.0) - getattr(before, "steal", 0.0),
     )
     return outcome
+
+
+def quarter_peaks(totals: list[int]) -> list[int]:
+    """The highest RSS sampled in each quarter of a run (fewer than 4 samples: what there is)."""
+    if len(totals) < 4:
+        return list(totals)
+    size = len(totals) / 4
+    return [max(totals[int(i * size) : int((i + 1) * size)] or [0]) for i in range(4)]
 
 
 def _mean_run(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
@@ -258,6 +271,8 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
     ratio = ours_rate / anchor_rate if anchor_rate else 0.0
     rates = [run["docs"] / run["seconds"] if run["seconds"] else 0.0 for run in (before, after)]
     mb = 1e6
+    quarters = ours["rss_quarters"]
+    flat = len(quarters) == 4 and quarters[3] <= FLAT_RSS * quarters[1]
     rows = [
         row("articles/s (ours) · docs/s (spaCy)", [ours_rate, anchor_rate], fmt=".1f"),
         row("ratio ours / spaCy", [ratio, None], f"≥ {TARGET_RATIO}", ratio >= TARGET_RATIO, fmt=".2f"),
@@ -272,6 +287,12 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
             f"articles a day on this machine (Europe Media Monitor: about {EMM_PER_DAY:,})",
             [ours_rate * 86400, anchor_rate * 86400],
             fmt=",.0f",
+        ),
+        row(
+            "RSS MB, highest in each quarter of the run (ours)",
+            [" / ".join(f"{v / mb:,.0f}" for v in ours["rss_quarters"]), None],
+            f"4th ≤ {FLAT_RSS} × 2nd",
+            flat,
         ),
         row("seconds (timed section)", [ours["seconds"], anchor["seconds"]], fmt=".1f"),
         row(
