@@ -5,7 +5,7 @@ credited agencies ("Reuters",). Parts are split on `;`, `|`, `/`, `,`, `&` and t
 in the languages news is most written in; the prefix "By" (von, par, por, di …), roles and titles
 (Staff Writer, Korrespondent, rédacteur …), places introduced by "in" (`in Baghdad`), dates,
 times, e-mail addresses, links and handles are dropped; a part naming a wire agency (the table
-`AGENCIES`) is credited, not an author. Datelines (`BAGHDAD (Reuters) -`) and closing credits
+`agencies.AGENCIES`) is credited, not an author. Datelines (`BAGHDAD (Reuters) -`) and closing credits
 (`— AP`, `(AFP/dpa)`) credit agencies too.
 
 `page_byline` chooses a page's byline from its sources in a fixed order: the persons among the
@@ -19,81 +19,14 @@ gives an article's authors and `credited` from those names, the text's dateline 
 from __future__ import annotations
 
 import html as html_lib
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-# (the name credited, other names the agency goes by). Matching ignores case, accents and punctuation.
-AGENCIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Reuters", ("Thomson Reuters", "Reuters News")),
-    ("AP", ("Associated Press", "The Associated Press", "AP News")),
-    ("AFP", ("Agence France-Presse", "Agence France Presse", "AFP Deutschland")),
-    ("dpa", ("Deutsche Presse-Agentur", "dpa-AFX", "dpa AFX")),
-    ("APA", ("Austria Presse Agentur", "APA-OTS")),
-    ("SDA", ("Keystone-SDA", "Schweizerische Depeschenagentur", "SDA-ATS", "ATS")),
-    ("KNA", ("Katholische Nachrichten-Agentur",)),
-    ("epd", ("Evangelischer Pressedienst",)),
-    ("SID", ("Sport-Informations-Dienst",)),
-    ("dts", ("dts Nachrichtenagentur",)),
-    ("ANSA", ("Agenzia ANSA",)),
-    ("AGI", ("Agenzia Giornalistica Italia",)),
-    ("Adnkronos", ()),
-    ("EFE", ("Agencia EFE",)),
-    ("Europa Press", ()),
-    ("Lusa", ("Agência Lusa",)),
-    ("Agência Brasil", ()),
-    ("ANP", ()),
-    ("Belga", ()),
-    ("NTB", ("Norsk Telegrambyrå",)),
-    ("TT", ("TT Nyhetsbyrån",)),
-    ("Ritzau", ()),
-    ("STT", ()),
-    ("PAP", ("Polska Agencja Prasowa",)),
-    ("ČTK", ("CTK", "Česká tisková kancelář")),
-    ("MTI", ()),
-    ("BTA", ()),
-    ("Agerpres", ()),
-    ("HINA", ()),
-    ("Tanjug", ()),
-    ("Ukrinform", ()),
-    ("Interfax", ("Interfax-Ukraine",)),
-    ("TASS", ("ITAR-TASS",)),
-    ("RIA Novosti", ()),
-    ("Anadolu", ("Anadolu Agency", "Anadolu Ajansı", "AA")),
-    ("IRNA", ()),
-    ("WAFA", ()),
-    ("KUNA", ()),
-    ("WAM", ()),
-    ("MENA", ()),
-    ("Xinhua", ("Xinhua News Agency",)),
-    ("Kyodo", ("Kyodo News",)),
-    ("Jiji Press", ("Jiji",)),
-    ("Yonhap", ("Yonhap News Agency",)),
-    ("KCNA", ()),
-    ("CNA", ("Central News Agency",)),
-    ("Bernama", ()),
-    ("Antara", ()),
-    ("PNA", ("Philippine News Agency",)),
-    ("PTI", ("Press Trust of India",)),
-    ("IANS", ("Indo-Asian News Service",)),
-    ("ANI", ("Asian News International",)),
-    ("UNI", ("United News of India",)),
-    ("AAP", ("Australian Associated Press",)),
-    ("CP", ("The Canadian Press", "Canadian Press")),
-    ("PA", ("PA Media", "Press Association", "PA Wire")),
-    ("UPI", ("United Press International",)),
-    ("Bloomberg", ("Bloomberg News",)),
-    ("Dow Jones", ("Dow Jones Newswires",)),
-    ("SAPA", ("South African Press Association",)),
-    ("ANA", ("African News Agency",)),
-    ("NAN", ("News Agency of Nigeria",)),
-    ("Notimex", ()),
-    ("Prensa Latina", ()),
-    ("Télam", ()),
-)
+from newsgraph.extract.agencies import agency_name
+from newsgraph.extract.agencies import name_key as _key
+from newsgraph.extract.jsonld import jsonld_authors
 
 # Words that introduce a byline, in the languages news is most written in.
 _BY_WORDS = (
@@ -187,24 +120,6 @@ _PLACE = re.compile(r"\s+(?:in|aus|à|en|em|från|fra|w)\s+(\w.*)$")
 _INITIALS = re.compile(r"\s*\((?:[a-zäöü]{2,5}|[A-Z]{2,4})\.?\)\s*$")  # an editor's short sign: `(obe)`
 _BY_INSIDE = re.compile(r"\s(?:By|Von|Par|Por)\s+(?=\w)")  # `Capital Von Jane Roe`: a section, then the byline
 _SPACE = re.compile(r"\s+")
-
-
-def _key(text: str) -> str:
-    """Case, accents, spaces and punctuation ignored: `Sophie-Foster` and `sophie foster` agree."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in folded if ch.isalnum())
-
-
-_AGENCY_BY_KEY: dict[str, str] = {}
-for _name, _aliases in AGENCIES:
-    for _alias in (_name, *_aliases):
-        _AGENCY_BY_KEY[_key(_alias)] = _name
-
-
-def agency_name(text: str) -> str | None:
-    """The credited name of the wire agency `text` names (`Associated Press` → `AP`), or None."""
-    key = _key(text)
-    return _AGENCY_BY_KEY.get(key) if key else None
 
 
 @dataclass(frozen=True)
@@ -366,82 +281,6 @@ def credited_in_text(text: str) -> tuple[str, ...]:
 
 
 # ---- a page's byline -----------------------------------------------------------------------------
-
-_LD_SCRIPT = re.compile(r"<script[^>]+application/ld\+json[^>]*>(.*?)</script>", re.S | re.I)
-_ARTICLE_TYPES = re.compile(r"(?:Article|BlogPosting|Report|NewsArticle)$")
-
-
-def _types(item: dict[str, Any]) -> list[str]:
-    kind = item.get("@type")
-    return [str(k) for k in kind] if isinstance(kind, list) else [str(kind)] if kind else []
-
-
-def _ld_items(html: str) -> Iterator[Any]:
-    for match in _LD_SCRIPT.finditer(html):
-        try:
-            yield json.loads(match.group(1).strip())
-        except ValueError:
-            continue
-
-
-def _top_level(data: Any) -> Iterator[dict[str, Any]]:
-    """Objects at the top of a JSON-LD block: itself, list members, `@graph` members, `mainEntity`."""
-    if isinstance(data, list):
-        for item in data:
-            yield from _top_level(item)
-    elif isinstance(data, dict):
-        yield data
-        for key in ("@graph", "mainEntity", "mainEntityOfPage"):
-            if isinstance(data.get(key), (list, dict)):
-                yield from _top_level(data[key])
-
-
-def _ids(data: Any, into: dict[str, dict[str, Any]]) -> None:
-    if isinstance(data, list):
-        for item in data:
-            _ids(item, into)
-    elif isinstance(data, dict):
-        ident = data.get("@id")
-        if isinstance(ident, str) and "name" in data:
-            into.setdefault(ident, data)
-        for value in data.values():
-            _ids(value, into)
-
-
-def _ld_names(value: Any, ids: dict[str, dict[str, Any]]) -> Iterator[tuple[str, bool]]:
-    """(name, is a person) for each author of a JSON-LD `author` value."""
-    if isinstance(value, list):
-        for item in value:
-            yield from _ld_names(item, ids)
-    elif isinstance(value, str):
-        if value.strip() and not _LINK.match(value.strip()):
-            yield value.strip(), True
-    elif isinstance(value, dict):
-        if "name" not in value and isinstance(value.get("@id"), str):
-            value = ids.get(value["@id"], value)
-        name = value.get("name")
-        if not name and (value.get("givenName") or value.get("familyName")):
-            name = f"{value.get('givenName') or ''} {value.get('familyName') or ''}"
-        if isinstance(name, list):
-            name = " ".join(str(n) for n in name)
-        if isinstance(name, str) and name.strip():
-            kinds = _types(value)
-            yield name.strip(), not kinds or any(k == "Person" for k in kinds)
-
-
-def jsonld_authors(html: str) -> list[tuple[str, bool]]:
-    """(name, is a person) for the authors of the page's article in its JSON-LD, in page order."""
-    blocks = list(_ld_items(html))
-    ids: dict[str, dict[str, Any]] = {}
-    for data in blocks:
-        _ids(data, ids)
-    for data in blocks:
-        for item in _top_level(data):
-            if any(_ARTICLE_TYPES.search(k) for k in _types(item)) and item.get("author"):
-                names = list(_ld_names(item["author"], ids))
-                if names:
-                    return names
-    return []
 
 
 def _names_outlet(name: str, outlets: Iterable[str]) -> bool:
