@@ -35,6 +35,7 @@ BENCHMARKS = (
     "dedup",
     "dask",
     "postgres",
+    "incremental",
 )
 
 

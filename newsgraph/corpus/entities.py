@@ -211,21 +211,31 @@ def resolve_names(records: Iterable[NameRecord], rules: Iterable[Rule] = ()) -> 
     same_single: dict[str, list[str]] = defaultdict(list)
     for ident in singles:
         same_single[forms[ident].skeletons[0]].append(ident)
+    names_of: dict[str, list[str]] = defaultdict(list)  # entity root → its names, kept up to date below
+    for ident in by_id:
+        names_of[uf.find(ident)].append(ident)
+
+    def join(a: str, b: str) -> None:
+        ra, rb = uf.find(a), uf.find(b)
+        if ra != rb:
+            uf.union(ra, rb)
+            names_of[uf.find(ra)] = names_of.pop(ra) + names_of.pop(rb)
+
     for idents in same_single.values():
         for other in idents[1:]:
-            uf.union(idents[0], other)
+            join(idents[0], other)
         variants = skeleton_variants(forms[idents[0]].tokens[0])
         candidates = sorted({uf.find(i) for v in sorted(variants) for i in surnames.get(v, [])})
         if any(i in split_off for i in idents):
             continue
         if len(candidates) == 1:
-            uf.union(idents[0], candidates[0])
+            join(idents[0], candidates[0])
         elif len(candidates) > 1:
-            chosen = _settle_by_context(idents, candidates, by_id, uf)
+            chosen = _settle_by_context(idents, candidates, by_id, names_of)
             if chosen is None:
                 unresolved.update(idents)
             else:
-                uf.union(idents[0], chosen)
+                join(idents[0], chosen)
 
     for _, a, b in merges:
         if a in by_id and b in by_id:
@@ -298,17 +308,16 @@ def _join_lone_spellings(links: Mapping[str, list[str]], forms: Mapping[str, Nam
 
 
 def _settle_by_context(
-    idents: list[str], candidates: list[str], by_id: Mapping[str, NameRecord], uf: UnionFind[str]
+    idents: list[str], candidates: list[str], by_id: Mapping[str, NameRecord], members: Mapping[str, list[str]]
 ) -> str | None:
-    """The candidate whose names share clearly more co-mentions with the surname's articles, if any."""
+    """The candidate whose names share clearly more co-mentions with the surname's articles, if any.
+    `members` lists each entity root's names."""
     context: set[str] = set()
     for ident in idents:
         context |= by_id[ident].context
     scores: Counter[str] = Counter()
-    for ident, record in by_id.items():
-        root = uf.find(ident)
-        if root in candidates:
-            scores[root] += len(record.context & context)
+    for root in candidates:
+        scores[root] = sum(len(by_id[ident].context & context) for ident in members[root])
     ranked = scores.most_common()
     if not ranked or ranked[0][1] < TIE_MARGIN:
         return None

@@ -143,13 +143,21 @@ def match_copies(
     else:
         pairs = find_candidates(_sample_chunks(store, ids), dirty_mask, rules.min_containment)
     candidates = {(min(ids[i], ids[j]), max(ids[i], ids[j])) for i, j, _ in pairs}
-    condition = "" if full else "WHERE f1.dirty = 1 OR f2.dirty = 1"
-    candidates.update(
-        conn.execute(
-            "SELECT f1.article_id, f2.article_id FROM fingerprints f1 JOIN fingerprints f2 "
-            f"ON f2.text_hash = f1.text_hash AND f2.article_id > f1.article_id {condition}"
-        ).fetchall()
-    )
+    if full:
+        candidates.update(
+            conn.execute(
+                "SELECT f1.article_id, f2.article_id FROM fingerprints f1 JOIN fingerprints f2 "
+                "ON f2.text_hash = f1.text_hash AND f2.article_id > f1.article_id"
+            ).fetchall()
+        )
+    else:  # same text as a new article: from the new ones (the partial index), not from every fingerprint
+        candidates.update(
+            (min(a, b), max(a, b))
+            for a, b in conn.execute(
+                "SELECT f1.article_id, f2.article_id FROM fingerprints f1 JOIN fingerprints f2 "
+                "ON f2.text_hash = f1.text_hash AND f2.article_id != f1.article_id WHERE f1.dirty = 1"
+            )
+        )
     candidate_seconds = time.perf_counter() - found_at
     articles = _article_rows(store, {x for pair in candidates for x in pair})
     jobs = [(a, b, articles[a]["text"], articles[b]["text"], rules) for a, b in sorted(candidates)]

@@ -41,23 +41,18 @@ def cluster_quote_provenance(store: Store, full: bool = False) -> dict[str, Any]
             f"SELECT DISTINCT s1.quote_id, s2.quote_id FROM quote_shingles s1 "
             f"JOIN quote_shingles s2 ON s2.shingle = s1.shingle AND s2.quote_id != s1.quote_id "
             f"WHERE s1.quote_id IN ({marks}) "
-            # counted per shingle of these quotes (a primary-key range), not over the whole table
-            f"AND (SELECT COUNT(*) FROM quote_shingles s3 WHERE s3.shingle = s1.shingle) <= {COMMON_SHINGLE}",
+            # counted per shingle of these quotes (a primary-key range), and only up to the limit: a common
+            # 4-gram costs no more to rule out as the corpus grows
+            f"AND (SELECT COUNT(*) FROM (SELECT 1 FROM quote_shingles s3 WHERE s3.shingle = s1.shingle "
+            f"LIMIT {COMMON_SHINGLE + 1}) AS common) <= {COMMON_SHINGLE}",
             chunk,
         ).fetchall()
         for a, b in rows:
             region.add(b)
             pairs.add((min(a, b), max(a, b)))
-    # exact matches of quotes too short to have 4-grams
-    for chunk in _chunks(seeds):
-        marks = ",".join("?" * len(chunk))
-        for a, b in conn.execute(
-            f"SELECT q1.id, q2.id FROM quotes q1 JOIN quotes q2 ON q2.norm = q1.norm AND q2.id != q1.id "
-            f"WHERE q1.id IN ({marks})",
-            chunk,
-        ):
-            region.add(b)
-            pairs.add((min(a, b), max(a, b)))
+    for a, b in _same_words(store, seeds):
+        region.add(b)
+        pairs.add((min(a, b), max(a, b)))
     table = store.id_table("quote_region", region)
     clusters = {
         r[0] for r in conn.execute(f"SELECT DISTINCT cluster_id FROM quotes WHERE id IN (SELECT id FROM {table})")
@@ -87,6 +82,33 @@ def cluster_quote_provenance(store: Store, full: bool = False) -> dict[str, Any]
         "seconds": round(time.perf_counter() - started, 2),
         "method": PROVENANCE,
     }
+
+
+def _same_words(store: Store, seeds: list[str]) -> list[tuple[str, str]]:
+    """(seed, other) for every other quote whose normalised words equal a seed's.
+
+    Equal words give equal 4-grams, so a quote of four words or more finds its equals among the
+    quotes sharing its smallest 4-gram (a primary-key range); only the shorter ones, which have no
+    4-grams, are looked for by their words, in one pass over the quotes."""
+    conn = store.conn
+    table = store.id_table("quote_seeds", seeds)
+    found: list[tuple[str, str]] = conn.execute(
+        "SELECT q1.id, q2.id FROM quotes q1 JOIN quote_shingles s2 "
+        "ON s2.shingle = (SELECT MIN(s1.shingle) FROM quote_shingles s1 WHERE s1.quote_id = q1.id) "
+        "JOIN quotes q2 ON q2.id = s2.quote_id AND q2.id != q1.id AND q2.norm = q1.norm "
+        f"WHERE q1.id IN (SELECT id FROM {table})"
+    ).fetchall()
+    short = conn.execute(
+        f"SELECT q.id, q.norm FROM quotes q WHERE q.id IN (SELECT id FROM {table}) "
+        "AND NOT EXISTS (SELECT 1 FROM quote_shingles s WHERE s.quote_id = q.id)"
+    ).fetchall()
+    if short:
+        norms = store.id_table("quote_short_norms", {norm for _, norm in short})
+        by_norm: dict[str, list[str]] = defaultdict(list)
+        for ident, norm in conn.execute(f"SELECT id, norm FROM quotes WHERE norm IN (SELECT id FROM {norms})"):
+            by_norm[norm].append(ident)
+        found += [(seed, other) for seed, norm in short for other in by_norm[norm] if other != seed]
+    return found
 
 
 def _refresh_clusters(store: Store, clusters: set[str]) -> None:

@@ -99,8 +99,8 @@ def cluster_stories(store: Store, settings: StorySettings | None = None, full: b
             )
         }
     clusterer = StoryClusterer(settings)
-    _restore(store, clusterer, replay, replay_from, settings)
     features = _features(store, replay)
+    df_terms = _restore(store, clusterer, replay, {t for a in features.values() for t in a.terms}, settings)
     ordered = sorted(features.values(), key=story_order)
     placed: dict[str, str] = {}
     vectors: dict[str, dict[str, float]] = {}
@@ -112,7 +112,7 @@ def cluster_stories(store: Store, settings: StorySettings | None = None, full: b
     final = {a: clusterer._live(s) for a, s in placed.items()}
     # earlier members of stories that merged during the replay move with them
     moved = {m: clusterer._live(s) for m, s in clusterer.story_of.items() if m not in final}
-    _write(store, clusterer, features, final, moved, replay, vectors)
+    _write(store, clusterer, features, final, moved, replay, vectors, df_terms)
     return {
         "articles": len(new),
         "replayed": len(replay),
@@ -180,28 +180,41 @@ def _new_id(first_article: str) -> str:
 
 
 def _restore(
-    store: Store, clusterer: StoryClusterer, replay: set[str], replay_from: str | None, settings: StorySettings
-) -> None:
-    """The clusterer as it stood just before the replay point."""
+    store: Store, clusterer: StoryClusterer, replay: set[str], new_terms: set[str], settings: StorySettings
+) -> set[str]:
+    """The clusterer as it stood just before the replay point; returns the terms whose document
+    frequencies it read.
+
+    Those are the terms the replay touches only (the terms of the articles placed again, and the
+    terms those were counted for before): the clusterer looks up no others, and `_write` writes
+    back just these, so a batch reads and writes its own vocabulary, not the corpus's."""
     conn = store.conn
     table = store.id_table("story_replay", replay)
-    clusterer.df = Counter(dict(conn.execute("SELECT term, df FROM story_df").fetchall()))
+    counted: Counter[str] = Counter()
+    replayed = 0
     for (vector_terms,) in conn.execute(
         f"SELECT terms FROM story_vectors WHERE article_id IN (SELECT id FROM {table})"
     ):
-        for term in json.loads(vector_terms):
-            clusterer.df[term] -= 1
+        counted.update(json.loads(vector_terms))
+        replayed += 1
+    touched = set(new_terms) | set(counted)
+    terms_table = store.id_table("story_terms", touched)
+    clusterer.df = Counter(
+        dict(conn.execute(f"SELECT term, df FROM story_df WHERE term IN (SELECT id FROM {terms_table})").fetchall())
+    )
+    clusterer.df.subtract(counted)
     clusterer.df = +clusterer.df
-    clusterer.seen = conn.execute(
-        f"SELECT COUNT(*) FROM story_vectors WHERE article_id NOT IN (SELECT id FROM {table})"
-    ).fetchone()[0]
-    latest = conn.execute(
-        f"SELECT MAX(a.published_utc) FROM story_members m JOIN articles a ON a.id = m.article_id "
-        f"WHERE m.article_id NOT IN (SELECT id FROM {table})"
-    ).fetchone()[0]
+    clusterer.seen = conn.execute("SELECT COUNT(*) FROM story_vectors").fetchone()[0] - replayed
+    # the newest article clustered before: read down the date index, not over every member
+    newest = conn.execute(
+        "SELECT a.published_utc FROM articles a WHERE a.published_utc IS NOT NULL "
+        f"AND a.id IN (SELECT article_id FROM story_members) AND a.id NOT IN (SELECT id FROM {table}) "
+        "ORDER BY a.published_utc DESC LIMIT 1"
+    ).fetchone()
+    latest = newest[0] if newest else None
     clusterer.latest = _when(latest)
     if latest is None:
-        return
+        return touched
     since = (datetime.fromisoformat(latest) - timedelta(days=settings.window_days)).isoformat()
     rows = conn.execute(
         "SELECT m.story_id, m.article_id, a.published_utc, v.vector, v.entities FROM story_members m "
@@ -219,6 +232,7 @@ def _restore(
         dates = [datetime.fromisoformat(p) for _, p, _, _ in members if p]
         story = Story(story_id, min(dates) if dates else None, max(dates) if dates else None, [m[0] for m in members])
         clusterer.restore(story, [json.loads(m[2]) for m in members], [json.loads(m[3]) for m in members])
+    return touched
 
 
 def _write(
@@ -229,6 +243,7 @@ def _write(
     moved: dict[str, str],
     replay: set[str],
     vectors: dict[str, dict[str, float]],
+    df_terms: set[str],
 ) -> None:
     conn = store.conn
     with store.transaction():
@@ -257,9 +272,13 @@ def _write(
             upsert("story_members", ("article_id", "story_id"), ("article_id",)),
             [*final.items(), *moved.items()],
         )
-        # document frequencies: those restored before the replay point plus the replayed articles'
-        conn.execute("DELETE FROM story_df")
-        conn.executemany("INSERT INTO story_df (term, df) VALUES (?, ?)", clusterer.df.items())
+        # document frequencies of the terms the replay touched: those restored before the replay point
+        # plus the replayed articles' (no other term's changed)
+        terms_table = store.id_table("story_terms", df_terms)
+        conn.execute(f"DELETE FROM story_df WHERE term IN (SELECT id FROM {terms_table})")
+        conn.executemany(
+            "INSERT INTO story_df (term, df) VALUES (?, ?)", [(t, n) for t, n in clusterer.df.items() if n > 0]
+        )
         touched |= set(final.values()) | set(moved.values())
         _refresh_stories(store, touched)
 
