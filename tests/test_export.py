@@ -116,6 +116,8 @@ def test_values_keep_their_meaning(exported: tuple[Path, dict], demo_db: Path) -
     assert article["authors"] == json.loads(authors) and article["story_id"] == story
     assert article["published_utc"] == datetime.fromisoformat(published_utc).replace(tzinfo=UTC)
     assert article["ingested_at"].tzinfo is not None
+    credited = dict(conn.execute("SELECT id, credited FROM articles").fetchall())
+    assert all(a["credited"] == json.loads(credited[i]) for i, a in articles.items())
     links = {(c, o) for c, o in conn.execute("SELECT copy_id, original_id FROM copy_links")}
     assert {(a["id"], a["copy_of"]) for a in articles.values() if a["copy_of"]} == links
     assert all(a["copy_group"] for a in articles.values() if a["copy_of"])

@@ -32,7 +32,7 @@ from newsgraph.store.base import Store
 FORMATS = ("parquet",)
 BATCH_ROWS = 50_000
 MAX_BATCH_CHARS = 32_000_000  # a batch of articles is also cut when its texts reach this many characters
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: articles.credited
 
 _STRING = pa.string()
 _INT = pa.int64()
@@ -59,6 +59,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("published_utc", _TIME, True),
         ("language", _STRING, True),
         ("authors", _STRINGS, False),
+        ("credited", _STRINGS, False),
         ("sections", _STRINGS, False),
         ("word_count", _INT, False),
         ("text", _STRING, False),
@@ -144,11 +145,12 @@ def _utc(value: str | None) -> datetime | None:
 
 
 def _article(row: Row) -> Row:
-    (ident, url, title, source, published, published_utc, language, authors, sections, words, text, location,
-     ingested, story, copy_of, group) = row  # fmt: skip
+    (ident, url, title, source, published, published_utc, language, authors, credited, sections, words, text,
+     location, ingested, story, copy_of, group) = row  # fmt: skip
     return (
         ident, url, title, source, published, _utc(published_utc), language, json.loads(authors or "[]"),
-        json.loads(sections or "[]"), words, text, location, _utc(ingested), story, copy_of, group,
+        json.loads(credited or "[]"), json.loads(sections or "[]"), words, text, location, _utc(ingested), story,
+        copy_of, group,
     )  # fmt: skip
 
 
@@ -179,14 +181,15 @@ class _Table:
 TABLES: tuple[_Table, ...] = (
     _Table(
         "articles",
-        "SELECT a.id, a.url, a.title, s.name, a.published, a.published_utc, a.language, a.authors, a.sections, "
+        "SELECT a.id, a.url, a.title, s.name, a.published, a.published_utc, a.language, a.authors, a.credited, "
+        "a.sections, "
         "a.word_count, a.text, a.location, a.ingested_at, sm.story_id, cl.original_id, cm.group_id "
         "FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
         "LEFT JOIN story_members sm ON sm.article_id = a.id LEFT JOIN copy_links cl ON cl.copy_id = a.id "
         "LEFT JOIN copy_members cm ON cm.article_id = a.id {where} ORDER BY a.{rowid}",
         "a.ingested_at >= ?",
         _article,
-        lambda row: len(row[10]) + len(row[2]),
+        lambda row: len(row[11]) + len(row[2]),
     ),
     _Table(
         "mentions",
