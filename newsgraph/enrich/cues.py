@@ -136,17 +136,11 @@ def is_speech_verb(token: Any) -> bool:
     return lower in SPEECH_VERBS
 
 
+# Verbs of saying with their particle, and every word that opens a reported-speech frame.
+PARTICLE_WORDS = frozenset().union(*PARTICLE_SPEECH.values())
+CUE_WORDS = SPEECH_VERBS | ATTRIBUTION_VERBS | FRAME_WORDS | PARTICLE_WORDS | STANCE_NOUNS | {"according"}
 # Every word that can make a passage carry speech; with a quote mark, the reason to parse it.
-PARSE_WORDS = (
-    SPEECH_VERBS
-    | ATTRIBUTION_VERBS
-    | FRAME_WORDS
-    | PASSIVE_CUES
-    | DIRECT_ONLY
-    | STANCE_NOUNS
-    | frozenset().union(*PARTICLE_SPEECH.values())
-    | {"according", "put", "puts"}
-)
+PARSE_WORDS = CUE_WORDS | PASSIVE_CUES | DIRECT_ONLY | {"put", "puts"}
 _WORD = re.compile(r"[^\W\d_]+")
 
 

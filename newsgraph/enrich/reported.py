@@ -13,12 +13,13 @@ from typing import Any
 
 from newsgraph.enrich.cues import (
     ATTRIBUTION_VERBS,
+    CUE_WORDS,
     DIRECT_ONLY,
     FRAME_WORDS,
     INFINITIVE_CUES,
     NOMINAL_DEPS,
     OBJECT_CUES,
-    PARTICLE_SPEECH,
+    PARTICLE_WORDS,
     PASSIVE_CUES,
     PREDICATE_CUES,
     PREPOSITION_CUES,
@@ -33,8 +34,6 @@ from newsgraph.records import Quote
 # Prepositions whose phrase after a stance verb's object belongs to what is said: `described it as
 # reckless`, `criticized the mayor for the delay`, `accused him of lying`, `likened the plan to theft`.
 OBJECT_PREPOSITIONS = frozenset({"as", "for", "of", "over", "to"})
-PARTICLE_WORDS = frozenset().union(*PARTICLE_SPEECH.values())
-CUE_WORDS = SPEECH_VERBS | ATTRIBUTION_VERBS | FRAME_WORDS | PARTICLE_WORDS | STANCE_NOUNS | {"according"}
 COPULAS = frozenset({"is", "was", "are", "were", "'s", "’s", "remains", "remained"})
 
 
