@@ -230,8 +230,8 @@ class StoryClusterer:
         bridged: list[str] = []
         if chosen is None:
             scored = self._scored(article, vector)
-            if scored and scored[0][1] > self.settings.threshold:
-                chosen = scored[0][0]
+            chosen, _ = self._best(scored)
+            if chosen is not None:
                 bridged = [
                     s
                     for s, p in scored[1:]
@@ -266,10 +266,11 @@ class StoryClusterer:
     def best_story(self, article: StoryArticle, vector: dict[str, float]) -> tuple[str | None, float]:
         """The active story the article would join and its score, or (None, 0.0) when none reaches
         the threshold. Reads the state only: the article is not placed."""
-        scored = self._scored(article, vector)
-        if scored and scored[0][1] > self.settings.threshold:
-            return scored[0]
-        return (None, 0.0)
+        return self._best(self._scored(article, vector))
+
+    def _best(self, scored: list[tuple[str, float]]) -> tuple[str | None, float]:
+        """The most likely story and its probability, when it reaches the threshold; else (None, 0.0)."""
+        return scored[0] if scored and scored[0][1] > self.settings.threshold else (None, 0.0)
 
     def _scored(self, article: StoryArticle, vector: dict[str, float]) -> list[tuple[str, float]]:
         """Candidate stories with the model's probability, most likely first (ties by id)."""
