@@ -291,7 +291,7 @@ def analyse_articles(articles: Sequence[Article], settings: Settings | None = No
     at = 0
     for article, size in zip(articles, sizes, strict=True):
         title_doc = docs[at]
-        text_doc = Doc.from_docs(docs[at + 1 : at + 1 + size], ensure_whitespace=False) if size else nlp("")
+        text_doc = Doc.from_docs(docs[at + 1 : at + 1 + size], ensure_whitespace=False)  # size ≥ 1: "" is one piece
         at += 1 + size
         spans = _entity_spans(title_doc, "title") + _entity_spans(text_doc, "text")
         spans = _propagate_names(spans, {"title": title_doc.text, "text": text_doc.text})
