@@ -250,9 +250,7 @@ def _build(group: _Group, spans: list[Span], names: list[str], types: list[Entit
         norm = normalise_apostrophes(form).lower()
         kept = by_form.get(norm)
         by_form[norm] = (kept[0], kept[1] + count) if kept else (form, count)
-    first_seen = {
-        names[i]: n for n, i in enumerate(sorted(members, key=lambda m: (spans[m].field != "title", spans[m].start)))
-    }
+    first_seen = {names[i]: n for n, i in enumerate(sorted(members, key=lambda m: _position(spans[m])))}
     best = max(
         by_form.values(),
         key=lambda fc: (len(name_tokens(fc[0])), fc[1], -first_seen.get(fc[0], 0)),
