@@ -16,8 +16,9 @@ from distributed import Client, LocalCluster
 
 from newsgraph.corpus import entities
 from newsgraph.corpus.entities import NameRecord, Resolution, Rule, name_id, resolve_names
-from newsgraph.run import dask_entities, ingest_paths
-from newsgraph.run.dask_entities import cluster_resolver, name_groups, resolve_in_groups
+from newsgraph.corpus.entity_groups import name_groups, resolve_in_groups
+from newsgraph.run import ingest_paths
+from newsgraph.run.dask_entities import cluster_resolver
 from newsgraph.settings import Settings
 from newsgraph.store.connect import open_store
 from newsgraph.store.entities import resolve_entities
@@ -34,9 +35,9 @@ def _stored_names(tmp_path: Path, inputs: Path) -> list[NameRecord]:
     `_records` and `_context` of the store), every name of the store."""
     seen: list[NameRecord] = []
 
-    def capture(records: Iterable[NameRecord], rules: Iterable[Rule]) -> Resolution:
+    def capture(records: Iterable[NameRecord], rules: Iterable[Rule], oversized: frozenset[str]) -> Resolution:
         seen.extend(records)
-        return resolve_names(seen, rules)
+        return resolve_names(seen, rules, oversized)
 
     with open_store(tmp_path / "names.db") as store:
         ingest_paths([inputs], store, Settings(processes=1))
@@ -184,17 +185,17 @@ def _reza_names() -> Names:
 def test_a_skipped_prefix_block_is_not_compared_in_a_group(monkeypatch: pytest.MonkeyPatch) -> None:
     """`tah` holds five names, over MAX_BLOCK: never compared overall, so the short form joins the
     one fuller name it fits and then, by the rule, the other. A group holding the three Rezas alone
-    would compare them, find the short form fitting two people and leave it unresolved; the prefix
-    block goes into the group whole instead."""
+    would compare them, find the short form fitting two people and leave it unresolved, were it not
+    given the whole set's oversized keys."""
     monkeypatch.setattr(entities, "MAX_BLOCK", 3)
     records, rules = _reza_names()
     whole = resolve_names(records, rules)
     assert len(whole.members) == 3 and not whole.unresolved
     assert_resolved_alike(records, rules)
-    assert [len(g) for g in name_groups(records, rules)] == [5]
-    monkeypatch.setattr(dask_entities, "_compared_apart", lambda *args: False)  # no check
-    assert [len(g) for g in name_groups(records, rules)] == [3, 1, 1]
-    assert resolve_in_groups(records, rules) != whole
+    groups = name_groups(records, rules)
+    assert [len(g) for g in groups] == [3, 1, 1]
+    assert resolve_names(groups[0], rules).unresolved  # alone, with its own counts
+    assert resolve_in_groups(records, rules) == whole
 
 
 @pytest.fixture(scope="module")

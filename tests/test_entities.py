@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from newsgraph.cli import app
+from newsgraph.corpus import entities as resolution_rules
 from newsgraph.corpus.entities import NameRecord, Rule, name_id, resolve_names
 from newsgraph.corpus.matching import parse_name, same_entity
 from newsgraph.run import ingest_paths
@@ -145,7 +146,9 @@ def test_curation_rules() -> None:
 
 
 def _snapshot(store: Store) -> dict[str, object]:
-    names = dict(store.conn.execute("SELECT name, entity_id FROM names").fetchall())
+    names = {
+        name: rest for name, *rest in store.conn.execute("SELECT name, entity_id, group_id, resolved_type FROM names")
+    }
     entities = store.conn.execute(
         "SELECT id, type, name, article_count, mention_count, first_seen, last_seen, unresolved "
         "FROM entities ORDER BY id"
@@ -153,9 +156,18 @@ def _snapshot(store: Store) -> dict[str, object]:
     return {"names": names, "entities": entities}
 
 
+@pytest.mark.parametrize("max_block", [None, 3], ids=["blocks", "small-max-block"])
 def test_batches_give_the_same_entities_as_one_run(
-    tmp_path: Path, settings: Settings, new_db: Callable[[str], str]
+    tmp_path: Path,
+    settings: Settings,
+    new_db: Callable[[str], str],
+    max_block: int | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Also with blocks growing past MAX_BLOCK from one batch to the next (3: most surname and
+    prefix blocks of the corpus), which are then compared no more, but through their refined blocks."""
+    if max_block is not None:
+        monkeypatch.setattr(resolution_rules, "MAX_BLOCK", max_block)
     files = sorted(
         p for p in CORPUS.rglob("*") if p.suffix in {".html", ".txt", ".jsonl", ".gz"} and "bad" not in p.parts
     )
@@ -164,9 +176,11 @@ def test_batches_give_the_same_entities_as_one_run(
         expected = _snapshot(one)
     with open_store(new_db("many")) as many:
         batches = [files[i::6] for i in range(6)] + [[ENTITY_FIXTURES]]
+        regions = []
         for batch in reversed(batches):
-            ingest_paths(batch, many, settings)
+            regions.append(ingest_paths(batch, many, settings).resolution["names"])
         assert _snapshot(many) == expected
+        assert min(regions[1:]) < len(expected["names"]) // 2  # a batch takes up its groups, not the store
         resolve_entities(many, full=True)
         assert _snapshot(many) == expected
 
@@ -503,3 +517,35 @@ def test_a_weak_type_gives_way_to_a_better_attested_spelling() -> None:
     assert result.entity_of[name_id("Jordan")] != result.entity_of[name_id("Jordan Velasco")]
     unsettled = resolve_names(records)
     assert unsettled.entity_of[name_id("Bashir Kathemi")] != unsettled.entity_of[name_id("Bashir Kazemi")]
+
+
+def test_a_block_too_large_is_compared_through_its_refined_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A common family name (over MAX_BLOCK names) still joins the spellings of one person, whose
+    given names share an initial, and keeps others apart; a lone surname that common is not guessed."""
+    monkeypatch.setattr(resolution_rules, "MAX_BLOCK", 4)
+    names = ["Hassan Dorani", "Hasan Dorani", "Karim Dorani", "Leila Dorani", "Samir Dorani", "Dorani"]
+    records = [NameRecord(name_id(n), n, "person", 2) for n in names]
+    resolution = resolve_names(records)
+    entity = resolution.entity_of
+    assert entity[name_id("Hassan Dorani")] == entity[name_id("Hasan Dorani")]
+    assert len({entity[name_id(n)] for n in names[1:5]}) == 4
+    assert name_id("Dorani") in resolution.unresolved
+    monkeypatch.setattr(resolution_rules, "MAX_BLOCK", 400)
+    assert name_id("Dorani") not in resolve_names(records[:2] + records[5:]).unresolved
+
+
+def test_a_store_keyed_by_an_older_version_is_keyed_again(new_db: Callable[[str], str], settings: Settings) -> None:
+    """Name keys made by other blocking keys (a store from before an upgrade) are made again, and
+    every name resolved again, on the next resolution."""
+    with open_store(new_db("rekey")) as store:
+        ingest_paths([ENTITY_FIXTURES], store, settings)
+        expected = _snapshot(store)
+        keys = store.conn.execute("SELECT key, name_id FROM name_keys ORDER BY key, name_id").fetchall()
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM name_keys WHERE key LIKE 's:%'")
+            conn.execute("UPDATE entities SET name = 'stale'")
+            conn.execute("UPDATE store_state SET value = 'matching.v0' WHERE name = 'name_keys'")
+        assert resolve_entities(store)["names"] == len(expected["names"])
+        assert store.conn.execute("SELECT key, name_id FROM name_keys ORDER BY key, name_id").fetchall() == keys
+        assert _snapshot(store) == expected
+        assert resolve_entities(store)["names"] == 0  # keyed now: nothing to do

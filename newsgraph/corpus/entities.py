@@ -31,6 +31,7 @@ from newsgraph.corpus.matching import (
     blocking_keys,
     middle_names_differ,
     parse_name,
+    refined_parent,
     same_entity,
     vowel_apart,
 )
@@ -38,7 +39,7 @@ from newsgraph.enrich.namekeys import name_key, name_tokens, normalise_apostroph
 from newsgraph.records import content_hash
 
 RESOLUTION = f"resolution.v3+{MATCHING}"
-MAX_BLOCK = 400  # a block larger than this is compared only within its exact-skeleton sub-blocks
+MAX_BLOCK = 400  # a block of more names than this is compared only through its refined blocks (if any)
 TIE_MARGIN = 2  # co-mentions needed, and needed ahead of the runner-up, to settle an ambiguous surname
 
 
@@ -53,8 +54,17 @@ def name_id(text: str) -> str:
 
 def name_index_keys(text: str) -> set[str]:
     """The blocking keys of a name under either reading (person, or organisation/place), so a
-    name's block is known before its type is settled by votes."""
-    return blocking_keys(parse_name(text, "person")) | blocking_keys(parse_name(text, "org"))
+    name's block is known before its type is settled by votes; with the keys of the other ties
+    that put two names in one group (`corpus.entity_groups`): its whole-name key (`n:`, the
+    spellings whose votes `settle_weak_types` pools) and, read as a lone surname, its skeletons
+    (`l:`)."""
+    person = parse_name(text, "person")
+    keys = blocking_keys(person) | blocking_keys(parse_name(text, "org"))
+    if len(name_tokens(text)) >= 2:
+        keys.add("n:" + name_key(text))
+    if person.tokens and person.single:
+        keys.update("l:" + variant for variant in skeleton_variants(person.tokens[0]))
+    return keys
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,8 @@ class Resolution:
     members: dict[str, list[str]] = field(default_factory=dict)  # entity id → name ids
     unresolved: set[str] = field(default_factory=set)
     renamed: dict[str, str] = field(default_factory=dict)  # entity id → display name from a rule
+    # name id → its group's id (`corpus.entity_groups`), where the resolution was made in groups
+    group_of: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 WEAK_TYPE_ARTICLES = 1  # a type label from this few articles gives way to a better-attested spelling's
@@ -148,15 +160,28 @@ class UnionFind(Generic[K]):
             self.union(members[0], other)
 
 
-def _candidate_pairs(forms: Mapping[str, NameForm]) -> Iterable[tuple[str, str]]:
+def oversized_of(forms: Iterable[NameForm]) -> frozenset[str]:
+    """The oversized keys among these names' blocking keys."""
+    counts: Counter[str] = Counter(key for form in forms for key in blocking_keys(form))
+    return frozenset(key for key, count in counts.items() if count > MAX_BLOCK)
+
+
+def compared(key: str, oversized: frozenset[str]) -> bool:
+    """Whether a block is compared: not oversized, and if refined, refining an oversized block (a
+    refined block of a compared one holds no pair that block does not)."""
+    parent = refined_parent(key)
+    return key not in oversized and (parent is None or parent in oversized)
+
+
+def _candidate_pairs(forms: Mapping[str, NameForm], oversized: frozenset[str]) -> Iterable[tuple[str, str]]:
     blocks: dict[str, list[str]] = defaultdict(list)
     for ident in sorted(forms):
         for key in blocking_keys(forms[ident]):
             blocks[key].append(ident)
     seen: set[tuple[str, str]] = set()
     for key, members in blocks.items():
-        if len(members) > MAX_BLOCK and key.startswith("p:"):
-            continue  # a prefix block this large is noise; exact-skeleton blocks still cover it
+        if not compared(key, oversized):
+            continue
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
                 pair = (a, b)
@@ -165,8 +190,14 @@ def _candidate_pairs(forms: Mapping[str, NameForm]) -> Iterable[tuple[str, str]]
                     yield pair
 
 
-def resolve_names(records: Iterable[NameRecord], rules: Iterable[Rule] = ()) -> Resolution:
-    """Group names into entities. Pure: the same records and rules always give the same result."""
+def resolve_names(
+    records: Iterable[NameRecord], rules: Iterable[Rule] = (), oversized: frozenset[str] | None = None
+) -> Resolution:
+    """Group names into entities. Pure: the same records, rules and `oversized` always give the same
+    result. `oversized` names the blocking keys too large to compare, as counted over the whole
+    corpus (a store's names, when these records are some of them); by default, over these records.
+    A lone surname whose family-name block is oversized is too common to be guessed: it stays
+    unresolved."""
     by_id = {r.id: r for r in records}
     forms = {i: parse_name(r.text, r.type) for i, r in by_id.items()}
     rules = list(rules)
@@ -181,11 +212,13 @@ def resolve_names(records: Iterable[NameRecord], rules: Iterable[Rule] = ()) -> 
     split_off = {n for n in last_split if n not in merged_after}
     uf = UnionFind(by_id)
 
+    if oversized is None:
+        oversized = oversized_of(forms.values())
     # names with no Latin letters to compare (another script) stand alone
     full = {i: f for i, f in forms.items() if f.tokens and not (f.kind == "person" and f.single)}
     shorter_forms: dict[str, list[str]] = defaultdict(list)  # a shorter name → the fuller names it fits
     vowel_links: dict[str, list[str]] = defaultdict(list)  # a one-word name → those it matches but a vowel
-    for a, b in _candidate_pairs(full):
+    for a, b in _candidate_pairs(full, oversized):
         if a in split_off or b in split_off:
             continue
         if same_entity(full[a], full[b]):
@@ -225,9 +258,12 @@ def resolve_names(records: Iterable[NameRecord], rules: Iterable[Rule] = ()) -> 
         for other in idents[1:]:
             join(idents[0], other)
         variants = skeleton_variants(forms[idents[0]].tokens[0])
-        candidates = sorted({uf.find(i) for v in sorted(variants) for i in surnames.get(v, [])})
         if any(i in split_off for i in idents):
             continue
+        if any("s:" + v in oversized for v in variants):
+            unresolved.update(idents)
+            continue
+        candidates = sorted({uf.find(i) for v in sorted(variants) for i in surnames.get(v, [])})
         if len(candidates) == 1:
             join(idents[0], candidates[0])
         elif len(candidates) > 1:

@@ -34,7 +34,7 @@ from newsgraph.enrich.namekeys import (
     undigit,
 )
 
-MATCHING = "matching.v5"
+MATCHING = "matching.v6"
 CLOSE_LABEL_TOKEN = 0.9  # Jaro-Winkler on skeletons for one token of an organisation or place name
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "de", "&"})
 _ARTICLES = frozenset({"al", "el"})
@@ -535,26 +535,42 @@ def same_entity(a: NameForm, b: NameForm) -> bool:
 
 
 def blocking_keys(form: NameForm) -> set[str]:
-    """Keys that any name it can match shares with it, so only names in a shared block are compared."""
+    """Keys that any name it can match shares with it, so only names in a shared block are compared.
+
+    A surname or label-token key also comes refined (`s:…|h`, `t:…|bm`), by the given name's initial or
+    the initials of the label's other distinctive tokens, which two names that match share. A block too
+    large to compare (a common surname in a big corpus) is compared through its refined blocks instead
+    (`refined_parent`)."""
     keys: set[str] = set()
     if not form.tokens:
         return keys
     if form.kind == "person":
-        keys.update("s:" + variant for variant in skeleton_variants(form.tokens[-1]))
+        surnames = set(skeleton_variants(form.tokens[-1]))
         keys.add("p:" + form.tokens[-1][:3])
         if len(form.tokens) >= 3:  # a family name written in two words: `Kim Jong Un` / `Kim Jong-un`
-            keys.update("s:" + variant for variant in skeleton_variants(form.tokens[-2] + form.tokens[-1]))
+            surnames.update(skeleton_variants(form.tokens[-2] + form.tokens[-1]))
         if form.patronym:  # `Mohammad bin Salman Al Saud` / `Mohammed bin Salman`
-            keys.update("s:" + variant for variant in skeleton_variants(form.patronym))
+            surnames.update(skeleton_variants(form.patronym))
+        keys.update("s:" + variant for variant in surnames)
+        if not form.single:
+            keys.update(f"s:{variant}|{form.tokens[0][:1]}" for variant in surnames)
         return keys
     distinctive = [t for t in form.tokens if t not in ORG_WORDS and len(t) > 2] or list(form.tokens)
-    for token in distinctive:
+    for n, token in enumerate(distinctive):
+        others = "".join(sorted(t[:1] for m, t in enumerate(distinctive) if m != n and t not in _DESCRIPTOR_WORDS))
         for value in skeleton_variants(token):
             keys.add("t:" + value)
+            keys.add(f"t:{value}|{others}")
             keys.add("p:" + value[:3])
     if form.acronym:
         keys.add("a:" + form.acronym.lower())
     return keys
+
+
+def refined_parent(key: str) -> str | None:
+    """The block a refined key (`s:…|h`) refines, or None for a key that refines none."""
+    parent, bar, _ = key.partition("|")
+    return parent if bar else None
 
 
 __all__ = [
@@ -564,6 +580,7 @@ __all__ = [
     "blocking_keys",
     "middle_names_differ",
     "parse_name",
+    "refined_parent",
     "same_entity",
     "same_label",
     "same_person",

@@ -17,6 +17,7 @@ from typing import Any
 
 from newsgraph.corpus.copies import COPIES, Fingerprint, sample_bytes
 from newsgraph.corpus.entities import name_id, name_index_keys
+from newsgraph.corpus.matching import MATCHING
 from newsgraph.corpus.quotes import normalise_quote, quote_shingles
 from newsgraph.records import Analysis, Processed, Rejection, content_hash
 from newsgraph.store.base import Store, upsert
@@ -34,6 +35,8 @@ _NAME = (
     "name = CASE WHEN ? = 1 AND names.name = upper(names.name) THEN excluded.name ELSE names.name END"
 )
 _NAME_KEY = "INSERT INTO name_keys (key, name_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+# the blocking keys' version, recorded with a store's first keys (`store.entities.rekey` reads it)
+_KEYS_MADE = "INSERT INTO store_state (name, value) VALUES ('name_keys', ?) ON CONFLICT DO NOTHING"
 _NAME_TYPE = (
     "INSERT INTO name_types (name_id, type, articles) VALUES (?, ?, ?) "
     "ON CONFLICT (name_id, type) DO UPDATE SET articles = name_types.articles + excluded.articles"
@@ -119,6 +122,7 @@ class BatchRows:
             (FINGERPRINT, self.prints),
             (_NAME, self.names),
             (_NAME_KEY, keys),
+            (_KEYS_MADE, [(MATCHING,)] if keys else []),
             (_NAME_TYPE, [(n, t, c) for (n, t), c in sorted(self.types.items())]),
             (_QUOTE, self.quotes),
             (_SHINGLE, self.shingles),

@@ -46,6 +46,8 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("followed", ("url",)),
     ("seen_urls", ("url",)),
     ("captures", ("warc_file", "warc_offset")),
+    ("store_state", ("name",)),
+    ("oversized_keys", ("key",)),
 )
 _IDENTITY = ("sources", "curation")  # integer ids a backend hands out: its counter moves past the copied ones
 _GENERATED = {"search"}  # PostgreSQL's tsvector column, computed from the row

@@ -2,9 +2,10 @@
 and the entity views (listing, lookup by any spelling, detail).
 
 Resolution is incremental: only names marked dirty by new articles, the names that share a
-blocking key with them, and the entities those belong to are resolved again. Because
-`corpus.entities.resolve_names` depends only on the names it is given, this gives the same
-entities as resolving the whole corpus at once.
+compared blocking key with them, and the entities those belong to are resolved again. Because
+`corpus.entities.resolve_names` depends only on the names it is given and the keys too large to
+compare, both counted over the whole store, this gives the same entities as resolving the whole
+corpus at once, and a small batch reads a bounded part of a large store.
 """
 
 from __future__ import annotations
@@ -26,17 +27,25 @@ from newsgraph.corpus.entities import (
     name_index_keys,
     name_norm,
     preferred_name,
-    resolve_names,
     settle_weak_types,
 )
+from newsgraph.corpus.entity_groups import name_groups, resolve_in_groups
 from newsgraph.enrich.namekeys import clean_surface, normalise_apostrophes, strip_titles
 from newsgraph.errors import NotFound, UserError
 from newsgraph.store.base import Store, upsert
 from newsgraph.store.cursor import check_limit, decode_cursor, page
+from newsgraph.store.entity_region import (
+    incremental_region,
+    name_records,
+    oversized_overall,
+    record_oversized,
+    rekey,
+)
 from newsgraph.store.refs import article_refs
 
 CURATION_ACTIONS = ("merge", "split", "rename")
-Resolver = Callable[[Iterable[NameRecord], Iterable[Rule]], Resolution]  # `resolve_names`, or one run elsewhere
+# `resolve_names` (records, rules, oversized keys), or one run elsewhere
+Resolver = Callable[[Iterable[NameRecord], Iterable[Rule], frozenset[str]], Resolution]
 _BATCH = 500
 
 
@@ -46,59 +55,6 @@ def _chunks(items: list[str], size: int = _BATCH) -> list[list[str]]:
 
 def _rules(store: Store) -> list[Rule]:
     return [Rule(a, x, y) for a, x, y in store.conn.execute("SELECT action, a, b FROM curation ORDER BY id")]
-
-
-def _region(store: Store, full: bool) -> list[str]:
-    """Names to resolve again: the dirty ones, their block mates, and their entities' other names."""
-    conn = store.conn
-    if full:
-        return [row[0] for row in conn.execute("SELECT id FROM names")]
-    dirty = [row[0] for row in conn.execute("SELECT id FROM names WHERE dirty = 1")]
-    if not dirty:
-        return []
-    region = set(dirty)
-    for chunk in _chunks(dirty):
-        marks = ",".join("?" * len(chunk))
-        region.update(
-            row[0]
-            for row in conn.execute(
-                f"SELECT DISTINCT k2.name_id FROM name_keys k1 JOIN name_keys k2 ON k2.key = k1.key "
-                f"WHERE k1.name_id IN ({marks})",
-                chunk,
-            )
-        )
-    entities: set[str] = set()
-    for chunk in _chunks(sorted(region)):
-        marks = ",".join("?" * len(chunk))
-        entities.update(
-            row[0]
-            for row in conn.execute(
-                f"SELECT DISTINCT entity_id FROM names WHERE id IN ({marks}) AND entity_id IS NOT NULL", chunk
-            )
-        )
-    for chunk in _chunks(sorted(entities)):
-        marks = ",".join("?" * len(chunk))
-        region.update(row[0] for row in conn.execute(f"SELECT id FROM names WHERE entity_id IN ({marks})", chunk))
-    return sorted(region)
-
-
-def _records(store: Store, ids: list[str]) -> list[NameRecord]:
-    conn = store.conn
-    texts: dict[str, str] = {}
-    votes: dict[str, Counter[str]] = defaultdict(Counter)
-    for chunk in _chunks(ids):
-        marks = ",".join("?" * len(chunk))
-        texts.update(conn.execute(f"SELECT id, name FROM names WHERE id IN ({marks})", chunk).fetchall())
-        for ident, kind, articles in conn.execute(
-            f"SELECT name_id, type, articles FROM name_types WHERE name_id IN ({marks})", chunk
-        ):
-            votes[ident][kind] += articles
-    records = []
-    for ident in ids:
-        counts = votes[ident]
-        kind = max(sorted(counts), key=lambda k: counts[k]) if counts else "org"
-        records.append(NameRecord(ident, texts[ident], kind, sum(counts.values())))
-    return records
 
 
 def _context(store: Store, ids: list[str]) -> dict[str, frozenset[str]]:
@@ -117,17 +73,29 @@ def _context(store: Store, ids: list[str]) -> dict[str, frozenset[str]]:
 
 def resolve_entities(store: Store, full: bool = False, resolver: Resolver | None = None) -> dict[str, Any]:
     """Resolve the names new articles touched (or, with `full`, every name) into entities.
-    `resolver` resolves the records elsewhere (on a cluster) instead of with `resolve_names` here."""
+    `resolver` resolves the records elsewhere (on a cluster) instead of in groups here."""
     started = time.perf_counter()
-    region = _region(store, full)
+    found = None if rekey(store) or full else incremental_region(store)
+    if found is None:
+        region = [row[0] for row in store.conn.execute("SELECT id FROM names ORDER BY id")]
+        oversized = grown = oversized_overall(store)
+    else:
+        region, oversized, grown = sorted(found[0]), found[1], found[2]
     if not region:
         return {"names": 0, "entities": 0, "seconds": 0.0}
-    records = settle_weak_types(_records(store, region))
+    records = settle_weak_types(name_records(store, region))
     persons = [r.id for r in records if r.type == "person" and len(r.text.split()) <= 2]
     context = _context(store, persons) if persons else {}
     records = [NameRecord(r.id, r.text, r.type, r.articles, context.get(r.id, frozenset())) for r in records]
-    resolution = (resolver or resolve_names)(records, _rules(store))
-    _write_resolution(store, region, records, resolution)
+    rules = _rules(store)
+    if resolver is None:
+        resolution = resolve_in_groups(records, rules, oversized=oversized)
+    else:
+        resolution = resolver(records, rules, oversized)
+    if any(r.id not in resolution.group_of for r in records):  # a resolver that does not say
+        groups = name_groups(records, rules, oversized=oversized)
+        resolution.group_of = {r.id: min(x.id for x in group) for group in groups for r in group}
+    _write_resolution(store, region, records, resolution, grown, full=found is None)
     return {
         "names": len(region),
         "entities": len(resolution.members),
@@ -136,10 +104,18 @@ def resolve_entities(store: Store, full: bool = False, resolver: Resolver | None
     }
 
 
-def _write_resolution(store: Store, region: list[str], records: list[NameRecord], resolution: Resolution) -> None:
+def _write_resolution(
+    store: Store,
+    region: list[str],
+    records: list[NameRecord],
+    resolution: Resolution,
+    grown: frozenset[str],
+    full: bool,
+) -> None:
     conn = store.conn
     by_id = {r.id: r for r in records}
     with store.transaction():
+        record_oversized(store, grown, full)
         old_entities: set[str] = set()
         for chunk in _chunks(region):
             marks = ",".join("?" * len(chunk))
@@ -149,9 +125,10 @@ def _write_resolution(store: Store, region: list[str], records: list[NameRecord]
                     f"SELECT DISTINCT entity_id FROM names WHERE id IN ({marks}) AND entity_id IS NOT NULL", chunk
                 )
             )
+        types = {r.id: r.type for r in records}
         conn.executemany(
-            "UPDATE names SET entity_id = ?, dirty = 0 WHERE id = ?",
-            [(resolution.entity_of[i], i) for i in region],
+            "UPDATE names SET entity_id = ?, group_id = ?, resolved_type = ?, dirty = 0 WHERE id = ?",
+            [(resolution.entity_of[i], resolution.group_of[i], types[i], i) for i in region],
         )
         for chunk in _chunks(sorted(old_entities)):
             marks = ",".join("?" * len(chunk))

@@ -345,6 +345,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE articles ADD COLUMN credited TEXT NOT NULL DEFAULT '[]';
         """,
     ),
+    (
+        "0010_store_state",
+        """
+        CREATE TABLE store_state (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        INSERT INTO store_state (name, value) SELECT 'name_keys', 'matching.v5' WHERE EXISTS (SELECT 1 FROM names);
+        ALTER TABLE names ADD COLUMN group_id TEXT;
+        ALTER TABLE names ADD COLUMN resolved_type TEXT;
+        CREATE INDEX names_group ON names(group_id);
+        CREATE TABLE oversized_keys (
+            key TEXT PRIMARY KEY
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 
