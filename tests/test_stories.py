@@ -8,12 +8,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from newsgraph.cli import app
 from newsgraph.corpus.stories import (
+    Story,
     StoryArticle,
     StoryClusterer,
     StorySettings,
@@ -25,6 +27,7 @@ from newsgraph.corpus.stories import (
 from newsgraph.corpus.story_fit import THRESHOLDS, b_cubed, fit_story_settings
 from newsgraph.run import ingest_paths
 from newsgraph.settings import Settings
+from newsgraph.store import stories as store_stories
 from newsgraph.store.connect import open_store
 from newsgraph.store.stories import cluster_stories, resplit_stories
 
@@ -173,6 +176,13 @@ def _stories(db: Path) -> dict[str, str]:
         )
 
 
+def _story_rows(db: Path) -> list[tuple[object, ...]]:
+    with open_store(db) as store:
+        return store.conn.execute(
+            "SELECT id, label, first_seen, last_update, articles, sources, first_article_id FROM stories ORDER BY id"
+        ).fetchall()
+
+
 def test_demo_stories_come_out_as_written(demo_db: Path, manifest: dict) -> None:
     planned, found = _planned(manifest), _stories(demo_db)
     by_plan: dict[str, set[str]] = defaultdict(set)
@@ -205,6 +215,7 @@ def test_day_by_day_and_shuffled_ingests_give_the_same_stories(
             ingest_paths(by_day[day], store, settings)
         ingest_paths([CORPUS / "feeds"], store, settings)  # the feeds arrive last, with older items
     assert _stories(daily) == expected
+    assert _story_rows(daily) == _story_rows(demo_db)  # labels, dates, counts and first articles too
     files = [p for day in by_day.values() for p in day] + [CORPUS / "feeds"]
     random.Random(3).shuffle(files)
     with open_store(shuffled) as store:
@@ -266,3 +277,42 @@ def test_resplit_undoes_an_over_grown_story_and_leaves_planned_stories_whole(
     runner = CliRunner()
     again = runner.invoke(app, ["resplit", "--db", str(db), "--json"])
     assert again.exit_code == 0 and json.loads(again.stdout)["split"] == []
+
+
+def test_a_batch_of_newer_articles_puts_stories_back_from_their_saved_sums(
+    demo_db: Path, manifest: dict, new_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Day by day, no story is made again from its articles (a cost that grows with the story):
+    each comes back from the sums saved with it. A batch with older articles still replays."""
+    rebuilt: list[list[str]] = []
+    original = store_stories._restore_from_articles
+
+    def counting(store: Any, clusterer: Any, stories: list[str], replay_table: str) -> None:
+        rebuilt.append(stories)
+        original(store, clusterer, stories, replay_table)
+
+    monkeypatch.setattr(store_stories, "_restore_from_articles", counting)
+    by_day: dict[str, list[Path]] = defaultdict(list)
+    for doc in manifest["documents"]:
+        if not doc.get("line"):
+            by_day[doc["published"][:10]].append(CORPUS / doc["path"])
+    db = new_db("saved")
+    with open_store(db) as store:
+        for day in sorted(by_day):
+            ingest_paths(by_day[day], store, Settings(processes=1))
+        assert rebuilt == []
+        saved = store.conn.execute("SELECT COUNT(*) FROM story_state").fetchone()[0]
+        assert saved == store.conn.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
+        ingest_paths([CORPUS / "feeds"], store, Settings(processes=1))  # older items: a replay
+        assert rebuilt
+    assert _stories(db) == _stories(demo_db)
+
+
+def test_a_story_comes_back_from_its_state_as_it_was() -> None:
+    items = [article(f"a{i}", FLOOD, i / 4, ["Aldmoor"]) for i in range(3)]
+    clusterer = StoryClusterer()
+    for item in items:
+        clusterer.add(item, "s-" + item.id)
+    (story,) = clusterer.live_stories()
+    back = Story.from_state(story.id, list(story.members), story.state())
+    assert back == story

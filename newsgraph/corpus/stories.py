@@ -25,6 +25,7 @@ put with the story.
 from __future__ import annotations
 
 import heapq
+import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -146,6 +147,40 @@ class Story:
     def norm(self) -> float:
         return math.sqrt(self.square) if self.square > 0 else 1.0
 
+    def state(self) -> str:
+        """The story's sums over its articles, as JSON (floats written exactly): what `from_state`
+        needs, with the member ids, to put the story back without reading its articles."""
+        return json.dumps(
+            {
+                "first": self.first.isoformat() if self.first else None,
+                "last": self.last.isoformat() if self.last else None,
+                "centroid": self.centroid,
+                "square": self.square,
+                "entities": self.entities,
+                "types": self.types,
+                "kinds": self.kinds,
+                "numbers": self.numbers,
+                "keys": sorted(self.keys),
+            }
+        )
+
+    @classmethod
+    def from_state(cls, story_id: str, members: list[str], state: str) -> Story:
+        saved = json.loads(state)
+        return cls(
+            story_id,
+            datetime.fromisoformat(saved["first"]) if saved["first"] else None,
+            datetime.fromisoformat(saved["last"]) if saved["last"] else None,
+            members,
+            defaultdict(float, saved["centroid"]),
+            Counter(saved["entities"]),
+            keys=set(saved["keys"]),
+            square=saved["square"],
+            types=saved["types"],
+            kinds=Counter(saved["kinds"]),
+            numbers=Counter(saved["numbers"]),
+        )
+
 
 def _index_keys(vector: dict[str, float], entities: Iterable[str]) -> list[str]:
     """Postings keys of an article: its strongest terms and its names."""
@@ -197,6 +232,8 @@ class StoryClusterer:
         self.postings: dict[str, set[str]] = {}
         self.vectors: dict[str, dict[str, float]] = {}  # each placed article's TF-IDF vector, as used
         self.latest: datetime | None = None
+        self.changed: set[str] = set()  # stories joined, merged or restored from articles since the start
+        self.retired: dict[str, str] = {}  # the state of each changed story forgotten since
 
     # ---- vectors --------------------------------------------------------------------------------
 
@@ -287,6 +324,7 @@ class StoryClusterer:
     def restore(self, story: Story, vectors: Sequence[dict[str, float]], entities: Sequence[dict[str, str]]) -> None:
         """Put back a story as it stood, from its members' vectors (as they were used) and names."""
         self.stories[story.id] = story
+        self.changed.add(story.id)  # its sums are made afresh: they are to be saved
         for member, vector, names in zip(story.members, vectors, entities, strict=True):
             self.story_of[member] = story.id
             self.vectors[member] = vector
@@ -294,6 +332,14 @@ class StoryClusterer:
             for key in _index_keys(vector, names):
                 self.postings.setdefault(key, set()).add(story.id)
                 story.keys.add(key)
+
+    def restore_state(self, story: Story) -> None:
+        """Put back a story made by `Story.from_state`."""
+        self.stories[story.id] = story
+        for member in story.members:
+            self.story_of[member] = story.id
+        for key in story.keys:
+            self.postings.setdefault(key, set()).add(story.id)
 
     def evict(self) -> None:
         """Forget stories that can no longer match: memory follows the active window, not the corpus."""
@@ -304,6 +350,9 @@ class StoryClusterer:
                 self._forget(story)
 
     def _forget(self, story: Story) -> None:
+        if story.id in self.changed:
+            self.retired[story.id] = story.state()
+            self.changed.discard(story.id)
         for member in story.members:
             self.vectors.pop(member, None)
             self.story_of.pop(member, None)
@@ -323,6 +372,7 @@ class StoryClusterer:
         return story_id
 
     def _join(self, story: Story, article: StoryArticle, vector: dict[str, float]) -> None:
+        self.changed.add(story.id)
         story.members.append(article.id)
         self.story_of[article.id] = story.id
         if article.published:
@@ -362,6 +412,7 @@ class StoryClusterer:
         """One story of two: the newer is merged into the older, which is returned."""
         older, newer = sorted((story, other), key=lambda s: (s.first or datetime.max, s.id))
         newer.merged_into = older.id
+        self.changed |= {older.id, newer.id}
         older.members.extend(newer.members)
         for member in newer.members:
             self.story_of[member] = older.id
@@ -375,6 +426,15 @@ class StoryClusterer:
 
     def live_stories(self) -> list[Story]:
         return [s for s in self.stories.values() if s.merged_into is None]
+
+    def changed_states(self) -> dict[str, str | None]:
+        """The state of every story changed since the start (None for one merged into another):
+        those forgotten on the way, and those still held."""
+        states: dict[str, str | None] = dict(self.retired)
+        for ident in self.changed:
+            story = self.stories[ident]
+            states[ident] = None if story.merged_into is not None else story.state()
+        return states
 
 
 # ---- maintenance: re-splitting over-grown stories ---------------------------------------------------

@@ -43,6 +43,7 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("story_members", ("article_id",)),
     ("story_vectors", ("article_id",)),
     ("story_df", ("term",)),
+    ("story_state", ("story_id",)),
     ("followed", ("url",)),
     ("seen_urls", ("url",)),
     ("captures", ("warc_file", "warc_offset")),

@@ -361,6 +361,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "0011_story_state",
+        """
+        CREATE TABLE story_state (
+            story_id TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            method TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 

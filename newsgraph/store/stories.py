@@ -165,6 +165,8 @@ def resplit_stories(store: Store, settings: StorySettings | None = None) -> dict
                     "UPDATE story_members SET story_id = ? WHERE article_id = ?", [(new_id, m) for m in part]
                 )
                 made.append(new_id)
+        split = store.id_table("story_split", set(changed) | set(made))
+        conn.execute(f"DELETE FROM story_state WHERE story_id IN (SELECT id FROM {split})")  # made again from articles
         _refresh_stories(store, set(changed) | set(made))
     return {
         "checked": len(big),
@@ -216,23 +218,66 @@ def _restore(
     if latest is None:
         return touched
     since = (datetime.fromisoformat(latest) - timedelta(days=settings.window_days)).isoformat()
-    rows = conn.execute(
+    active = sorted(
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT m.story_id FROM story_members m JOIN articles a ON a.id = m.article_id "
+            f"WHERE a.published_utc >= ? AND m.article_id NOT IN (SELECT id FROM {table})",
+            (since,),
+        )
+    )
+    if not active:
+        return touched
+    # a story the replay takes articles from is made again from the rest of its articles; any
+    # other is put back from its saved sums, whatever its size
+    shrunk = {
+        r[0]
+        for r in conn.execute(
+            f"SELECT DISTINCT story_id FROM story_members WHERE article_id IN (SELECT id FROM {table})"
+        )
+    }
+    active_table = store.id_table("story_active", active)
+    states = dict(
+        conn.execute(
+            f"SELECT story_id, state FROM story_state WHERE story_id IN (SELECT id FROM {active_table}) AND method = ?",
+            (STORIES,),
+        ).fetchall()
+    )
+    members: dict[str, list[str]] = defaultdict(list)
+    for story_id, article in conn.execute(
+        "SELECT m.story_id, m.article_id FROM story_members m JOIN articles a ON a.id = m.article_id "
+        f"WHERE m.story_id IN (SELECT id FROM {active_table}) AND m.article_id NOT IN (SELECT id FROM {table}) "
+        "ORDER BY a.published_utc NULLS FIRST, m.article_id"
+    ):
+        members[story_id].append(article)
+    for story_id in active:
+        if story_id in states and story_id not in shrunk:
+            clusterer.restore_state(Story.from_state(story_id, members[story_id], states[story_id]))
+    rebuilt = [story_id for story_id in active if story_id not in states or story_id in shrunk]
+    if rebuilt:
+        _restore_from_articles(store, clusterer, rebuilt, table)
+    return touched
+
+
+def _restore_from_articles(store: Store, clusterer: StoryClusterer, stories: list[str], replay_table: str) -> None:
+    """Stories put back from their articles' vectors (those not replayed), in publication order."""
+    table = store.id_table("story_rebuilt", stories)
+    rows = store.conn.execute(
         "SELECT m.story_id, m.article_id, a.published_utc, v.vector, v.entities FROM story_members m "
         "JOIN articles a ON a.id = m.article_id JOIN story_vectors v ON v.article_id = m.article_id "
-        f"WHERE m.article_id NOT IN (SELECT id FROM {table}) AND m.story_id IN ("
-        f"  SELECT m2.story_id FROM story_members m2 JOIN articles a2 ON a2.id = m2.article_id "
-        f"  WHERE a2.published_utc >= ? AND m2.article_id NOT IN (SELECT id FROM {table})) "
-        "ORDER BY a.published_utc NULLS FIRST, m.article_id",
-        (since,),
+        f"WHERE m.story_id IN (SELECT id FROM {table}) AND m.article_id NOT IN (SELECT id FROM {replay_table}) "
+        "ORDER BY a.published_utc NULLS FIRST, m.article_id"
     ).fetchall()
     grouped: dict[str, list[tuple[str, str | None, str, str]]] = defaultdict(list)
     for story_id, article, published, vector, entities in rows:
         grouped[story_id].append((article, published, vector, entities))
-    for story_id, members in grouped.items():
+    for story_id in stories:
+        members = grouped.get(story_id)
+        if not members:
+            continue
         dates = [datetime.fromisoformat(p) for _, p, _, _ in members if p]
         story = Story(story_id, min(dates) if dates else None, max(dates) if dates else None, [m[0] for m in members])
         clusterer.restore(story, [json.loads(m[2]) for m in members], [json.loads(m[3]) for m in members])
-    return touched
 
 
 def _write(
@@ -279,63 +324,80 @@ def _write(
         conn.executemany(
             "INSERT INTO story_df (term, df) VALUES (?, ?)", [(t, n) for t, n in clusterer.df.items() if n > 0]
         )
-        touched |= set(final.values()) | set(moved.values())
+        states = clusterer.changed_states()
+        # with the stories merged away, whose rows go
+        touched |= set(final.values()) | set(moved.values()) | set(states)
+        _save_states(store, states)
         _refresh_stories(store, touched)
 
 
+def _save_states(store: Store, states: dict[str, str | None]) -> None:
+    """Write the saved sums of stories that changed, and drop those of stories merged away."""
+    conn = store.conn
+    gone = store.id_table("story_gone", sorted(states))
+    conn.execute(f"DELETE FROM story_state WHERE story_id IN (SELECT id FROM {gone})")
+    conn.executemany(
+        "INSERT INTO story_state (story_id, state, method) VALUES (?, ?, ?)",
+        [(story, state, STORIES) for story, state in sorted(states.items()) if state is not None],
+    )
+
+
 def _refresh_stories(store: Store, ids: set[str]) -> None:
+    """The stories' rows (label, dates, counts, first article) made again from their members."""
     conn = store.conn
     table = store.id_table("story_touched", ids)
     conn.execute(f"DELETE FROM stories WHERE id IN (SELECT id FROM {table})")
-    rows = conn.execute(
-        "SELECT m.story_id, a.id, a.title, a.published, a.published_utc, s.name FROM story_members m "
+    counts = conn.execute(
+        "SELECT m.story_id, COUNT(*), COUNT(DISTINCT s.name), MAX(a.published_utc) FROM story_members m "
         "JOIN articles a ON a.id = m.article_id LEFT JOIN sources s ON s.id = a.source_id "
-        f"WHERE m.story_id IN (SELECT id FROM {table}) ORDER BY a.published_utc NULLS FIRST, a.id"
+        f"WHERE m.story_id IN (SELECT id FROM {table}) GROUP BY m.story_id ORDER BY m.story_id"
     ).fetchall()
-    grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in rows:
-        grouped[row[0]].append(row)
-    for story, members in grouped.items():
-        dated = [m for m in members if m[4]] or members
-        first = dated[0]
-        label = _label(store, story, [m[1] for m in members])
+    for story, articles, sources, last in counts:
+        # the first dated article, or with none dated the first by id
+        first_id, first_published, first_source = conn.execute(
+            "SELECT a.id, a.published_utc, s.name FROM story_members m JOIN articles a ON a.id = m.article_id "
+            "LEFT JOIN sources s ON s.id = a.source_id WHERE m.story_id = ? "
+            "ORDER BY a.published_utc IS NULL, a.published_utc, a.id LIMIT 1",
+            (story,),
+        ).fetchone()
         conn.execute(
             "INSERT INTO stories (id, label, first_seen, last_update, articles, sources, first_article_id, "
             "first_source, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                story,
-                label,
-                first[4],
-                max((m[4] for m in members if m[4]), default=None),
-                len(members),
-                len({m[5] for m in members if m[5]}),
-                first[1],
-                first[5],
-                STORIES,
-            ),
+            (story, _label(store, story), first_published, last, articles, sources, first_id, first_source, STORIES),
         )
 
 
-def _label(store: Store, story: str, members: list[str]) -> str:
-    """Key people, organisations and places, and the headline of the most central article."""
+LABEL_ARTICLES = 50  # a story is labelled by its first this many articles
+
+
+def _label(store: Store, story: str) -> str:
+    """The people, organisations and places most of its first articles name, and the headline of
+    the most central of those (cosine with the whole story's centroid, from its saved sums). Bounded
+    however large the story grows, and the same however its articles arrived."""
     conn = store.conn
-    table = store.id_table("story_label", members)
+    first = conn.execute(
+        "SELECT m.article_id, v.vector, a.title FROM story_members m JOIN articles a ON a.id = m.article_id "
+        "LEFT JOIN story_vectors v ON v.article_id = m.article_id WHERE m.story_id = ? "
+        "ORDER BY a.published_utc IS NULL, a.published_utc, a.id LIMIT ?",
+        (story, LABEL_ARTICLES),
+    ).fetchall()
+    if not first:
+        return ""
+    vectors = {a: json.loads(v) if v else {} for a, v, _ in first}
+    row = conn.execute("SELECT state FROM story_state WHERE story_id = ?", (story,)).fetchone()
+    centroid: Counter[str] = Counter()
+    if row:
+        centroid.update(json.loads(row[0])["centroid"])
+    else:  # saved sums not made yet (a story just split): its first articles'
+        for vector in vectors.values():
+            centroid.update(vector)
+    _, _, title = max(first, key=lambda r: (sum(v * centroid[t] for t, v in vectors[r[0]].items()), r[0]))
+    table = store.id_table("story_label", vectors)
     top = conn.execute(
         "SELECT e.name, e.type, COUNT(DISTINCT m.article_id) AS n FROM mentions m JOIN names nm ON nm.id = m.name_id "
         f"JOIN entities e ON e.id = nm.entity_id WHERE m.article_id IN (SELECT id FROM {table}) "
         "AND e.type IN ('person', 'org', 'place') GROUP BY e.id ORDER BY n DESC, e.name LIMIT 3"
     ).fetchall()
-    vectors = {
-        a: json.loads(v)
-        for a, v in conn.execute(
-            f"SELECT article_id, vector FROM story_vectors WHERE article_id IN (SELECT id FROM {table})"
-        )
-    }
-    centroid: Counter[str] = Counter()
-    for vector in vectors.values():
-        centroid.update(vector)
-    central = max(members, key=lambda a: (sum(v * centroid[t] for t, v in vectors.get(a, {}).items()), a))
-    title = conn.execute("SELECT title FROM articles WHERE id = ?", (central,)).fetchone()[0]
     names = ", ".join(n for n, _, _ in top)
     return f"{names} — {title}" if names else title
 
