@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import tempfile
 import time
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         "\nset-level steps after the ingest (s): " + ", ".join(f"{k} {v.get('seconds', 0)}" for k, v in steps.items())
     )
     print("\nnewsgraph functions with the most own time (ms/article):")
-    for name, seconds in ours.most_common(10):
+    for name, seconds in ours.most_common(int(os.environ.get("NEWSGRAPH_PROFILE_TOP", "10"))):
         print(f"  {1000 * seconds / articles:7.2f}  {name}")
     print("\n(cProfile adds its own overhead to every Python call, so read the shares, not the absolute times)")
     return 0

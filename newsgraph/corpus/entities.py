@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from newsgraph.corpus.matching import (
@@ -53,6 +54,12 @@ def name_id(text: str) -> str:
 
 
 def name_index_keys(text: str) -> set[str]:
+    """The keys `name_keys` holds for a name (see `_index_keys`)."""
+    return set(_index_keys(text))
+
+
+@lru_cache(maxsize=100_000)  # a name recurs in article after article
+def _index_keys(text: str) -> frozenset[str]:
     """The blocking keys of a name under either reading (person, or organisation/place), so a
     name's block is known before its type is settled by votes; with the keys of the other ties
     that put two names in one group (`corpus.entity_groups`): its whole-name key (`n:`, the
@@ -64,7 +71,7 @@ def name_index_keys(text: str) -> set[str]:
         keys.add("n:" + name_key(text))
     if person.tokens and person.single:
         keys.update("l:" + variant for variant in skeleton_variants(person.tokens[0]))
-    return keys
+    return frozenset(keys)
 
 
 @dataclass(frozen=True)

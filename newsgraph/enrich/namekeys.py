@@ -71,6 +71,7 @@ def clean_surface(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=200_000)  # the same words and names are folded again and again
 def fold(text: str, digits: bool = False) -> str:
     """Lowercase ASCII letters only (and digits when asked): diacritics stripped, apostrophes and
     ayn/hamza marks removed."""
@@ -87,6 +88,11 @@ def name_tokens(name: str) -> list[str]:
     A hyphen after a particle separates it (`al-Kadhimi` → kadhimi); any other hyphen joins
     (`Ahmadi-Nejad` → ahmadinejad, `Jong-un` → jongun). `Abd al-`, `Abdel`, `Abdul` are one form.
     """
+    return list(_name_tokens(name))
+
+
+@lru_cache(maxsize=200_000)  # names recur from article to article and from step to step
+def _name_tokens(name: str) -> tuple[str, ...]:
     words: list[str] = []
     for word in fold(name).split():
         parts = [p for p in word.split("-") if p]
@@ -118,7 +124,7 @@ def name_tokens(name: str) -> list[str]:
     # `Ahmad Shah Massoud` and `Ahmad Massoud` have different given names
     if len(kept) >= 3 and kept[1] in _GIVEN_NAME_SECOND_HALVES:
         kept = [kept[0] + kept[1], *kept[2:]]
-    return kept
+    return tuple(kept)
 
 
 # Second halves of compound given names: written as a word of their own after the first half.
@@ -369,6 +375,7 @@ def _org_skeletons() -> frozenset[str]:
     return frozenset(skeleton(w) for w in TRANSLITERATED_ORG_WORDS)
 
 
+@lru_cache(maxsize=100_000)
 def looks_like_org(name: str) -> bool:
     tokens = [t for t in _TOKEN_SPLIT.split(fold(name)) if t]
     return any(t in ORG_WORDS or (len(t) > 3 and skeleton(t) in _org_skeletons()) for t in tokens)

@@ -200,11 +200,14 @@ def _ties(store: Store, names: dict[str, str], types: dict[str, str], oversized:
 
 def incremental_region(store: Store) -> tuple[set[str], frozenset[str], frozenset[str]] | None:
     """The names to resolve again after a batch, the oversized keys among theirs, and the keys that
-    have just become oversized; None when the settled types keep moving (resolve everything then)."""
+    have just become oversized; None when resolving everything costs less (most names are dirty)
+    or the settled types keep moving."""
     conn = store.conn
     dirty = [row[0] for row in conn.execute("SELECT id FROM names WHERE dirty = 1")]
     if not dirty:
         return set(), frozenset(), frozenset()
+    if len(dirty) * 2 > conn.execute("SELECT COUNT(*) FROM names").fetchone()[0]:
+        return None  # most names are new (a first ingest): the whole store at once costs less
     grown = _grown(store, dirty)
     seeds = set(dirty)
     if grown:  # ties through these blocks go: their names may fall into smaller groups
