@@ -41,7 +41,10 @@ def _stored_names(tmp_path: Path, inputs: Path) -> list[NameRecord]:
 
     with open_store(tmp_path / "names.db") as store:
         ingest_paths([inputs], store, Settings(processes=1))
+        looked_up = dict(store.conn.execute("SELECT id, entity_id FROM names").fetchall())
         resolve_entities(store, full=True, resolver=capture)
+        # the store's own run, which looks co-mentions up for the names that need them only, agrees
+        assert dict(store.conn.execute("SELECT id, entity_id FROM names").fetchall()) == looked_up
     return seen
 
 

@@ -20,7 +20,7 @@ entities. Curation rules (merge, split, rename) are applied on every run.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Generic, TypeVar
@@ -181,30 +181,35 @@ def compared(key: str, oversized: frozenset[str]) -> bool:
 
 
 def _candidate_pairs(forms: Mapping[str, NameForm], oversized: frozenset[str]) -> Iterable[tuple[str, str]]:
+    """Each pair of names sharing a compared block, once: in the first block (by key) they share."""
+    keys = {ident: {k for k in blocking_keys(form) if compared(k, oversized)} for ident, form in forms.items()}
     blocks: dict[str, list[str]] = defaultdict(list)
     for ident in sorted(forms):
-        for key in blocking_keys(forms[ident]):
+        for key in keys[ident]:
             blocks[key].append(ident)
-    seen: set[tuple[str, str]] = set()
     for key, members in blocks.items():
-        if not compared(key, oversized):
-            continue
         for i, a in enumerate(members):
+            mine = keys[a]
             for b in members[i + 1 :]:
-                pair = (a, b)
-                if pair not in seen:
-                    seen.add(pair)
-                    yield pair
+                if min(mine & keys[b]) == key:
+                    yield a, b
+
+
+ContextOf = Callable[[Sequence[str]], Mapping[str, frozenset[str]]]  # name ids → their co-mentions
 
 
 def resolve_names(
-    records: Iterable[NameRecord], rules: Iterable[Rule] = (), oversized: frozenset[str] | None = None
+    records: Iterable[NameRecord],
+    rules: Iterable[Rule] = (),
+    oversized: frozenset[str] | None = None,
+    context_of: ContextOf | None = None,
 ) -> Resolution:
     """Group names into entities. Pure: the same records, rules and `oversized` always give the same
     result. `oversized` names the blocking keys too large to compare, as counted over the whole
     corpus (a store's names, when these records are some of them); by default, over these records.
     A lone surname whose family-name block is oversized is too common to be guessed: it stays
-    unresolved."""
+    unresolved. `context_of`, when given, supplies the co-mentions of the names that settling a
+    lone surname reads (the records' own are used otherwise), so only those are looked up."""
     by_id = {r.id: r for r in records}
     forms = {i: parse_name(r.text, r.type) for i, r in by_id.items()}
     rules = list(rules)
@@ -218,6 +223,7 @@ def resolve_names(
     merged_after = {n for _, a, b in merges for n in (a, b)}
     split_off = {n for n in last_split if n not in merged_after}
     uf = UnionFind(by_id)
+    ties = UnionFind(by_id)  # the names' groups (`corpus.entity_groups`): every pair acted on, tied
 
     if oversized is None:
         oversized = oversized_of(forms.values())
@@ -227,14 +233,18 @@ def resolve_names(
     vowel_links: dict[str, list[str]] = defaultdict(list)  # a one-word name → those it matches but a vowel
     for a, b in _candidate_pairs(full, oversized):
         if a in split_off or b in split_off:
+            if same_entity(full[a], full[b]) or vowel_apart(full[a], full[b]):
+                ties.union(a, b)
             continue
         if same_entity(full[a], full[b]):
+            ties.union(a, b)
             if adds_names(full[a], full[b]):
                 short, long = (a, b) if len(full[a].tokens) < len(full[b].tokens) else (b, a)
                 shorter_forms[short].append(long)
             else:
                 uf.union(a, b)
         elif vowel_apart(full[a], full[b]):
+            ties.union(a, b)
             vowel_links[a].append(b)
             vowel_links[b].append(a)
     unresolved: set[str] = set()
@@ -254,6 +264,18 @@ def resolve_names(
     names_of: dict[str, list[str]] = defaultdict(list)  # entity root → its names, kept up to date below
     for ident in by_id:
         names_of[uf.find(ident)].append(ident)
+    if context_of is not None and singles:
+        # the lone surnames and every name of an entity one of them could be: all `_settle_by_context` reads
+        roots = {
+            uf.find(i)
+            for ident in singles
+            for v in skeleton_variants(forms[ident].tokens[0])
+            for i in surnames.get(v, [])
+        }
+        needed = set(singles) | {i for root in roots for i in names_of[root]}
+        found = context_of(sorted(needed))
+        for ident in needed:
+            by_id[ident] = replace(by_id[ident], context=found.get(ident, frozenset()))
 
     def join(a: str, b: str) -> None:
         ra, rb = uf.find(a), uf.find(b)
@@ -262,13 +284,16 @@ def resolve_names(
             names_of[uf.find(ra)] = names_of.pop(ra) + names_of.pop(rb)
 
     for idents in same_single.values():
+        ties.join(idents)
         for other in idents[1:]:
             join(idents[0], other)
         variants = skeleton_variants(forms[idents[0]].tokens[0])
-        if any(i in split_off for i in idents):
-            continue
         if any("s:" + v in oversized for v in variants):
-            unresolved.update(idents)
+            if not any(i in split_off for i in idents):
+                unresolved.update(idents)
+            continue
+        ties.join([idents[0], *(i for v in sorted(variants) for i in surnames.get(v, []))])
+        if any(i in split_off for i in idents):
             continue
         candidates = sorted({uf.find(i) for v in sorted(variants) for i in surnames.get(v, [])})
         if len(candidates) == 1:
@@ -283,8 +308,17 @@ def resolve_names(
     for _, a, b in merges:
         if a in by_id and b in by_id:
             uf.union(a, b)
+    spellings: dict[str, list[str]] = defaultdict(list)  # the names whose votes `settle_weak_types` pools
+    for ident in sorted(by_id):
+        if len(name_tokens(by_id[ident].text)) >= 2:
+            spellings[name_key(by_id[ident].text)].append(ident)
+    for members in spellings.values():
+        ties.join(members)
+    for rule in rules:
+        if rule.action == "merge" and name_id(rule.a) in by_id and name_id(rule.b) in by_id:
+            ties.union(name_id(rule.a), name_id(rule.b))
 
-    result = Resolution(unresolved=unresolved)
+    result = Resolution(unresolved=unresolved, group_of={ident: ties.find(ident) for ident in by_id})
     groups: dict[str, list[str]] = defaultdict(list)
     for ident in sorted(by_id):
         groups[uf.find(ident)].append(ident)

@@ -185,15 +185,8 @@ def name_groups(
 def resolve_groups(
     groups: Iterable[Sequence[NameRecord]], rules: Sequence[Rule], oversized: frozenset[str]
 ) -> Resolution:
-    """Run on a worker: each group resolved alone, the results merged. A group's id is its
-    smallest name id."""
-    parts = []
-    for group in groups:
-        part = resolve_names(group, rules, oversized)
-        first = min(r.id for r in group)
-        part.group_of = {r.id: first for r in group}
-        parts.append(part)
-    return merge_resolutions(parts)
+    """Run on a worker: each group resolved alone, the results merged."""
+    return merge_resolutions(resolve_names(group, rules, oversized) for group in groups)
 
 
 def merge_resolutions(parts: Iterable[Resolution]) -> Resolution:

@@ -27,9 +27,10 @@ from newsgraph.corpus.entities import (
     name_index_keys,
     name_norm,
     preferred_name,
+    resolve_names,
     settle_weak_types,
 )
-from newsgraph.corpus.entity_groups import name_groups, resolve_in_groups
+from newsgraph.corpus.entity_groups import name_groups
 from newsgraph.enrich.namekeys import clean_surface, normalise_apostrophes, strip_titles
 from newsgraph.errors import NotFound, UserError
 from newsgraph.store.base import Store, upsert
@@ -84,13 +85,15 @@ def resolve_entities(store: Store, full: bool = False, resolver: Resolver | None
     if not region:
         return {"names": 0, "entities": 0, "seconds": 0.0}
     records = settle_weak_types(name_records(store, region))
-    persons = [r.id for r in records if r.type == "person" and len(r.text.split()) <= 2]
-    context = _context(store, persons) if persons else {}
-    records = [NameRecord(r.id, r.text, r.type, r.articles, context.get(r.id, frozenset())) for r in records]
+    persons = {r.id for r in records if r.type == "person" and len(r.text.split()) <= 2}  # co-mentions kept
     rules = _rules(store)
-    if resolver is None:
-        resolution = resolve_in_groups(records, rules, oversized=oversized)
-    else:
+    if resolver is None:  # co-mentions looked up for the names that need them only
+        resolution = resolve_names(
+            records, rules, oversized, context_of=lambda ids: _context(store, [i for i in ids if i in persons])
+        )
+    else:  # a resolver elsewhere cannot ask the store
+        context = _context(store, sorted(persons)) if persons else {}
+        records = [NameRecord(r.id, r.text, r.type, r.articles, context.get(r.id, frozenset())) for r in records]
         resolution = resolver(records, rules, oversized)
     if any(r.id not in resolution.group_of for r in records):  # a resolver that does not say
         groups = name_groups(records, rules, oversized=oversized)

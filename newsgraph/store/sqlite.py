@@ -70,7 +70,8 @@ class SQLiteDialect:
     def id_table(self, conn: Connection, name: str, ids: Iterable[str]) -> str:
         conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS ids_{name} (id TEXT PRIMARY KEY)")
         conn.execute(f"DELETE FROM temp.ids_{name}")
-        conn.executemany(f"INSERT OR IGNORE INTO temp.ids_{name} (id) VALUES (?)", ((i,) for i in ids))
+        # in key order: appended to the index, not scattered over it (large sets, small temp cache)
+        conn.executemany(f"INSERT OR IGNORE INTO temp.ids_{name} (id) VALUES (?)", ((i,) for i in sorted(set(ids))))
         return f"temp.ids_{name}"
 
     @contextmanager
@@ -104,6 +105,7 @@ def open_sqlite(path: str | Path, create: bool = True) -> Store:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA cache_size=-131072")  # 128 MB of page cache for index-heavy writes
+        conn.execute("PRAGMA temp_store=MEMORY")  # the id tables of set-level steps (`id_table`)
         conn.execute("PRAGMA foreign_keys=ON")
         apply_migrations(conn)
     except sqlite3.DatabaseError as exc:
