@@ -223,7 +223,9 @@ def story_features(article: StoryArticle, vector: Mapping[str, float], story: St
 class StoryClusterer:
     """Online clustering state; feed articles with `add` in publication order."""
 
-    def __init__(self, settings: StorySettings | None = None) -> None:
+    def __init__(self, settings: StorySettings | None = None, keep_states: bool = False) -> None:
+        """`keep_states`: note the stories each step changes and keep the state of those forgotten
+        (`changed_states`), for a store to save; off, memory follows the active window alone."""
         self.settings = settings or StorySettings()
         self.df: Counter[str] = Counter()
         self.seen = 0
@@ -232,6 +234,7 @@ class StoryClusterer:
         self.postings: dict[str, set[str]] = {}
         self.vectors: dict[str, dict[str, float]] = {}  # each placed article's TF-IDF vector, as used
         self.latest: datetime | None = None
+        self.keep_states = keep_states
         self.changed: set[str] = set()  # stories joined, merged or restored from articles since the start
         self.retired: dict[str, str] = {}  # the state of each changed story forgotten since
 
@@ -324,7 +327,8 @@ class StoryClusterer:
     def restore(self, story: Story, vectors: Sequence[dict[str, float]], entities: Sequence[dict[str, str]]) -> None:
         """Put back a story as it stood, from its members' vectors (as they were used) and names."""
         self.stories[story.id] = story
-        self.changed.add(story.id)  # its sums are made afresh: they are to be saved
+        if self.keep_states:
+            self.changed.add(story.id)  # its sums are made afresh: they are to be saved
         for member, vector, names in zip(story.members, vectors, entities, strict=True):
             self.story_of[member] = story.id
             self.vectors[member] = vector
@@ -372,7 +376,8 @@ class StoryClusterer:
         return story_id
 
     def _join(self, story: Story, article: StoryArticle, vector: dict[str, float]) -> None:
-        self.changed.add(story.id)
+        if self.keep_states:
+            self.changed.add(story.id)
         story.members.append(article.id)
         self.story_of[article.id] = story.id
         if article.published:
@@ -412,7 +417,8 @@ class StoryClusterer:
         """One story of two: the newer is merged into the older, which is returned."""
         older, newer = sorted((story, other), key=lambda s: (s.first or datetime.max, s.id))
         newer.merged_into = older.id
-        self.changed |= {older.id, newer.id}
+        if self.keep_states:
+            self.changed |= {older.id, newer.id}
         older.members.extend(newer.members)
         for member in newer.members:
             self.story_of[member] = older.id

@@ -98,7 +98,7 @@ def cluster_stories(store: Store, settings: StorySettings | None = None, full: b
                 (replay_from,),
             )
         }
-    clusterer = StoryClusterer(settings)
+    clusterer = StoryClusterer(settings, keep_states=True)
     features = _features(store, replay)
     df_terms = _restore(store, clusterer, replay, {t for a in features.values() for t in a.terms}, settings)
     ordered = sorted(features.values(), key=story_order)
