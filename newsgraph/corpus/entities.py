@@ -110,6 +110,16 @@ WEAK_TYPE_ARTICLES = 1  # a type label from this few articles gives way to a bet
 _SETTLED_TYPES = frozenset({"person", "org", "place"})
 
 
+def pooled_spellings(records: Iterable[NameRecord]) -> dict[str, list[NameRecord]]:
+    """The spellings of one full name (two words or more), by their transliteration key, in the
+    order given: the names whose type votes `settle_weak_types` pools."""
+    keyed: dict[str, list[NameRecord]] = defaultdict(list)
+    for record in records:
+        if len(name_tokens(record.text)) >= 2:
+            keyed[name_key(record.text)].append(record)
+    return keyed
+
+
 def settle_weak_types(records: Iterable[NameRecord]) -> list[NameRecord]:
     """Names whose type rests on one article take the type of the other spellings of the same full
     name (two words or more, one transliteration key) when those rest on more articles: a person
@@ -117,10 +127,7 @@ def settle_weak_types(records: Iterable[NameRecord]) -> list[NameRecord]:
     is compared as a person. A one-word name keeps its own type: `Jordan` the country and `Jordan`
     the given name are told apart by their articles, not by their spelling."""
     listed = list(records)
-    keyed: dict[str, list[NameRecord]] = defaultdict(list)
-    for record in listed:
-        if len(name_tokens(record.text)) >= 2:
-            keyed[name_key(record.text)].append(record)
+    keyed = pooled_spellings(listed)
     settled = []
     for record in listed:
         if record.articles <= WEAK_TYPE_ARTICLES and len(name_tokens(record.text)) >= 2:
@@ -292,10 +299,11 @@ def resolve_names(
             if not any(i in split_off for i in idents):
                 unresolved.update(idents)
             continue
-        ties.join([idents[0], *(i for v in sorted(variants) for i in surnames.get(v, []))])
+        fitting = [i for v in sorted(variants) for i in surnames.get(v, [])]  # full names it could be
+        ties.join([idents[0], *fitting])
         if any(i in split_off for i in idents):
             continue
-        candidates = sorted({uf.find(i) for v in sorted(variants) for i in surnames.get(v, [])})
+        candidates = sorted({uf.find(i) for i in fitting})
         if len(candidates) == 1:
             join(idents[0], candidates[0])
         elif len(candidates) > 1:
@@ -308,12 +316,8 @@ def resolve_names(
     for _, a, b in merges:
         if a in by_id and b in by_id:
             uf.union(a, b)
-    spellings: dict[str, list[str]] = defaultdict(list)  # the names whose votes `settle_weak_types` pools
-    for ident in sorted(by_id):
-        if len(name_tokens(by_id[ident].text)) >= 2:
-            spellings[name_key(by_id[ident].text)].append(ident)
-    for members in spellings.values():
-        ties.join(members)
+    for spellings in pooled_spellings(by_id[i] for i in sorted(by_id)).values():
+        ties.join([r.id for r in spellings])
     for rule in rules:
         if rule.action == "merge" and name_id(rule.a) in by_id and name_id(rule.b) in by_id:
             ties.union(name_id(rule.a), name_id(rule.b))

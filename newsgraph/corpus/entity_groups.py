@@ -50,9 +50,18 @@ from functools import partial
 from typing import Any, TypeVar
 
 from newsgraph.corpus import entities
-from newsgraph.corpus.entities import NameRecord, Resolution, Rule, compared, name_id, oversized_of, resolve_names
+from newsgraph.corpus.entities import (
+    NameRecord,
+    Resolution,
+    Rule,
+    compared,
+    name_id,
+    oversized_of,
+    pooled_spellings,
+    resolve_names,
+)
 from newsgraph.corpus.matching import NameForm, blocking_keys, parse_name, same_entity, vowel_apart
-from newsgraph.enrich.namekeys import name_key, name_tokens, skeleton_variants
+from newsgraph.enrich.namekeys import skeleton_variants
 
 Entry = tuple[str, str]  # a name's text and type, as `parse_name` takes them
 BlockTask = tuple[dict[int, Entry], list[tuple[str, list[int]]], frozenset[str]]  # names, blocks, skipped keys
@@ -166,13 +175,9 @@ def name_groups(
             components.join(singles)  # too common to be guessed: the lone surnames only
         elif singles:
             components.join(members)
-    spellings: dict[str, list[int]] = defaultdict(list)  # the names whose votes `settle_weak_types` pools
-    for n, record in enumerate(names.records):
-        if len(name_tokens(record.text)) >= 2:
-            spellings[name_key(record.text)].append(n)
-    for members in spellings.values():
-        components.join(members)
     index = {r.id: n for n, r in enumerate(names.records)}
+    for spellings in pooled_spellings(names.records).values():
+        components.join([index[r.id] for r in spellings])
     for rule in rules:
         if rule.action == "merge" and name_id(rule.a) in index and name_id(rule.b) in index:
             components.union(index[name_id(rule.a)], index[name_id(rule.b)])

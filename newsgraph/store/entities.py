@@ -1,11 +1,10 @@
 """Entities in the store: running resolution over the names an ingest touched, curation rules,
 and the entity views (listing, lookup by any spelling, detail).
 
-Resolution is incremental: only names marked dirty by new articles, the names that share a
-compared blocking key with them, and the entities those belong to are resolved again. Because
-`corpus.entities.resolve_names` depends only on the names it is given and the keys too large to
-compare, both counted over the whole store, this gives the same entities as resolving the whole
-corpus at once, and a small batch reads a bounded part of a large store.
+Resolution is incremental: only the groups of names a batch touches are resolved again
+(`store/entity_region.py` says which). Because `corpus.entities.resolve_names` depends only on the
+names it is given and the keys too large to compare (counted over the whole store), this gives the
+same entities as resolving the whole corpus at once.
 """
 
 from __future__ import annotations

@@ -123,15 +123,13 @@ def _group_members(store: Store, ids: Iterable[str]) -> set[str]:
 def name_records(store: Store, ids: list[str]) -> list[NameRecord]:
     """The names as resolution takes them: each with the type most of its articles gave it."""
     conn = store.conn
-    texts: dict[str, str] = {}
+    table = store.id_table("records", ids)
+    texts = dict(conn.execute(f"SELECT id, name FROM names WHERE id IN (SELECT id FROM {table})").fetchall())
     votes: dict[str, Counter[str]] = defaultdict(Counter)
-    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-        marks = ",".join("?" * len(chunk))
-        texts.update(conn.execute(f"SELECT id, name FROM names WHERE id IN ({marks})", chunk).fetchall())
-        for ident, kind, articles in conn.execute(
-            f"SELECT name_id, type, articles FROM name_types WHERE name_id IN ({marks})", chunk
-        ):
-            votes[ident][kind] += articles
+    for ident, kind, articles in conn.execute(
+        f"SELECT name_id, type, articles FROM name_types WHERE name_id IN (SELECT id FROM {table})"
+    ):
+        votes[ident][kind] += articles
     records = []
     for ident in ids:
         counts = votes[ident]
