@@ -100,7 +100,15 @@ def cluster_stories(store: Store, settings: StorySettings | None = None, full: b
         }
     clusterer = StoryClusterer(settings, keep_states=True)
     features = _features(store, replay)
-    df_terms = _restore(store, clusterer, replay, {t for a in features.values() for t in a.terms}, settings)
+    replay_table = store.id_table("story_replay", replay)
+    shrunk = {  # the stories the replay takes articles from
+        r[0]
+        for r in conn.execute(
+            f"SELECT DISTINCT story_id FROM story_members WHERE article_id IN (SELECT id FROM {replay_table})"
+        )
+    }
+    new_terms = {t for a in features.values() for t in a.terms}
+    df_terms = _restore(store, clusterer, replay_table, shrunk, new_terms, settings)
     ordered = sorted(features.values(), key=story_order)
     placed: dict[str, str] = {}
     vectors: dict[str, dict[str, float]] = {}
@@ -112,7 +120,7 @@ def cluster_stories(store: Store, settings: StorySettings | None = None, full: b
     final = {a: clusterer._live(s) for a, s in placed.items()}
     # earlier members of stories that merged during the replay move with them
     moved = {m: clusterer._live(s) for m, s in clusterer.story_of.items() if m not in final}
-    _write(store, clusterer, features, final, moved, replay, vectors, df_terms)
+    _write(store, clusterer, features, final, moved, replay_table, shrunk, vectors, df_terms)
     return {
         "articles": len(new),
         "replayed": len(replay),
@@ -182,16 +190,21 @@ def _new_id(first_article: str) -> str:
 
 
 def _restore(
-    store: Store, clusterer: StoryClusterer, replay: set[str], new_terms: set[str], settings: StorySettings
+    store: Store,
+    clusterer: StoryClusterer,
+    table: str,
+    shrunk: set[str],
+    new_terms: set[str],
+    settings: StorySettings,
 ) -> set[str]:
     """The clusterer as it stood just before the replay point; returns the terms whose document
     frequencies it read.
 
     Those are the terms the replay touches only (the terms of the articles placed again, and the
     terms those were counted for before): the clusterer looks up no others, and `_write` writes
-    back just these, so a batch reads and writes its own vocabulary, not the corpus's."""
+    back just these, so a batch reads and writes its own vocabulary, not the corpus's. `table` holds
+    the ids of the articles placed again."""
     conn = store.conn
-    table = store.id_table("story_replay", replay)
     counted: Counter[str] = Counter()
     replayed = 0
     for (vector_terms,) in conn.execute(
@@ -228,14 +241,8 @@ def _restore(
     )
     if not active:
         return touched
-    # a story the replay takes articles from is made again from the rest of its articles; any
-    # other is put back from its saved sums, whatever its size
-    shrunk = {
-        r[0]
-        for r in conn.execute(
-            f"SELECT DISTINCT story_id FROM story_members WHERE article_id IN (SELECT id FROM {table})"
-        )
-    }
+    # a story the replay takes articles from (`shrunk`) is made again from the rest of its
+    # articles; any other is put back from its saved sums, whatever its size
     active_table = store.id_table("story_active", active)
     states = dict(
         conn.execute(
@@ -286,19 +293,14 @@ def _write(
     features: dict[str, StoryArticle],
     final: dict[str, str],
     moved: dict[str, str],
-    replay: set[str],
+    table: str,
+    shrunk: set[str],
     vectors: dict[str, dict[str, float]],
     df_terms: set[str],
 ) -> None:
     conn = store.conn
     with store.transaction():
-        table = store.id_table("story_replay", replay)
-        touched = {
-            r[0]
-            for r in conn.execute(
-                f"SELECT DISTINCT story_id FROM story_members WHERE article_id IN (SELECT id FROM {table})"
-            )
-        }
+        touched = set(shrunk)  # the stories of the articles placed again (`table`)
         conn.execute(f"DELETE FROM story_members WHERE article_id IN (SELECT id FROM {table})")
         conn.execute(f"DELETE FROM story_vectors WHERE article_id IN (SELECT id FROM {table})")
         conn.executemany(
@@ -353,37 +355,33 @@ def _refresh_stories(store: Store, ids: set[str]) -> None:
         f"WHERE m.story_id IN (SELECT id FROM {table}) GROUP BY m.story_id ORDER BY m.story_id"
     ).fetchall()
     for story, articles, sources, last in counts:
-        # the first dated article, or with none dated the first by id
-        first_id, first_published, first_source = conn.execute(
-            "SELECT a.id, a.published_utc, s.name FROM story_members m JOIN articles a ON a.id = m.article_id "
-            "LEFT JOIN sources s ON s.id = a.source_id WHERE m.story_id = ? "
-            "ORDER BY a.published_utc IS NULL, a.published_utc, a.id LIMIT 1",
-            (story,),
-        ).fetchone()
+        # dated first, then by id: the first is the story's first article (the first by id if none is dated)
+        first = conn.execute(
+            "SELECT a.id, a.published_utc, s.name, v.vector, a.title FROM story_members m "
+            "JOIN articles a ON a.id = m.article_id LEFT JOIN sources s ON s.id = a.source_id "
+            "LEFT JOIN story_vectors v ON v.article_id = m.article_id WHERE m.story_id = ? "
+            "ORDER BY a.published_utc IS NULL, a.published_utc, a.id LIMIT ?",
+            (story, LABEL_ARTICLES),
+        ).fetchall()
+        first_id, first_published, first_source = first[0][:3]
         conn.execute(
             "INSERT INTO stories (id, label, first_seen, last_update, articles, sources, first_article_id, "
             "first_source, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (story, _label(store, story), first_published, last, articles, sources, first_id, first_source, STORIES),
-        )
+            (story, _label(store, story, first), first_published, last, articles, sources, first_id, first_source,
+             STORIES),
+        )  # fmt: skip
 
 
 LABEL_ARTICLES = 50  # a story is labelled by its first this many articles
 
 
-def _label(store: Store, story: str) -> str:
+def _label(store: Store, story: str, first: list[tuple[Any, ...]]) -> str:
     """The people, organisations and places most of its first articles name, and the headline of
     the most central of those (cosine with the whole story's centroid, from its saved sums). Bounded
-    however large the story grows, and the same however its articles arrived."""
+    however large the story grows, and the same however its articles arrived. `first`: the story's
+    first articles as `_refresh_stories` reads them (id, date, source, vector, title)."""
     conn = store.conn
-    first = conn.execute(
-        "SELECT m.article_id, v.vector, a.title FROM story_members m JOIN articles a ON a.id = m.article_id "
-        "LEFT JOIN story_vectors v ON v.article_id = m.article_id WHERE m.story_id = ? "
-        "ORDER BY a.published_utc IS NULL, a.published_utc, a.id LIMIT ?",
-        (story, LABEL_ARTICLES),
-    ).fetchall()
-    if not first:
-        return ""
-    vectors = {a: json.loads(v) if v else {} for a, v, _ in first}
+    vectors = {row[0]: json.loads(row[3]) if row[3] else {} for row in first}
     row = conn.execute("SELECT state FROM story_state WHERE story_id = ?", (story,)).fetchone()
     centroid: Counter[str] = Counter()
     if row:
@@ -391,7 +389,7 @@ def _label(store: Store, story: str) -> str:
     else:  # saved sums not made yet (a story just split): its first articles'
         for vector in vectors.values():
             centroid.update(vector)
-    _, _, title = max(first, key=lambda r: (sum(v * centroid[t] for t, v in vectors[r[0]].items()), r[0]))
+    title = max(first, key=lambda r: (sum(v * centroid[t] for t, v in vectors[r[0]].items()), r[0]))[4]
     table = store.id_table("story_label", vectors)
     top = conn.execute(
         "SELECT e.name, e.type, COUNT(DISTINCT m.article_id) AS n FROM mentions m JOIN names nm ON nm.id = m.name_id "
