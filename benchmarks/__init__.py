@@ -9,6 +9,7 @@ Results never hold text from the data sets: only scores, counts, timings and fil
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +38,17 @@ BENCHMARKS = (
     "postgres",
     "incremental",
 )
+
+
+def marked_outcome(out: str, err: str, returncode: int, mark: str, what: str) -> dict[str, Any]:
+    """What a benchmark's child process reported: the JSON on the last line of `out` that starts
+    with `mark`. A child that failed, or printed no such line, raises with its exit code and the end
+    of its standard error (`what` names it in the message)."""
+    lines = [line for line in out.splitlines() if line.startswith(mark)]
+    if returncode != 0 or not lines:
+        raise RuntimeError(f"{what} failed (exit {returncode}):\n{err[-3000:]}")
+    outcome: dict[str, Any] = json.loads(lines[-1][len(mark) :])
+    return outcome
 
 
 def data_dir() -> Path:

@@ -36,7 +36,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks import REPO_ROOT, env_int, result, row, skipped
+from benchmarks import REPO_ROOT, env_int, marked_outcome, result, row, skipped
 from benchmarks.throughput import _BUSY_FIELDS, PeakRss
 
 NAME = "dask"
@@ -221,10 +221,7 @@ def measure(engine: str, workers: int, inputs: Path, db: Path) -> dict[str, Any]
             proc.communicate()
             raise RuntimeError(f"dask benchmark phase {engine} {workers} ran over {PHASE_TIMEOUT} s") from None
     wall, after = time.perf_counter() - started, psutil.cpu_times()
-    lines = [line for line in out.splitlines() if line.startswith(MARK)]
-    if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"dask benchmark phase {engine} {workers} failed (exit {proc.returncode}):\n{err[-3000:]}")
-    outcome: dict[str, Any] = json.loads(lines[-1][len(MARK) :])
+    outcome = marked_outcome(out, err, proc.returncode, MARK, f"dask benchmark phase {engine} {workers}")
     marks, steps = outcome["marks"], outcome["summary"]
     step_seconds = {name: float(steps[name].get("seconds", 0.0)) for name in STEPS}
     startup = marks["ready"] - spawned

@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import REPO_ROOT, env_int, result, row
+from benchmarks import REPO_ROOT, env_int, marked_outcome, result, row
 
 NAME = "dedup"
 TITLE = "Dedup — copy candidates for 1,000,000 documents on 2 Dask workers vs one process"
@@ -350,10 +350,7 @@ def anchor(count: int) -> dict[str, Any]:
             proc.kill()
             out, err = proc.communicate()
             raise RuntimeError(f"the dedup anchor ran over {ANCHOR_TIMEOUT} s") from None
-    lines = [line for line in out.splitlines() if line.startswith(MARK)]
-    if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"the dedup anchor failed (exit {proc.returncode}):\n{err[-3000:]}")
-    outcome: dict[str, Any] = json.loads(lines[-1][len(MARK) :])
+    outcome = marked_outcome(out, err, proc.returncode, MARK, "the dedup anchor")
     outcome["peak_rss"] = max(outcome["peak_rss"], peak.peak)
     return outcome
 

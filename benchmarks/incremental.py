@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks import REPO_ROOT, result, row, skipped
+from benchmarks import REPO_ROOT, marked_outcome, result, row, skipped
 from benchmarks.dask import MAX_TEXT_WORDS, load_texts
 from benchmarks.throughput import PeakRss
 
@@ -448,11 +448,7 @@ def _ingest_apart(store_file: Path, batch: Path) -> dict[str, Any]:
     """`_ingest` in a fresh interpreter, so its memory is the ingest's alone."""
     command = [sys.executable, "-m", "benchmarks.incremental", str(store_file), str(batch)]
     done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
-    lines = [x for x in done.stdout.splitlines() if x.startswith(MARK)]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"ingest of {batch} failed: {done.stderr[-2000:]}")
-    measured: dict[str, Any] = json.loads(lines[-1][len(MARK) :])
-    return measured
+    return marked_outcome(done.stdout, done.stderr, done.returncode, MARK, f"ingest of {batch}")
 
 
 def _fts_rows(path: Path) -> int:

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import REPO_ROOT, env_int, result, row, skipped
+from benchmarks import REPO_ROOT, env_int, marked_outcome, result, row, skipped
 
 NAME = "throughput"
 TITLE = "Throughput — ingest vs spaCy nlp.pipe"
@@ -210,10 +210,7 @@ def measure(phase: str, work_dir: Path, processes: int) -> dict[str, Any]:
             raise RuntimeError(f"throughput phase {phase!r} ran over {PHASE_TIMEOUT} s") from None
     wall = time.perf_counter() - started
     after = psutil.cpu_times()
-    lines = [line for line in out.splitlines() if line.startswith(MARK)]
-    if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"throughput phase {phase!r} failed (exit {proc.returncode}):\n{err[-3000:]}")
-    outcome: dict[str, Any] = json.loads(lines[-1][len(MARK) :])
+    outcome = marked_outcome(out, err, proc.returncode, MARK, f"throughput phase {phase!r}")
     busy = sum(getattr(after, f) - getattr(before, f) for f in _BUSY_FIELDS if hasattr(after, f))
     tree_cpu = sum(rss.cpu_by_pid.values())
     outcome.update(

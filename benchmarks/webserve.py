@@ -8,7 +8,6 @@ process and answers one JSON line.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -19,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import REPO_ROOT
+from benchmarks import REPO_ROOT, marked_outcome
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 60.0
@@ -170,11 +169,7 @@ def client(args: list[str], timeout: float) -> dict[str, Any]:
 
     command = [sys.executable, "-m", "benchmarks.webload", "--json", *args]
     done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout)
-    lines = [line for line in done.stdout.splitlines() if line.startswith(MARK)]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"load client failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
-    answer: dict[str, Any] = json.loads(lines[-1][len(MARK) :])
-    return answer
+    return marked_outcome(done.stdout, done.stderr, done.returncode, MARK, "load client")
 
 
 def exported(server: Server, path: str, csv_rows: bool = False) -> dict[str, Any]:
