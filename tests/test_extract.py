@@ -221,7 +221,7 @@ def test_shown_author_agrees_with_trafilaturas_xpaths(name: str) -> None:
     from trafilatura.utils import load_html
     from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
-    from newsgraph.extract.html import shown_author
+    from newsgraph.extract.shown import shown_author
 
     if name == "depot":  # bylines in the places the XPaths look, one inside a discarded sidebar
         html = (

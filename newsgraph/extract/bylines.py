@@ -339,21 +339,22 @@ def _merge(bylines: Iterable[Byline]) -> Byline:
 SOURCE_ORDER = ("people", "found", "organisations", "visible")
 
 
-def visible_byline(html: str) -> Byline:
-    """The byline shown on the page (trafilatura's author XPaths: `.byline`, `rel=author` …), when it
-    opens with a by-word (`By Jane Roe`, `von Jane Roe`); a bare name there is too often a menu label."""
-    from trafilatura.htmlprocessing import prune_unwanted_nodes
-    from trafilatura.metadata import extract_metainfo
-    from trafilatura.utils import load_html
-    from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
-
-    tree = load_html(html)
-    if tree is None:
-        return Byline()
-    shown = extract_metainfo(prune_unwanted_nodes(tree, AUTHOR_DISCARD_XPATHS), AUTHOR_XPATHS, len_limit=120)
+def visible_byline(shown: str | None) -> Byline:
+    """The byline shown on the page (`shown`, found where trafilatura's author XPaths look: `.byline`,
+    `rel=author` …), when it opens with a by-word (`By Jane Roe`, `von Jane Roe`); a bare name
+    there is too often a menu label."""
     if not shown or not _BY.match(_strip_noise(shown)):
         return Byline()
     return parse_byline(shown)
+
+
+def _shown_on(html: str) -> str | None:
+    from trafilatura.utils import load_html
+
+    from newsgraph.extract.shown import shown_author
+
+    tree = load_html(html)
+    return shown_author(tree) if tree is not None else None
 
 
 def page_byline(
@@ -362,11 +363,13 @@ def page_byline(
     site: str | None = None,
     host: str | None = None,
     order: Sequence[str] = SOURCE_ORDER,
+    shown: Callable[[], str | None] | None = None,
 ) -> Byline:
     """A page's byline, from the first of its sources in `order` that names anyone but the outlet:
     `people`, the persons among the JSON-LD article's authors; `found`, the byline trafilatura read
     from the page's metadata; `organisations`, the JSON-LD authors that are organisations;
-    `visible`, the byline shown on the page (`visible_byline`). The publisher is dropped
+    `visible`, the byline shown on the page (`visible_byline` of what `shown` reads, by default
+    `shown.shown_author` on the page parsed again). The publisher is dropped
     (`drop_outlet`); when every source names only the outlet, the first that names it is kept (`BBC
     News`: a desk byline). Agencies that any of the JSON-LD or trafilatura's byline credits are kept."""
     ld = jsonld_authors(html[:2_000_000])
@@ -374,7 +377,7 @@ def page_byline(
         "people": lambda: _merge(parse_byline(name) for name, person in ld if person),
         "organisations": lambda: _merge(parse_byline(name) for name, person in ld if not person),
         "found": lambda: parse_byline(found),
-        "visible": lambda: visible_byline(html),
+        "visible": lambda: visible_byline(shown() if shown is not None else _shown_on(html)),
     }
     outlets = _outlets(site, host)
     read: list[Byline] = []
@@ -393,9 +396,15 @@ def page_byline(
     return drop_outlet(_merge([chosen, credits]), site, host)
 
 
-def page_authors(html: str, found: str | None, site: str | None = None, host: str | None = None) -> tuple[str, ...]:
+def page_authors(
+    html: str,
+    found: str | None,
+    site: str | None = None,
+    host: str | None = None,
+    shown: Callable[[], str | None] | None = None,
+) -> tuple[str, ...]:
     """The names a page's byline credits (see `page_byline`), people first, then agencies."""
-    return page_byline(html, found, site, host).names
+    return page_byline(html, found, site, host, shown=shown).names
 
 
 def read_byline(names: Iterable[str], text: str = "", source: str | None = None) -> Byline:

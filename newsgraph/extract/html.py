@@ -10,9 +10,11 @@ htmldate's date search only when the page's meta tags give no publication time).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import trafilatura
@@ -31,11 +33,11 @@ from trafilatura.metadata import (
     extract_url,
 )
 from trafilatura.settings import DEFAULT_CONFIG, Document, set_date_params
-from trafilatura.utils import line_processing, load_html, trim
-from trafilatura.xml import delete_element
+from trafilatura.utils import line_processing, load_html
 
 from newsgraph.extract.bylines import page_authors
 from newsgraph.extract.bylines import split_authors as split_authors  # re-exported for callers of this module
+from newsgraph.extract.shown import shown_author
 
 # The fallback pass runs when the page's paragraph text is more than this many times the text of
 # the long paragraphs the fast pass found (see benchmarks/README.md, `extraction`).
@@ -172,101 +174,6 @@ def _categories(tree: HtmlElement) -> list[str]:
     return [name for name in names if name]
 
 
-# trafilatura's author XPaths (`trafilatura.xpaths.AUTHOR_DISCARD_XPATHS`, `AUTHOR_XPATHS`) as
-# Python tests on each element: the same elements, in the same order, in a fraction of the time its
-# regular-expression XPaths take. tests/test_extract.py checks the two agree.
-_DISCARD_TAGS = frozenset({"a", "div", "section", "span"})
-_DISCARD_ID = re.compile(r"^comments|comment-?list|ProductReviews")
-_DISCARD_CLASS = re.compile(
-    r"^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|article-(?:share|support)|"
-    r"print|category|meta-date|meta-reviewer"
-)
-_SPECIFIC_TAGS = frozenset({"a", "address", "div", "link", "p", "span", "strong"})
-_SPECIFIC_CLASS = re.compile(r"author-?name|AuthorName|authorName")
-_GENERIC_TAGS = frozenset({"a", "div", "h3", "h4", "p", "span"})
-_GENERIC_ID = re.compile(r"author|zuozhe|bianji|xiaobian")
-_GENERIC_CLASS = re.compile(r"author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name")
-_ANY_ID = re.compile(r"[Aa]uthor")
-_ANY_CLASS = re.compile(r"[Aa]uthor|screenname|writer|[Bb]yline")
-
-
-def _matches(pattern: re.Pattern[str], value: str | None) -> bool:
-    return value is not None and pattern.search(value) is not None
-
-
-def _discarded(el: HtmlElement) -> bool:
-    """`AUTHOR_DISCARD_XPATHS[0]`: comment lists, sidebars, quotes, figures and the like."""
-    if el.tag not in _DISCARD_TAGS:
-        return False
-    ident, cls = el.get("id"), el.get("class")
-    return (
-        ident == "comments"
-        or cls in ("comments", "title", "date")
-        or _matches(_DISCARD_ID, ident)
-        or _matches(_DISCARD_CLASS, cls)
-        or "Figure" in (el.get("data-component") or "")
-    )
-
-
-def _specific_author(el: HtmlElement) -> bool:
-    """`AUTHOR_XPATHS[0]`: `rel=author`, `.author`, `itemprop="author name"`, `<author>` …"""
-    if el.tag == "author":
-        return True
-    if el.tag not in _SPECIFIC_TAGS:
-        return False
-    cls = el.get("class")
-    return (
-        el.get("rel") == "author"
-        or el.get("id") == "author"
-        or cls == "author"
-        or el.get("itemprop") == "author name"
-        or any(child.text_content() == "me" for child in el.iterchildren("rel"))
-        or el.get("data-testid") in ("AuthorCard", "AuthorURL")
-        or _matches(_SPECIFIC_CLASS, cls)
-    )
-
-
-def _generic_author(el: HtmlElement) -> bool:
-    """`AUTHOR_XPATHS[1]`: `.byline`, ids and classes naming an author or editor."""
-    if el.tag not in _GENERIC_TAGS:
-        return False
-    ident, cls = el.get("id"), el.get("class")
-    return (
-        cls in ("byline", "username", "byl", "BBL")
-        or "author" in (el.get("itemprop") or "")
-        or _matches(_GENERIC_ID, ident)
-        or _matches(_GENERIC_CLASS, cls)
-    )
-
-
-def _any_author(el: HtmlElement) -> bool:
-    """`AUTHOR_XPATHS[2]`, the last resort: any element whose id or class names an author or byline."""
-    return (
-        "Byline" in (el.get("data-component") or "")
-        or "author" in (el.get("itemprop") or "")
-        or _matches(_ANY_ID, el.get("id"))
-        or _matches(_ANY_CLASS, el.get("class"))
-    )
-
-
-def shown_author(tree: HtmlElement) -> str | None:
-    """The byline shown on the page, as `trafilatura.metadata.extract_author` finds it before it
-    normalises the names (`extract_metainfo` of `AUTHOR_XPATHS` on the tree less
-    `AUTHOR_DISCARD_XPATHS`). Prunes `tree` in place as trafilatura prunes its copy."""
-    for element in [e for e in tree.iterdescendants(etree.Element) if _discarded(e)]:
-        delete_element(element)
-    for element in list(tree.iter("time", "figure")):
-        delete_element(element)
-    elements = list(tree.iter(etree.Element))
-    for test in (_specific_author, _generic_author, _any_author):
-        for element in elements:
-            if test(element):
-                content = trim(" ".join(element.itertext()))
-                if content and 2 < len(content) < 120:
-                    return content
-    return None
-
-
 MAX_BROKEN_JSON_CHARS = 100_000  # longer JSON-LD blocks that do not parse are not searched with regexes
 
 
@@ -286,10 +193,16 @@ def _json_metadata(tree: HtmlElement, metadata: Document) -> Document:
     return metadata
 
 
-def page_metadata(tree: HtmlElement, url: str | None = None, with_date: bool = True) -> Document:
+def page_metadata(
+    tree: HtmlElement,
+    url: str | None = None,
+    with_date: bool = True,
+    shown: Callable[[], str | None] | None = None,
+) -> Document:
     """Title, author, URL, date, site name and categories, as `trafilatura.metadata.extract_metadata`
-    finds them (tags and licence left out; the date only `with_date`). Prunes `tree` in place, so
-    call it last."""
+    finds them (tags and licence left out; the date only `with_date`). The byline shown on the page
+    is the author when the metadata names none: `shown` reads it (by default `shown_author`, which
+    prunes `tree` in place, so call this last)."""
     metadata = examine_meta(tree)
     if metadata.author and " " not in metadata.author:
         metadata.author = None
@@ -316,7 +229,7 @@ def page_metadata(tree: HtmlElement, url: str | None = None, with_date: bool = T
     if not metadata.categories:
         metadata.categories = _categories(tree)
     if not metadata.author:  # trafilatura prunes a deep copy; this is the tree's last reader, so it prunes the tree
-        author = shown_author(tree)
+        author = shown() if shown is not None else shown_author(tree)
         metadata.author = normalize_authors(None, author) if author else None
     metadata.clean_and_trim()
     return metadata
@@ -347,12 +260,13 @@ def parse_html_page(
     if not paragraphs:
         return None
     stamp = published_timestamp(html)  # when the page's metadata gives the time, htmldate's search is not needed
-    document = page_metadata(tree, url, with_date=stamp is None)
+    shown = functools.cache(lambda: shown_author(tree))  # read at most once, by the metadata or the byline
+    document = page_metadata(tree, url, with_date=stamp is None, shown=shown)
     categories = document.categories if isinstance(document.categories, list) else []
     return HtmlPage(
         title=strip_site_name((document.title or "").strip(), document.sitename, document.hostname),
         paragraphs=paragraphs,
-        authors=page_authors(html, document.author, document.sitename, document.hostname),
+        authors=page_authors(html, document.author, document.sitename, document.hostname, shown=shown),
         date=_best_date(document.date or None, stamp),
         site=(document.sitename or document.hostname or None),
         url=document.url or url,
