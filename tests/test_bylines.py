@@ -178,6 +178,82 @@ def test_an_extracted_article_has_authors_and_credited_agencies(settings: Settin
     assert article.authors == ("Mira Castell",) and article.credited == ("Reuters",)
 
 
+def _signed_page(lead: str, tail: str = "", desk: str = "Vellmar Post") -> RawDocument:
+    """A page whose metadata names only the outlet, and whose body may be signed in bold."""
+    html = (
+        f'<html><head><title>Vellmar votes to rebuild its grain pier</title><meta name="author" content="{desk}">'
+        "</head><body><article><h1>Vellmar votes to rebuild its grain pier</h1>"
+        f"<p>{lead}</p><p>{BODY}</p><p>{BODY.replace('pier', 'jetty')}</p><p>{tail}</p></article></body></html>"
+    )
+    return RawDocument(
+        location=Location("signed.html"),
+        format="html",
+        content=html.encode(),
+        hints=SourceHints(url="https://vellmar-post.example/2024/05/pier"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("lead", "tail", "authors"),
+    [
+        ("<strong>Ines Varga/Tomas Kell</strong>", "", ("Ines Varga", "Tomas Kell")),  # signed above the text
+        ("", "<b>Mira da Castell</b>", ("Mira da Castell",)),  # signed below it
+        ("<strong>MARTA OKONJO</strong>", "", ("MARTA OKONJO",)),
+        ("Ines Varga", "", ("Vellmar Post",)),  # not set in bold: a name in the text, not a signature
+        ("<strong>Ines</strong> Varga said the vote was close.", "", ("Vellmar Post",)),
+        ("<strong>BREAKING NEWS</strong>", "", ("Vellmar Post",)),  # a bold kicker
+        ("<strong>Vellmar Harbour Board</strong> <strong>Annual Report</strong>", "", ("Vellmar Post",)),
+    ],
+)
+def test_a_body_signed_in_bold_names_the_authors_when_the_metadata_names_only_the_outlet(
+    settings: Settings, lead: str, tail: str, authors: tuple[str, ...]
+) -> None:
+    article = extract_article(_signed_page(lead, tail), settings)
+    assert isinstance(article, Article)
+    assert article.authors == authors
+
+
+def test_a_signed_body_does_not_override_a_byline_that_names_people(settings: Settings) -> None:
+    article = extract_article(_signed_page("<strong>Tomas Kell</strong>", desk="Ines Varga"), settings)
+    assert isinstance(article, Article)
+    assert article.authors == ("Ines Varga",)
+
+
+def test_an_account_named_after_the_outlet_is_the_outlet() -> None:
+    html = _page([{"@type": "Person", "name": "Vellmar P"}])
+    assert page_byline(html, None, "Vellmar Post", "vellmar-post.example").authors == ("Vellmar P",)
+    signed = page_byline(html, None, "Vellmar Post", "vellmar-post.example", printed=("Staff", "Tomas Kell"))
+    assert signed.authors == ("Tomas Kell",)
+
+
+@pytest.mark.parametrize(
+    ("field", "authors"),
+    [
+        ("<li><strong>Autorin/Autor</strong> Ines Varga</li>", ("Ines Varga",)),
+        ("<dl><dt>Author:</dt><dd>Ines Varga, Tomas Kell</dd></dl>", ("Ines Varga", "Tomas Kell")),
+        ("<li><strong>Author</strong> Desk, 4 May</li>", ("Vellmar Post",)),  # not names: the outlet stays
+        ("", ("Vellmar Post",)),
+    ],
+)
+def test_an_author_field_names_the_authors_when_the_metadata_spells_out_the_outlet(
+    settings: Settings, field: str, authors: tuple[str, ...]
+) -> None:
+    html = (
+        '<html><head><title>Vellmar votes to rebuild its grain pier</title><meta name="author" content="Vellmar Post">'
+        f"</head><body><article><h1>Vellmar votes to rebuild its grain pier</h1><p>{BODY}</p>"
+        f'<p>{BODY.replace("pier", "jetty")}</p></article><div class="details"><ul>{field}</ul></div></body></html>'
+    )
+    raw = RawDocument(
+        location=Location("field.html"),
+        format="html",
+        content=html.encode(),
+        hints=SourceHints(url="https://vp.example/a"),
+    )
+    article = extract_article(raw, settings)
+    assert isinstance(article, Article)
+    assert article.authors == authors
+
+
 # ---- stored, read back, shown ---------------------------------------------------------------------
 
 

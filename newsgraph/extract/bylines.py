@@ -284,7 +284,11 @@ def credited_in_text(text: str) -> tuple[str, ...]:
 
 
 def _names_outlet(name: str, outlets: Iterable[str]) -> bool:
-    """Whether `name` is the outlet's: its name or host, or a desk of it (`MDR THÜRINGEN` at `MDR`)."""
+    """Whether `name` is the outlet's: its name or host, a desk of it (`MDR THÜRINGEN` at `MDR`), or
+    an account named after it with an initial (`Example N` at Example News)."""
+    words = name.split()
+    if len(words) >= 2 and len(words[-1].strip(".")) == 1 and _names_outlet(" ".join(words[:-1]), outlets):
+        return True
     key = _key(name.removeprefix("www."))
     first = _key(name.split()[0]) if name.split() else ""
     if len(key) < 2:
@@ -298,6 +302,16 @@ def _names_outlet(name: str, outlets: Iterable[str]) -> bool:
     return False
 
 
+def _abbreviated_by(name: str, outlets: Iterable[str]) -> bool:
+    """Whether the outlet's name is the initials of `name` (`Deutsche Welle` at dw.com): more likely
+    the outlet spelled out than a person, so a source naming only it does not settle the byline."""
+    words = [w for w in re.split(r"[\s\-]+", name) if w]
+    if len(words) < 2:
+        return False
+    initials = "".join(w[0] for w in words).casefold()
+    return any(_key(outlet) == initials for outlet in outlets)
+
+
 def _is_company(name: str) -> bool:
     """A publishing company (`Example Media GmbH`, `Example Inc.`): the publisher, not an author."""
     words = name.replace(",", " ").split()
@@ -305,11 +319,14 @@ def _is_company(name: str) -> bool:
 
 
 def _outlets(site: str | None, host: str | None) -> list[str]:
+    """The outlet's names: its site name, and its host with and without the domain ending (a site
+    name that is a host counts as one)."""
     outlets = [site] if site else []
-    if host:
-        bare = host.removeprefix("www.")
-        outlets += [bare, bare.rsplit(".", 1)[0]]
-    return outlets
+    for name in (host, site if site and "." in site and " " not in site else None):
+        if name:
+            bare = name.removeprefix("www.")
+            outlets += [bare, bare.rsplit(".", 1)[0]]
+    return list(dict.fromkeys(outlets))
 
 
 def drop_outlet(byline: Byline, site: str | None, host: str | None = None) -> Byline:
@@ -357,6 +374,66 @@ def _shown_on(html: str) -> str | None:
     return shown_author(tree) if tree is not None else None
 
 
+# Lower-case words inside a person's name: `Chus del Pino`, `Ludwig van Beethoven`, `Ali bin Hassan`.
+_NAME_PARTICLES = frozenset(
+    "al bin ben ibn bint da das de del della der di do dos du el la le ter van von y zu".split()
+)
+_NAME_WORD = re.compile(r"[^\W\d_][\w'’.\-]*")
+# Words of the bold kickers and labels a body can open with (`BREAKING NEWS`, `Live Updates`): not names.
+_KICKER_WORDS = frozenset(
+    "aktuell analyse analysis breaking comment editorial eilmeldung exclusive exklusiv gallery interview "
+    "kommentar latest live meinung news nachrichten opinion photos read related update updates video watch".split()
+)
+SIGNED_MAX_CHARS = 80
+# The labels of a page's author field (`<strong>Author:</strong> Jane Roe`), in the languages news is most
+# written in; compared case-folded, without a closing colon.
+AUTHOR_LABELS = frozenset(
+    (
+        "author",
+        "authors",
+        "autor",
+        "autorin",
+        "autoren",
+        "autorin/autor",
+        "autor/autorin",
+        "autor/-in",
+        "auteur",
+        "auteurs",
+        "autrice",
+        "autore",
+        "autori",
+        "autora",
+        "autores",
+        "forfatter",
+        "författare",
+        "kirjoittaja",
+        "yazar",
+        "written by",
+    )
+)
+
+
+def names_only(text: str) -> bool:
+    """Whether `text` is only people's names, as a signed paragraph or an author field gives them (`Jane Roe`,
+    `Jane Roe/John Doe`, `MARIA DA SILVA`): each part two to four words that each open with a
+    capital (name particles aside), with no digits or sentence punctuation."""
+    if len(text) > SIGNED_MAX_CHARS:
+        return False
+    parts = [part for part in _SEPARATORS.split(text) if part.strip()]
+    if not parts:
+        return False
+    for part in parts:
+        words = part.split()
+        if not 2 <= len(words) <= 4:
+            return False
+        for word in words:
+            if word in _NAME_PARTICLES:
+                continue
+            if not _NAME_WORD.fullmatch(word) or not word[0].isupper() or word.casefold() in _KICKER_WORDS:
+                return False
+    return True
+
+
 def page_byline(
     html: str,
     found: str | None,
@@ -364,14 +441,19 @@ def page_byline(
     host: str | None = None,
     order: Sequence[str] = SOURCE_ORDER,
     shown: Callable[[], str | None] | None = None,
+    printed: Sequence[str] = (),
 ) -> Byline:
     """A page's byline, from the first of its sources in `order` that names anyone but the outlet:
     `people`, the persons among the JSON-LD article's authors; `found`, the byline trafilatura read
     from the page's metadata; `organisations`, the JSON-LD authors that are organisations;
     `visible`, the byline shown on the page (`visible_byline` of what `shown` reads, by default
-    `shown.shown_author` on the page parsed again). The publisher is dropped
-    (`drop_outlet`); when every source names only the outlet, the first that names it is kept (`BBC
-    News`: a desk byline). Agencies that any of the JSON-LD or trafilatura's byline credits are kept."""
+    `shown.shown_author` on the page parsed again). A source naming only the outlet, a company, or
+    a name whose initials are the outlet's (`Deutsche Welle` at dw.com) does not settle it. The
+    publisher is dropped (`drop_outlet`); when every source names only the outlet, the first that names it is kept (`BBC
+    News`: a desk byline), unless the page prints its authors' names where no by-word marks them
+    (`printed`: a paragraph signing the text, an `Author:` field; see `html.printed_bylines`); the
+    first of those that gives only names is read then. Agencies that any of the JSON-LD or
+    trafilatura's byline credits are kept."""
     ld = jsonld_authors(html[:2_000_000])
     readers: dict[str, Callable[[], Byline]] = {
         "people": lambda: _merge(parse_byline(name) for name, person in ld if person),
@@ -385,9 +467,14 @@ def page_byline(
     for name in order:
         candidate = readers[name]()
         read.append(candidate)
-        if any(not _names_outlet(a, outlets) and not _is_company(a) for a in candidate.authors):
+        if any(
+            not _names_outlet(a, outlets) and not _is_company(a) and not _abbreviated_by(a, outlets)
+            for a in candidate.authors
+        ):
             chosen = candidate
             break
+    if chosen is None:  # only the outlet, or no one: the names the page prints
+        chosen = next((parse_byline(names) for names in printed if names_only(names)), None)
     if chosen is None:  # only the outlet, or no one: the first source that names the outlet
         chosen = next((b for b in read if drop_outlet(b, site, host).authors), Byline())
     done = set(order[: len(read)])
@@ -402,9 +489,10 @@ def page_authors(
     site: str | None = None,
     host: str | None = None,
     shown: Callable[[], str | None] | None = None,
+    printed: Sequence[str] = (),
 ) -> tuple[str, ...]:
     """The names a page's byline credits (see `page_byline`), people first, then agencies."""
-    return page_byline(html, found, site, host, shown=shown).names
+    return page_byline(html, found, site, host, shown=shown, printed=printed).names
 
 
 def read_byline(names: Iterable[str], text: str = "", source: str | None = None) -> Byline:

@@ -35,7 +35,7 @@ from trafilatura.metadata import (
 from trafilatura.settings import DEFAULT_CONFIG, Document, set_date_params
 from trafilatura.utils import line_processing, load_html
 
-from newsgraph.extract.bylines import page_authors
+from newsgraph.extract.bylines import AUTHOR_LABELS, names_only, page_authors
 from newsgraph.extract.bylines import split_authors as split_authors  # re-exported for callers of this module
 from newsgraph.extract.shown import shown_author
 
@@ -149,6 +149,52 @@ def needs_second_pass(tree: HtmlElement, paragraphs: tuple[str, ...], ratio: flo
     return paragraph_chars(tree, limit) > limit
 
 
+SIGNED_LEAD, SIGNED_END = 3, 2  # a signed paragraph is among the text's first three or last two
+_BOLD_PARAGRAPHS = etree.XPath("//p[strong or b]")
+
+
+def signed_paragraph(tree: HtmlElement, paragraphs: tuple[str, ...]) -> str | None:
+    """The paragraph that signs the article: one near the text's start or end that the page sets
+    wholly in bold and that gives only people's names (`<p><strong>Jane Roe</strong></p>`), as
+    outlets that print the byline in the body do."""
+    edges = [*paragraphs[:SIGNED_LEAD], *paragraphs[SIGNED_LEAD:][-SIGNED_END:]]
+    candidates = {" ".join(p.split()) for p in edges if names_only(p)}
+    if not candidates:
+        return None
+    for element in _BOLD_PARAGRAPHS(tree):
+        text = " ".join(element.text_content().split())
+        if text in candidates and not (element.text or "").strip():
+            bold = " ".join(child.text_content() for child in element if child.tag in ("strong", "b"))
+            if " ".join(bold.split()) == text:
+                return text
+    return None
+
+
+_LABEL_TAGS = ("strong", "b", "dt", "th", "span", "label", "em")
+
+
+def author_field(tree: HtmlElement) -> str | None:
+    """The value of the page's author field: a label element (`<strong>Autorin/Autor</strong>`,
+    `<dt>Author:</dt>`) followed by names only, in its tail text or the next element."""
+    for element in tree.iter(_LABEL_TAGS):
+        label = (element.text or "").strip().rstrip(":").strip().casefold()
+        if label not in AUTHOR_LABELS or len(element):
+            continue
+        value = (element.tail or "").strip().lstrip(":").strip()
+        if not value and (following := element.getnext()) is not None:
+            value = following.text_content()
+        value = " ".join(value.split())
+        if value and names_only(value):
+            return value
+    return None
+
+
+def printed_bylines(tree: HtmlElement, paragraphs: tuple[str, ...]) -> tuple[str, ...]:
+    """Authors' names the page prints without a by-word: the paragraph that signs the text, then
+    the author field (read before the metadata step prunes the tree)."""
+    return tuple(found for found in (signed_paragraph(tree, paragraphs), author_field(tree)) if found)
+
+
 def _main_text(tree: HtmlElement, url: str | None, include_comments: bool, fast: bool) -> Document | None:
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=False, include_comments=include_comments, include_tables=True, fast=fast
@@ -259,6 +305,7 @@ def parse_html_page(
             paragraphs = _paragraphs(rescued)
     if not paragraphs:
         return None
+    printed = printed_bylines(tree, paragraphs)
     stamp = published_timestamp(html)  # when the page's metadata gives the time, htmldate's search is not needed
     shown = functools.cache(lambda: shown_author(tree))  # read at most once, by the metadata or the byline
     document = page_metadata(tree, url, with_date=stamp is None, shown=shown)
@@ -266,7 +313,7 @@ def parse_html_page(
     return HtmlPage(
         title=strip_site_name((document.title or "").strip(), document.sitename, document.hostname),
         paragraphs=paragraphs,
-        authors=page_authors(html, document.author, document.sitename, document.hostname, shown=shown),
+        authors=page_authors(html, document.author, document.sitename, document.hostname, shown=shown, printed=printed),
         date=_best_date(document.date or None, stamp),
         site=(document.sitename or document.hostname or None),
         url=document.url or url,
