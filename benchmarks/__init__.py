@@ -27,6 +27,7 @@ BENCHMARKS = (
     "throughput",
     "entities",
     "grouping",
+    "transliteration",
     "quotes",
     "copies",
     "stories",

@@ -4,7 +4,8 @@ The input is the set of *names* the corpus uses — the most complete form of ea
 name group (`enrich.grouping`), with the type most articles gave it. Names are compared only
 within blocks that share a key (`matching.blocking_keys`), and every pair judged the same
 (`matching.same_entity`) is joined. A surname standing alone (an article that never gives the
-full name) joins the one full name it fits; when it fits several, it stays unresolved rather
+full name) joins the lone spellings and the one full name it fits, by skeleton and by spelling
+(`matching.spelt_alike`); when it fits several full names, it stays unresolved rather
 than being guessed — unless the articles around it settle the question (co-mentioned names).
 A shorter form of a fuller name (`Hillary Clinton` / `Hillary Rodham Clinton`) joins it last, and
 only where the corpus does not show two people behind the link: never an entity whose names give
@@ -19,6 +20,7 @@ entities. Curation rules (merge, split, rename) are applied on every run.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,6 +36,7 @@ from newsgraph.corpus.matching import (
     parse_name,
     refined_parent,
     same_entity,
+    spelt_alike,
     vowel_apart,
 )
 from newsgraph.enrich.namekeys import name_key, name_tokens, normalise_apostrophes, skeleton_variants
@@ -292,26 +295,28 @@ def resolve_names(
 
     for idents in same_single.values():
         ties.join(idents)
-        for other in idents[1:]:
-            join(idents[0], other)
         variants = skeleton_variants(forms[idents[0]].tokens[0])
-        if any("s:" + v in oversized for v in variants):
-            if not any(i in split_off for i in idents):
-                unresolved.update(idents)
-            continue
         fitting = [i for v in sorted(variants) for i in surnames.get(v, [])]  # full names it could be
         ties.join([idents[0], *fitting])
-        if any(i in split_off for i in idents):
-            continue
-        candidates = sorted({uf.find(i) for i in fitting})
-        if len(candidates) == 1:
-            join(idents[0], candidates[0])
-        elif len(candidates) > 1:
-            chosen = _settle_by_context(idents, candidates, by_id, names_of)
-            if chosen is None:
-                unresolved.update(idents)
-            else:
-                join(idents[0], chosen)
+        for spelling in _spelt_alike_sets(idents, forms):
+            for other in spelling[1:]:
+                join(spelling[0], other)
+            if any("s:" + v in oversized for v in variants):
+                if not any(i in split_off for i in spelling):
+                    unresolved.update(spelling)
+                continue
+            if any(i in split_off for i in spelling):
+                continue
+            token = forms[spelling[0]].tokens[0]
+            candidates = sorted({uf.find(i) for i in fitting if spelt_alike(token, forms[i].tokens[-1])})
+            if len(candidates) == 1:
+                join(spelling[0], candidates[0])
+            elif len(candidates) > 1:
+                chosen = _settle_by_context(spelling, candidates, by_id, names_of)
+                if chosen is None:
+                    unresolved.update(spelling)
+                else:
+                    join(spelling[0], chosen)
 
     for _, a, b in merges:
         if a in by_id and b in by_id:
@@ -372,6 +377,19 @@ def _join_shorter_forms(
             continue
         for target in targets:
             join(uf.find(short), uf.find(target))
+
+
+def _spelt_alike_sets(idents: Sequence[str], forms: Mapping[str, NameForm]) -> list[list[str]]:
+    """Lone names of one skeleton, in sets of spellings close enough to be one name
+    (`matching.spelt_alike`, joined in chains), each set in the order given."""
+    sets = UnionFind(idents)
+    for a, b in itertools.combinations(idents, 2):
+        if sets.find(a) != sets.find(b) and spelt_alike(forms[a].tokens[0], forms[b].tokens[0]):
+            sets.union(a, b)
+    members: dict[str, list[str]] = defaultdict(list)
+    for ident in idents:
+        members[sets.find(ident)].append(ident)
+    return list(members.values())
 
 
 def _join_lone_spellings(links: Mapping[str, list[str]], forms: Mapping[str, NameForm], uf: UnionFind[str]) -> None:

@@ -34,8 +34,11 @@ from newsgraph.enrich.namekeys import (
     undigit,
 )
 
-MATCHING = "matching.v6"
+MATCHING = "matching.v7"
 CLOSE_LABEL_TOKEN = 0.9  # Jaro-Winkler on skeletons for one token of an organisation or place name
+# Jaro-Winkler on the spellings of a lone person name and the word it is compared with: one word says
+# little, so its skeleton's agreement is not enough (`Igor` / `Acker`, `Velez` / `Walid`)
+LONE_NAME_SPELLING = 0.75
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "de", "&"})
 _ARTICLES = frozenset({"al", "el"})
 # the Arabic article written as it is pronounced and joined by a hyphen: `an-Nusra`, `ash-Sham`, `ut-Tahrir`
@@ -349,11 +352,12 @@ def same_person(a: NameForm, b: NameForm) -> bool:
     if a.single or b.single:
         if a.single and b.single:
             x, y = a.tokens[0], b.tokens[0]
-            return bool(skeleton_variants(x) & skeleton_variants(y)) or _transposed(x, y)
+            return (bool(skeleton_variants(x) & skeleton_variants(y)) and spelt_alike(x, y)) or _transposed(x, y)
         lone, full = (a, b) if a.single else (b, a)
-        if _transposed(lone.tokens[0], full.tokens[-1]):
+        x, y = lone.tokens[0], full.tokens[-1]
+        if _transposed(x, y):
             return True
-        return _same_token(lone.tokens[0], full.tokens[-1], lone.skeletons[0], full.skeletons[-1])
+        return _same_token(x, y, lone.skeletons[0], full.skeletons[-1]) and spelt_alike(x, y)
     if not _same_token(a.tokens[-1], b.tokens[-1], a.skeletons[-1], b.skeletons[-1]):
         return _family_name_added(a, b) or _family_name_added(b, a)
     if (
@@ -382,6 +386,14 @@ def same_person(a: NameForm, b: NameForm) -> bool:
             return False  # initials start from the first middle name: `George H. W.` ≠ `George Walker`
         return _in_order(*sorted((middle_a, middle_b), key=len))
     return True
+
+
+def spelt_alike(lone: str, other: str) -> bool:
+    """Whether a lone name is spelt close enough to the word it is compared with for transliterations
+    of one name (`Zubaidi` / `Zubeidi`, `Kadhimi` / `Khadimi`, `Adrian` / `Adrien`): the same class of
+    first vowel and a Jaro-Winkler similarity of at least LONE_NAME_SPELLING. Two names whose
+    transliteration skeletons agree but whose letters do not (`Giuly` / `Kolo`) stay apart."""
+    return _first_vowel(lone) == _first_vowel(other) and JaroWinkler.similarity(lone, other) >= LONE_NAME_SPELLING
 
 
 def _given_initials(a: NameForm, b: NameForm) -> bool:
@@ -584,5 +596,6 @@ __all__ = [
     "same_entity",
     "same_label",
     "same_person",
+    "spelt_alike",
     "vowel_apart",
 ]
