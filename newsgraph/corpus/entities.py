@@ -274,18 +274,17 @@ def resolve_names(
     names_of: dict[str, list[str]] = defaultdict(list)  # entity root → its names, kept up to date below
     for ident in by_id:
         names_of[uf.find(ident)].append(ident)
-    if context_of is not None and singles:
-        # the lone surnames and every name of an entity one of them could be: all `_settle_by_context` reads
-        roots = {
-            uf.find(i)
-            for ident in singles
-            for v in skeleton_variants(forms[ident].tokens[0])
-            for i in surnames.get(v, [])
-        }
-        needed = set(singles) | {i for root in roots for i in names_of[root]}
-        found = context_of(sorted(needed))
-        for ident in needed:
-            by_id[ident] = replace(by_id[ident], context=found.get(ident, frozenset()))
+    # each set of lone spellings, the full names its skeleton fits, and those it is spelt like
+    lone_sets: list[tuple[list[str], list[str], frozenset[str], list[str], list[str]]] = []
+    for idents in same_single.values():
+        variants = skeleton_variants(forms[idents[0]].tokens[0])
+        fitting = [i for v in sorted(variants) for i in surnames.get(v, [])]  # full names it could be
+        for spelling in _spelt_alike_sets(idents, forms):
+            token = forms[spelling[0]].tokens[0]
+            alike = [i for i in fitting if spelt_alike(token, forms[i].tokens[-1])]
+            lone_sets.append((idents, spelling, variants, fitting, alike))
+    if context_of is not None:
+        _look_up_context(lone_sets, uf, names_of, by_id, context_of, oversized, split_off)
 
     def join(a: str, b: str) -> None:
         ra, rb = uf.find(a), uf.find(b)
@@ -293,30 +292,26 @@ def resolve_names(
             uf.union(ra, rb)
             names_of[uf.find(ra)] = names_of.pop(ra) + names_of.pop(rb)
 
-    for idents in same_single.values():
+    for idents, spelling, variants, fitting, alike in lone_sets:
         ties.join(idents)
-        variants = skeleton_variants(forms[idents[0]].tokens[0])
-        fitting = [i for v in sorted(variants) for i in surnames.get(v, [])]  # full names it could be
         ties.join([idents[0], *fitting])
-        for spelling in _spelt_alike_sets(idents, forms):
-            for other in spelling[1:]:
-                join(spelling[0], other)
-            if any("s:" + v in oversized for v in variants):
-                if not any(i in split_off for i in spelling):
-                    unresolved.update(spelling)
-                continue
-            if any(i in split_off for i in spelling):
-                continue
-            token = forms[spelling[0]].tokens[0]
-            candidates = sorted({uf.find(i) for i in fitting if spelt_alike(token, forms[i].tokens[-1])})
-            if len(candidates) == 1:
-                join(spelling[0], candidates[0])
-            elif len(candidates) > 1:
-                chosen = _settle_by_context(spelling, candidates, by_id, names_of)
-                if chosen is None:
-                    unresolved.update(spelling)
-                else:
-                    join(spelling[0], chosen)
+        for other in spelling[1:]:
+            join(spelling[0], other)
+        if any("s:" + v in oversized for v in variants):
+            if not any(i in split_off for i in spelling):
+                unresolved.update(spelling)
+            continue
+        if any(i in split_off for i in spelling):
+            continue
+        candidates = sorted({uf.find(i) for i in alike})
+        if len(candidates) == 1:
+            join(spelling[0], candidates[0])
+        elif len(candidates) > 1:
+            chosen = _settle_by_context(spelling, candidates, by_id, names_of)
+            if chosen is None:
+                unresolved.update(spelling)
+            else:
+                join(spelling[0], chosen)
 
     for _, a, b in merges:
         if a in by_id and b in by_id:
@@ -404,6 +399,34 @@ def _join_lone_spellings(links: Mapping[str, list[str]], forms: Mapping[str, Nam
         targets = {uf.find(other) for other in links[ident]}
         if len(targets) == 1:
             uf.union(ident, targets.pop())
+
+
+def _look_up_context(
+    lone_sets: Sequence[tuple[list[str], list[str], frozenset[str], list[str], list[str]]],
+    uf: UnionFind[str],
+    names_of: Mapping[str, list[str]],
+    by_id: dict[str, NameRecord],
+    context_of: Callable[[list[str]], Mapping[str, frozenset[str]]],
+    oversized: Iterable[str],
+    split_off: set[str],
+) -> None:
+    """Fill in the co-mentions `_settle_by_context` will read, and only those: a lone spelling that
+    fits several entities, the names of those entities, and the lone spellings that may join one of
+    them first (co-mentions are the costly part of a lookup in a large store)."""
+    oversized = set(oversized)
+    settled = [
+        (spelling, {uf.find(i) for i in alike})
+        for _, spelling, variants, _, alike in lone_sets
+        if not any("s:" + v in oversized for v in variants) and not any(i in split_off for i in spelling)
+    ]
+    contested = {root for _, roots in settled if len(roots) > 1 for root in roots}
+    if not contested:
+        return
+    needed = {i for root in contested for i in names_of[root]}
+    needed |= {i for spelling, roots in settled if roots & contested for i in spelling}
+    found = context_of(sorted(needed))
+    for ident in needed:
+        by_id[ident] = replace(by_id[ident], context=found.get(ident, frozenset()))
 
 
 def _settle_by_context(
