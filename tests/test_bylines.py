@@ -165,31 +165,25 @@ def test_the_page_byline_prefers_json_ld_people_over_the_publisher() -> None:
     assert page_byline(html, None, "Vellmar Post").authors == ("Vellmar Post",)
 
 
-def test_an_extracted_article_has_authors_and_credited_agencies(settings: Settings) -> None:
-    html = _page([{"@type": "Person", "name": "Mira Castell"}], body=f"KASSEL (Reuters) - {BODY}")
-    raw = RawDocument(
-        location=Location("wire.html"),
-        format="html",
-        content=html.encode(),
-        hints=SourceHints(url="https://vellmar-post.example/2024/05/pier"),
-    )
+def _extracted(html: str, settings: Settings, url: str = "https://vellmar-post.example/2024/05/pier") -> Article:
+    raw = RawDocument(location=Location("page.html"), format="html", content=html.encode(), hints=SourceHints(url=url))
     article = extract_article(raw, settings)
     assert isinstance(article, Article)
+    return article
+
+
+def test_an_extracted_article_has_authors_and_credited_agencies(settings: Settings) -> None:
+    html = _page([{"@type": "Person", "name": "Mira Castell"}], body=f"KASSEL (Reuters) - {BODY}")
+    article = _extracted(html, settings)
     assert article.authors == ("Mira Castell",) and article.credited == ("Reuters",)
 
 
-def _signed_page(lead: str, tail: str = "", desk: str = "Vellmar Post") -> RawDocument:
+def _signed_page(lead: str, tail: str = "", desk: str = "Vellmar Post") -> str:
     """A page whose metadata names only the outlet, and whose body may be signed in bold."""
-    html = (
+    return (
         f'<html><head><title>Vellmar votes to rebuild its grain pier</title><meta name="author" content="{desk}">'
         "</head><body><article><h1>Vellmar votes to rebuild its grain pier</h1>"
         f"<p>{lead}</p><p>{BODY}</p><p>{BODY.replace('pier', 'jetty')}</p><p>{tail}</p></article></body></html>"
-    )
-    return RawDocument(
-        location=Location("signed.html"),
-        format="html",
-        content=html.encode(),
-        hints=SourceHints(url="https://vellmar-post.example/2024/05/pier"),
     )
 
 
@@ -208,15 +202,13 @@ def _signed_page(lead: str, tail: str = "", desk: str = "Vellmar Post") -> RawDo
 def test_a_body_signed_in_bold_names_the_authors_when_the_metadata_names_only_the_outlet(
     settings: Settings, lead: str, tail: str, authors: tuple[str, ...]
 ) -> None:
-    article = extract_article(_signed_page(lead, tail), settings)
-    assert isinstance(article, Article)
-    assert article.authors == authors
+    assert _extracted(_signed_page(lead, tail), settings).authors == authors
 
 
 def test_a_signed_body_does_not_override_a_byline_that_names_people(settings: Settings) -> None:
-    article = extract_article(_signed_page("<strong>Tomas Kell</strong>", desk="Ines Varga"), settings)
-    assert isinstance(article, Article)
-    assert article.authors == ("Ines Varga",)
+    assert _extracted(_signed_page("<strong>Tomas Kell</strong>", desk="Ines Varga"), settings).authors == (
+        "Ines Varga",
+    )
 
 
 def test_an_account_named_after_the_outlet_is_the_outlet() -> None:
@@ -243,15 +235,7 @@ def test_an_author_field_names_the_authors_when_the_metadata_spells_out_the_outl
         f"</head><body><article><h1>Vellmar votes to rebuild its grain pier</h1><p>{BODY}</p>"
         f'<p>{BODY.replace("pier", "jetty")}</p></article><div class="details"><ul>{field}</ul></div></body></html>'
     )
-    raw = RawDocument(
-        location=Location("field.html"),
-        format="html",
-        content=html.encode(),
-        hints=SourceHints(url="https://vp.example/a"),
-    )
-    article = extract_article(raw, settings)
-    assert isinstance(article, Article)
-    assert article.authors == authors
+    assert _extracted(html, settings, url="https://vp.example/a").authors == authors
 
 
 # ---- stored, read back, shown ---------------------------------------------------------------------
