@@ -125,6 +125,14 @@ class Dialect(Protocol):
         ...
 
 
+IN_LIST = 500  # ids bound in one `IN (?, …)` list, well under every backend's limit on parameters
+
+
+def chunks(items: Sequence[str], size: int = IN_LIST) -> list[list[str]]:
+    """`items` in lists of at most `size`, for queries that bind each list's ids as parameters."""
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
 def upsert(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
     """`INSERT … ON CONFLICT (key) DO UPDATE` of every other column: a row that exists is replaced."""
     names = ", ".join(_quoted(c) for c in columns)

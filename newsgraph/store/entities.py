@@ -32,7 +32,7 @@ from newsgraph.corpus.entities import (
 from newsgraph.corpus.entity_groups import name_groups
 from newsgraph.enrich.namekeys import clean_surface, normalise_apostrophes, strip_titles
 from newsgraph.errors import NotFound, UserError
-from newsgraph.store.base import Store, upsert
+from newsgraph.store.base import Store, chunks, upsert
 from newsgraph.store.cursor import check_limit, decode_cursor, page
 from newsgraph.store.entity_region import (
     incremental_region,
@@ -46,11 +46,6 @@ from newsgraph.store.refs import article_refs
 CURATION_ACTIONS = ("merge", "split", "rename")
 # `resolve_names` (records, rules, oversized keys), or one run elsewhere
 Resolver = Callable[[Iterable[NameRecord], Iterable[Rule], frozenset[str]], Resolution]
-_BATCH = 500
-
-
-def _chunks(items: list[str], size: int = _BATCH) -> list[list[str]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _rules(store: Store) -> list[Rule]:
@@ -60,7 +55,7 @@ def _rules(store: Store) -> list[Rule]:
 def _context(store: Store, ids: list[str]) -> dict[str, frozenset[str]]:
     """For each name, the other names mentioned in the same articles."""
     found: dict[str, set[str]] = defaultdict(set)
-    for chunk in _chunks(ids, 200):
+    for chunk in chunks(ids, 200):
         marks = ",".join("?" * len(chunk))
         for ident, other in store.conn.execute(
             f"SELECT DISTINCT m1.name_id, m2.name_id FROM mentions m1 JOIN mentions m2 "
@@ -119,7 +114,7 @@ def _write_resolution(
     with store.transaction():
         record_oversized(store, grown, full)
         old_entities: set[str] = set()
-        for chunk in _chunks(region):
+        for chunk in chunks(region):
             marks = ",".join("?" * len(chunk))
             old_entities.update(
                 row[0]
@@ -132,7 +127,7 @@ def _write_resolution(
             "UPDATE names SET entity_id = ?, group_id = ?, resolved_type = ?, dirty = 0 WHERE id = ?",
             [(resolution.entity_of[i], resolution.group_of[i], types[i], i) for i in region],
         )
-        for chunk in _chunks(sorted(old_entities)):
+        for chunk in chunks(sorted(old_entities)):
             marks = ",".join("?" * len(chunk))
             conn.execute(f"DELETE FROM entities WHERE id IN ({marks})", chunk)
         for entity, members in resolution.members.items():
@@ -295,7 +290,7 @@ def find_entities(store: Store, text: str, limit: int = 5) -> list[str]:
     form = clean_surface(text)
     keys = sorted(name_index_keys(form))
     candidates: dict[str, str] = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         marks = ",".join("?" * len(chunk))
         for ident, name, _entity in store.conn.execute(
             f"SELECT DISTINCT n.id, n.name, n.entity_id FROM name_keys k JOIN names n ON n.id = k.name_id "

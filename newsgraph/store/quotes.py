@@ -14,16 +14,11 @@ from typing import Any
 
 from newsgraph.corpus.quotes import PROVENANCE, cluster_quotes
 from newsgraph.errors import BadQuery
-from newsgraph.store.base import Store
+from newsgraph.store.base import Store, chunks
 from newsgraph.store.cursor import check_limit, decode_cursor, page
 from newsgraph.store.entities import find_entities
 
-_BATCH = 500
 COMMON_SHINGLE = 200  # a 4-gram in more quotes than this is boilerplate, not evidence of a shared quote
-
-
-def _chunks(items: list[str], size: int = _BATCH) -> list[list[str]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def cluster_quote_provenance(store: Store, full: bool = False) -> dict[str, Any]:
@@ -35,7 +30,7 @@ def cluster_quote_provenance(store: Store, full: bool = False) -> dict[str, Any]
         return {"quotes": 0, "clusters": 0, "seconds": 0.0}
     region = set(seeds)
     pairs: set[tuple[str, str]] = set()
-    for chunk in _chunks(seeds):
+    for chunk in chunks(seeds):
         marks = ",".join("?" * len(chunk))
         rows = conn.execute(
             f"SELECT DISTINCT s1.quote_id, s2.quote_id FROM quote_shingles s1 "
