@@ -391,9 +391,16 @@ def same_person(a: NameForm, b: NameForm) -> bool:
 def spelt_alike(lone: str, other: str) -> bool:
     """Whether a lone name is spelt close enough to the word it is compared with for transliterations
     of one name (`Zubaidi` / `Zubeidi`, `Kadhimi` / `Khadimi`, `Adrian` / `Adrien`): the same class of
-    first vowel and a Jaro-Winkler similarity of at least LONE_NAME_SPELLING. Two names whose
-    transliteration skeletons agree but whose letters do not (`Giuly` / `Kolo`) stay apart."""
-    return _first_vowel(lone) == _first_vowel(other) and JaroWinkler.similarity(lone, other) >= LONE_NAME_SPELLING
+    first vowel (`Lawrow` read as `Lavrov` too) and a Jaro-Winkler similarity of at least
+    LONE_NAME_SPELLING. Two names whose transliteration skeletons agree but whose letters do not
+    (`Giuly` / `Kolo`) stay apart."""
+    same_class = bool(_first_vowels(lone) & _first_vowels(other))
+    return same_class and JaroWinkler.similarity(lone, other) >= LONE_NAME_SPELLING
+
+
+def _first_vowels(token: str) -> set[str]:
+    """The first vowel's class, as written and with the German and Polish w read as v (`Lawrow`)."""
+    return {_first_vowel(token), _first_vowel(token.replace("w", "v"))}
 
 
 def _given_initials(a: NameForm, b: NameForm) -> bool:
