@@ -97,6 +97,21 @@ class Rule:
     b: str = ""
 
 
+@dataclass(frozen=True)
+class _LoneSpellings:
+    """Lone surnames of one skeleton spelt alike (`_spelt_alike_sets`), and the full names they may join."""
+
+    idents: list[str]
+    alike: list[str]  # the full names their skeleton fits whose family name they are spelt like
+    too_common: bool  # their family-name block is oversized: not guessed
+    split_off: bool  # a curation rule splits one of them off
+
+    @property
+    def settled(self) -> bool:
+        """Whether resolution decides which full name they join."""
+        return not self.too_common and not self.split_off
+
+
 @dataclass
 class Resolution:
     """Which entity each name belongs to, and the names left unresolved (ambiguous short forms)."""
@@ -274,17 +289,25 @@ def resolve_names(
     names_of: dict[str, list[str]] = defaultdict(list)  # entity root → its names, kept up to date below
     for ident in by_id:
         names_of[uf.find(ident)].append(ident)
-    # each set of lone spellings, the full names its skeleton fits, and those it is spelt like
-    lone_sets: list[tuple[list[str], list[str], frozenset[str], list[str], list[str]]] = []
+    lone_sets: list[_LoneSpellings] = []
     for idents in same_single.values():
+        ties.join(idents)
         variants = skeleton_variants(forms[idents[0]].tokens[0])
         fitting = [i for v in sorted(variants) for i in surnames.get(v, [])]  # full names it could be
+        ties.join([idents[0], *fitting])
+        too_common = any("s:" + v in oversized for v in variants)
         for spelling in _spelt_alike_sets(idents, forms):
             token = forms[spelling[0]].tokens[0]
-            alike = [i for i in fitting if spelt_alike(token, forms[i].tokens[-1])]
-            lone_sets.append((idents, spelling, variants, fitting, alike))
+            lone_sets.append(
+                _LoneSpellings(
+                    spelling,
+                    [i for i in fitting if spelt_alike(token, forms[i].tokens[-1])],
+                    too_common,
+                    any(i in split_off for i in spelling),
+                )
+            )
     if context_of is not None:
-        _look_up_context(lone_sets, uf, names_of, by_id, context_of, oversized, split_off)
+        _look_up_context(lone_sets, uf, names_of, by_id, context_of)
 
     def join(a: str, b: str) -> None:
         ra, rb = uf.find(a), uf.find(b)
@@ -292,26 +315,22 @@ def resolve_names(
             uf.union(ra, rb)
             names_of[uf.find(ra)] = names_of.pop(ra) + names_of.pop(rb)
 
-    for idents, spelling, variants, fitting, alike in lone_sets:
-        ties.join(idents)
-        ties.join([idents[0], *fitting])
-        for other in spelling[1:]:
-            join(spelling[0], other)
-        if any("s:" + v in oversized for v in variants):
-            if not any(i in split_off for i in spelling):
-                unresolved.update(spelling)
+    for lone in lone_sets:
+        for other in lone.idents[1:]:
+            join(lone.idents[0], other)
+        if lone.too_common and not lone.split_off:
+            unresolved.update(lone.idents)
+        if not lone.settled:
             continue
-        if any(i in split_off for i in spelling):
-            continue
-        candidates = sorted({uf.find(i) for i in alike})
+        candidates = sorted({uf.find(i) for i in lone.alike})
         if len(candidates) == 1:
-            join(spelling[0], candidates[0])
+            join(lone.idents[0], candidates[0])
         elif len(candidates) > 1:
-            chosen = _settle_by_context(spelling, candidates, by_id, names_of)
+            chosen = _settle_by_context(lone.idents, candidates, by_id, names_of)
             if chosen is None:
-                unresolved.update(spelling)
+                unresolved.update(lone.idents)
             else:
-                join(spelling[0], chosen)
+                join(lone.idents[0], chosen)
 
     for _, a, b in merges:
         if a in by_id and b in by_id:
@@ -402,28 +421,21 @@ def _join_lone_spellings(links: Mapping[str, list[str]], forms: Mapping[str, Nam
 
 
 def _look_up_context(
-    lone_sets: Sequence[tuple[list[str], list[str], frozenset[str], list[str], list[str]]],
+    lone_sets: Sequence[_LoneSpellings],
     uf: UnionFind[str],
     names_of: Mapping[str, list[str]],
     by_id: dict[str, NameRecord],
     context_of: Callable[[list[str]], Mapping[str, frozenset[str]]],
-    oversized: Iterable[str],
-    split_off: set[str],
 ) -> None:
     """Fill in the co-mentions `_settle_by_context` will read, and only those: a lone spelling that
     fits several entities, the names of those entities, and the lone spellings that may join one of
     them first (co-mentions are the costly part of a lookup in a large store)."""
-    oversized = set(oversized)
-    settled = [
-        (spelling, {uf.find(i) for i in alike})
-        for _, spelling, variants, _, alike in lone_sets
-        if not any("s:" + v in oversized for v in variants) and not any(i in split_off for i in spelling)
-    ]
+    settled = [(lone.idents, {uf.find(i) for i in lone.alike}) for lone in lone_sets if lone.settled]
     contested = {root for _, roots in settled if len(roots) > 1 for root in roots}
     if not contested:
         return
     needed = {i for root in contested for i in names_of[root]}
-    needed |= {i for spelling, roots in settled if roots & contested for i in spelling}
+    needed |= {i for idents, roots in settled if roots & contested for i in idents}
     found = context_of(sorted(needed))
     for ident in needed:
         by_id[ident] = replace(by_id[ident], context=found.get(ident, frozenset()))
