@@ -85,7 +85,11 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
     names = sorted(forms)
     n = len(names)
     total = n * (n - 1) // 2
-    truth = {(i, j) for i, j in itertools.combinations(range(n), 2) if forms[names[i]] & forms[names[j]]}
+    spelt: dict[str, list[int]] = defaultdict(list)  # Arabic form → the spellings given for it
+    for index, name in enumerate(names):
+        for form in forms[name]:
+            spelt[form].append(index)
+    truth = {pair for indices in spelt.values() for pair in itertools.combinations(indices, 2)}
 
     started = time.perf_counter()
     parsed = [parse_name(name, "person") for name in names]

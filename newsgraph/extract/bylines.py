@@ -24,9 +24,12 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from trafilatura.utils import load_html
+
 from newsgraph.extract.agencies import agency_name
 from newsgraph.extract.agencies import name_key as _key
 from newsgraph.extract.jsonld import jsonld_authors
+from newsgraph.extract.shown import shown_author
 
 # Words that introduce a byline, in the languages news is most written in.
 _BY_WORDS = (
@@ -290,7 +293,7 @@ def _names_outlet(name: str, outlets: Iterable[str]) -> bool:
     if len(words) >= 2 and len(words[-1].strip(".")) == 1 and _names_outlet(" ".join(words[:-1]), outlets):
         return True
     key = _key(name.removeprefix("www."))
-    first = _key(name.split()[0]) if name.split() else ""
+    first = _key(words[0]) if words else ""
     if len(key) < 2:
         return False
     for outlet in outlets:
@@ -366,10 +369,6 @@ def visible_byline(shown: str | None) -> Byline:
 
 
 def _shown_on(html: str) -> str | None:
-    from trafilatura.utils import load_html
-
-    from newsgraph.extract.shown import shown_author
-
     tree = load_html(html)
     return shown_author(tree) if tree is not None else None
 
@@ -414,9 +413,9 @@ AUTHOR_LABELS = frozenset(
 
 
 def names_only(text: str) -> bool:
-    """Whether `text` is only people's names, as a signed paragraph or an author field gives them (`Jane Roe`,
-    `Jane Roe/John Doe`, `MARIA DA SILVA`): each part two to four words that each open with a
-    capital (name particles aside), with no digits or sentence punctuation."""
+    """Whether `text` is only people's names, as a signed paragraph or an author field gives them
+    (`Jane Roe`, `Jane Roe/John Doe`, `MARIA DA SILVA`): each part two to four words that each open
+    with a capital (name particles aside), with no digits or sentence punctuation."""
     if len(text) > SIGNED_MAX_CHARS:
         return False
     parts = [part for part in _SEPARATORS.split(text) if part.strip()]
@@ -449,11 +448,11 @@ def page_byline(
     `visible`, the byline shown on the page (`visible_byline` of what `shown` reads, by default
     `shown.shown_author` on the page parsed again). A source naming only the outlet, a company, or
     a name whose initials are the outlet's (`Deutsche Welle` at dw.com) does not settle it. The
-    publisher is dropped (`drop_outlet`); when every source names only the outlet, the first that names it is kept (`BBC
-    News`: a desk byline), unless the page prints its authors' names where no by-word marks them
-    (`printed`: a paragraph signing the text, an `Author:` field; see `html.printed_bylines`); the
-    first of those that gives only names is read then. Agencies that any of the JSON-LD or
-    trafilatura's byline credits are kept."""
+    publisher is dropped (`drop_outlet`); when every source names only the outlet, the first that
+    names it is kept (`BBC News`: a desk byline), unless the page prints its authors' names where
+    no by-word marks them (`printed`: a paragraph signing the text, an `Author:` field; see
+    `html.printed_bylines`); the first of those that gives only names is read then. Agencies that
+    any of the JSON-LD or trafilatura's byline credits are kept."""
     ld = jsonld_authors(html[:2_000_000])
     readers: dict[str, Callable[[], Byline]] = {
         "people": lambda: _merge(parse_byline(name) for name, person in ld if person),
