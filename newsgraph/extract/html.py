@@ -230,10 +230,10 @@ def _json_metadata(tree: HtmlElement, metadata: Document) -> Document:
     for element in tree.xpath('.//script[@type="application/ld+json" or @type="application/settings+json"]'):
         if not element.text:
             continue
-        text = normalize_json(JSON_MINIFY.sub(r"\1", element.text))
-        try:
-            metadata = extract_json(json.loads(text, strict=False), metadata)
+        try:  # whitespace between JSON tokens is no matter to the parser: minified only for the regexes
+            metadata = extract_json(json.loads(normalize_json(element.text), strict=False), metadata)
         except json.JSONDecodeError:
+            text = normalize_json(JSON_MINIFY.sub(r"\1", element.text))
             if len(text) <= MAX_BROKEN_JSON_CHARS:
                 metadata = extract_json_parse_error(text, metadata)
     return metadata
