@@ -523,7 +523,9 @@ def _opensanctions(data_dir: Path) -> tuple[list[dict[str, Any]], list[str], dic
         notes.append(
             f"opensanctions combined = both files concatenated; {overlap['same_pair']} CSV pairs repeat a "
             f"checks.yml pair (the CSV's `nk_checks` group was ported from it), "
-            f"{overlap['conflicting_label']} of them with the opposite label."
+            f"{overlap['conflicting_label']} of them with the opposite label"
+            + _conflicting_errors(overlap["conflicting_ids"], raw["sets"]["checks.yml"]["newsgraph_errors"])
+            + "."
         )
     notes.append(
         "opensanctions: newsgraph = `same_entity(parse_name(a, kind), parse_name(b, kind))` on the names as written, "
@@ -536,10 +538,23 @@ def _opensanctions(data_dir: Path) -> tuple[list[dict[str, Any]], list[str], dic
     return rows, notes, raw
 
 
-def _overlap(first: list[Case], second: list[Case]) -> dict[str, int]:
+def _conflicting_errors(conflicting: list[str], errors: dict[str, Any]) -> str:
+    wrong = [i for kind in errors.values() for key in ("false_positive_ids", "false_negative_ids") for i in kind[key]]
+    ids = [i for i in conflicting if i in wrong]
+    return f"; newsgraph's checks.yml errors include {len(ids)} of those ({', '.join(ids)})" if ids else ""
+
+
+def _overlap(first: list[Case], second: list[Case]) -> dict[str, Any]:
+    """Pairs of `second` that repeat a pair of `first`, and the ids in `first` of those the two
+    files label differently."""
     labels = {(c[1], c[2], c[3]): c[4] for c in first}
     same = [c for c in second if (c[1], c[2], c[3]) in labels]
-    return {"same_pair": len(same), "conflicting_label": sum(labels[(c[1], c[2], c[3])] != c[4] for c in same)}
+    conflicting = {(c[1], c[2], c[3]) for c in same if labels[(c[1], c[2], c[3])] != c[4]}
+    return {
+        "same_pair": len(same),
+        "conflicting_label": sum((c[1], c[2], c[3]) in conflicting for c in same),
+        "conflicting_ids": [c[0] for c in first if (c[1], c[2], c[3]) in conflicting],
+    }
 
 
 # ---- 2. variants ----------------------------------------------------------------------------------
