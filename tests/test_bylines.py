@@ -278,3 +278,24 @@ def test_articles_stored_before_the_column_read_back_with_no_credits() -> None:
     )
     assert apply_migrations(conn) == names[names.index("0009_credited") :]
     assert conn.execute("SELECT credited FROM articles WHERE id = 'a1'").fetchone() == ("[]",)
+
+
+def test_json_ld_read_from_the_parsed_page_is_the_json_ld_of_its_html() -> None:
+    from trafilatura.utils import load_html
+
+    from newsgraph.extract.jsonld import block_authors, jsonld_authors, ld_blocks
+
+    article = {"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Orla Venn"}, {"@id": "#desk"}]}
+    graph = {"@graph": [{"@id": "#desk", "@type": "Organization", "name": "Harbour Desk"}]}
+    html = (
+        "<html><head>"
+        f'<script type="application/ld+json; charset=utf-8">{json.dumps(article)}</script>'
+        '<script type="application/ld+json">{"broken": </script>'
+        f'<script type="application/ld+json">{json.dumps(graph)}</script>'
+        '<script type="text/javascript">var author = "Nobody";</script>'
+        "</head><body><p>Text.</p></body></html>"
+    )
+    tree = load_html(html)
+    assert tree is not None
+    assert ld_blocks(tree) == [article, graph]
+    assert block_authors(ld_blocks(tree)) == jsonld_authors(html) == [("Orla Venn", True), ("Harbour Desk", False)]

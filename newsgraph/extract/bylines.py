@@ -23,12 +23,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from trafilatura.utils import load_html
 
 from newsgraph.extract.agencies import agency_name
 from newsgraph.extract.agencies import name_key as _key
-from newsgraph.extract.jsonld import jsonld_authors
+from newsgraph.extract.jsonld import block_authors, jsonld_authors
 from newsgraph.extract.shown import shown_author
 
 # Words that introduce a byline, in the languages news is most written in.
@@ -441,6 +442,7 @@ def page_byline(
     order: Sequence[str] = SOURCE_ORDER,
     shown: Callable[[], str | None] | None = None,
     printed: Sequence[str] = (),
+    ld: Sequence[Any] | None = None,
 ) -> Byline:
     """A page's byline, from the first of its sources in `order` that names anyone but the outlet:
     `people`, the persons among the JSON-LD article's authors; `found`, the byline trafilatura read
@@ -452,11 +454,12 @@ def page_byline(
     names it is kept (`BBC News`: a desk byline), unless the page prints its authors' names where
     no by-word marks them (`printed`: a paragraph signing the text, an `Author:` field; see
     `html.printed_bylines`); the first of those that gives only names is read then. Agencies that
-    any of the JSON-LD or trafilatura's byline credits are kept."""
-    ld = jsonld_authors(html[:2_000_000])
+    any of the JSON-LD or trafilatura's byline credits are kept. `ld` gives the page's JSON-LD
+    blocks already parsed (`jsonld.ld_blocks`); by default they are read from `html`."""
+    ld_names = block_authors(ld) if ld is not None else jsonld_authors(html[:2_000_000])
     readers: dict[str, Callable[[], Byline]] = {
-        "people": lambda: _merge(parse_byline(name) for name, person in ld if person),
-        "organisations": lambda: _merge(parse_byline(name) for name, person in ld if not person),
+        "people": lambda: _merge(parse_byline(name) for name, person in ld_names if person),
+        "organisations": lambda: _merge(parse_byline(name) for name, person in ld_names if not person),
         "found": lambda: parse_byline(found),
         "visible": lambda: visible_byline(shown() if shown is not None else _shown_on(html)),
     }
@@ -489,9 +492,10 @@ def page_authors(
     host: str | None = None,
     shown: Callable[[], str | None] | None = None,
     printed: Sequence[str] = (),
+    ld: Sequence[Any] | None = None,
 ) -> tuple[str, ...]:
     """The names a page's byline credits (see `page_byline`), people first, then agencies."""
-    return page_byline(html, found, site, host, shown=shown, printed=printed).names
+    return page_byline(html, found, site, host, shown=shown, printed=printed, ld=ld).names
 
 
 def read_byline(names: Iterable[str], text: str = "", source: str | None = None) -> Byline:

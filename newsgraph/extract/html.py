@@ -37,6 +37,7 @@ from trafilatura.utils import line_processing, load_html
 
 from newsgraph.extract.bylines import AUTHOR_LABELS, names_only, page_authors
 from newsgraph.extract.bylines import split_authors as split_authors  # re-exported for callers of this module
+from newsgraph.extract.jsonld import ld_blocks
 from newsgraph.extract.shown import shown_author
 
 # The fallback pass runs when the page's paragraph text is more than this many times the text of
@@ -306,6 +307,7 @@ def parse_html_page(
     if not paragraphs:
         return None
     printed = printed_bylines(tree, paragraphs)
+    ld = ld_blocks(tree)  # before the metadata step prunes the tree
     stamp = published_timestamp(html)  # when the page's metadata gives the time, htmldate's search is not needed
     shown = functools.cache(lambda: shown_author(tree))  # read at most once, by the metadata or the byline
     document = page_metadata(tree, url, with_date=stamp is None, shown=shown)
@@ -313,7 +315,9 @@ def parse_html_page(
     return HtmlPage(
         title=strip_site_name((document.title or "").strip(), document.sitename, document.hostname),
         paragraphs=paragraphs,
-        authors=page_authors(html, document.author, document.sitename, document.hostname, shown=shown, printed=printed),
+        authors=page_authors(
+            html, document.author, document.sitename, document.hostname, shown=shown, printed=printed, ld=ld
+        ),
         date=_best_date(document.date or None, stamp),
         site=(document.sitename or document.hostname or None),
         url=document.url or url,

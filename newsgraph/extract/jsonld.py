@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
+
+from lxml.html import HtmlElement
 
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _LD_SCRIPT = re.compile(r"<script[^>]+application/ld\+json[^>]*>(.*?)</script>", re.S | re.I)
@@ -70,9 +72,26 @@ def _ld_names(value: Any, ids: dict[str, dict[str, Any]]) -> Iterator[tuple[str,
             yield name.strip(), not kinds or any(k == "Person" for k in kinds)
 
 
+def ld_blocks(tree: HtmlElement) -> list[Any]:
+    """The JSON-LD blocks of a parsed page, as `jsonld_authors` reads them from its HTML: each
+    script whose opening tag names `application/ld+json`, blocks that do not parse left out."""
+    blocks = []
+    for element in tree.iter("script"):
+        if element.text and any("application/ld+json" in value.lower() for value in element.attrib.values()):
+            try:
+                blocks.append(json.loads(element.text.strip()))
+            except ValueError:
+                continue
+    return blocks
+
+
 def jsonld_authors(html: str) -> list[tuple[str, bool]]:
     """(name, is a person) for the authors of the page's article in its JSON-LD, in page order."""
-    blocks = list(_ld_items(html))
+    return block_authors(list(_ld_items(html)))
+
+
+def block_authors(blocks: Sequence[Any]) -> list[tuple[str, bool]]:
+    """(name, is a person) for the article's authors in a page's JSON-LD blocks (see `ld_blocks`)."""
     ids: dict[str, dict[str, Any]] = {}
     for data in blocks:
         _ids(data, ids)
