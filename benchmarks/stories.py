@@ -73,6 +73,11 @@ threshold are fitted on four fifths of the topics and the rest are clustered wit
 shufflings of the topics, beside the anchor with its threshold chosen on the training folds the
 same way. Target (issue 14): at least 0.92 and never below the anchor.
 
+Each part has a module of its own: `stories_ecb_runs.py` (parts 1 and 2, over the articles
+of `stories_ecb_docs.py`), `stories_stream.py` (part 3) and `stories_scale.py` (part 4, over
+the stream of `stories_synthetic.py`); `stories_scoring.py` holds the scores they share. This
+module assembles the table.
+
 Earlier targets (issue 6): dated event-level B-cubed F1 ≥ 0.95 with the default settings and
 ≥ 5 points above the tuned anchor; 100,000 articles in under 10 minutes with memory bounded by
 the window; the shuffled stream equal to the ordered one.
@@ -80,775 +85,27 @@ the window; the shuffled stream equal to the ordered one.
 
 from __future__ import annotations
 
-import hashlib
-import heapq
-import itertools
-import json
-import math
-import random
-import re
-import tempfile
-import threading
-import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks import REPO_ROOT, env_int, result, row, skipped
+from benchmarks import env_int, result, row, skipped
+from benchmarks.stories_ecb_docs import DATA_FILE, TOPIC_SPACING_DAYS, TOPIC_SPREAD_DAYS, load_docs
+from benchmarks.stories_ecb_runs import SPEED_REPEATS, ecb_part
+from benchmarks.stories_scale import EVICT_EVERY, TARGET_SECONDS, scale_part
+from benchmarks.stories_stream import RESPLIT_LOOSE, RESPLIT_MIN_ARTICLES, stream_part
+from benchmarks.story_fit import FOLDS, SEEDS
 
 NAME = "stories"
 TITLE = "Stories — ECB+ event clustering, stream order, 100k-article scale"
-DATA_FILE = Path("clustering") / "ecbplus-dev" / "docs_clusters.jsonl"
-CORPUS = REPO_ROOT / "examples" / "corpus"
 TARGET_F1 = 0.95
 TARGET_MARGIN = 0.05
 TARGET_CV_F1 = 0.92
-TARGET_SECONDS = 600.0
 DEFAULT_DOCS = 100_000
-SEED = 20_240_611
-TOPIC_SPACING_DAYS = 15
-TOPIC_SPREAD_DAYS = 3
-OVERLAP_DAYS = 7  # fitting: all topics in one week
-THRESHOLDS = [round(0.10 + 0.05 * i, 2) for i in range(13)]  # 0.10 … 0.70
-ANCHOR_THRESHOLDS = [round(0.30 + 0.01 * i, 2) for i in range(70)]  # 0.30 … 0.99
-STREAM_BATCHES = 4
-RESPLIT_LOOSE = {"threshold": 0.001, "window_days": 60.0}  # clusters far too loosely
-RESPLIT_MIN_ARTICLES = 6
-EVICT_EVERY = 500
-SPEED_REPEATS = 5
-# synthetic stream
-DAYS = 90
-EVENT_WORDS = 60
-GENERIC_WORDS = 15  # of an event's words, drawn Zipf-weighted from the whole list; the rest from
-SPECIFIC_FROM_RANK = 200  # … the words below this rank, uniformly
-SIBLING_SHARE = 0.2  # events that echo an earlier one (a third of its words, one of its names, days apart)
-ONE_OFF_NAMES = 3  # names an article alone mentions: 0 to this many
-CALIBRATION_EVENTS = 120
-COMMON_NAMES = 300
-TITLE_WORDS = 8
-BODY_WORDS = 120
-EVENT_SHARE = 0.35
-ENTITY_TYPES = ("person", "org", "place")
-
-# ---- ECB+ as articles -----------------------------------------------------------------------------
-
-_QUOTES = (("``", "“"), ("''", "”"))
-_BEFORE = re.compile(r" ([,.;:!?%)\]}”]|n't\b|'(?:s|re|ve|ll|d|m)\b)")
-_AFTER = re.compile(r"([(\[{“$]) ")
-_CLOCK = re.compile(r"(\d) : (\d)")
-_MONTHS = (
-    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august "
-    "september october november december mon tue wed thu fri sat sun monday tuesday wednesday thursday "
-    "friday saturday sunday am pm a.m p.m a m p edt est pdt pst cdt cst gmt bst et pt utc published updated "
-    "posted first last on at by"
-).split()
-_DATELINE_WORDS = frozenset(_MONTHS)
-
-
-@dataclass(frozen=True)
-class Doc:
-    id: str
-    topic: str
-    event: str
-    title: str
-    text: str
-
-
-def detokenise(line: str) -> str:
-    """Undo PTB tokenisation lightly: quotes, punctuation, clitics, clock times."""
-    for old, new in _QUOTES:
-        line = line.replace(old, new)
-    line = _CLOCK.sub(r"\1:\2", line)
-    line = _BEFORE.sub(r"\1", line)
-    line = _AFTER.sub(r"\1", line)
-    return line.strip()
-
-
-def _is_url(line: str) -> bool:
-    return line.replace(" ", "").lower().startswith(("http:", "https:", "www."))
-
-
-def _is_dateline(line: str) -> bool:
-    words = re.findall(r"[a-z.]+", line.lower())
-    return sum(1 for w in words if w.strip(".") and w.strip(".") not in _DATELINE_WORDS) < 2
-
-
-def _is_sentence(line: str) -> bool:
-    return line.rstrip("”\"' ").endswith((".", "!", "?"))
-
-
-def to_doc(record: Mapping[str, Any]) -> Doc:
-    lines = [ln for ln in (detokenise(x) for x in str(record["text"]).split("\n")) if ln]
-    while lines and _is_url(lines[0]):
-        lines.pop(0)
-    head = next((i for i, ln in enumerate(lines) if not _is_dateline(ln)), None)
-    if head is None or _is_sentence(lines[head]):  # no headline: the whole document is the text
-        title, text = "", "\n\n".join(lines)
-    else:
-        title, text = lines[head], "\n\n".join(ln for i, ln in enumerate(lines) if i != head)
-    return Doc(str(record["doc_id"]), str(record["topic"]), str(record["cluster"]), title, text)
-
-
-def load_docs(path: Path) -> list[Doc]:
-    with path.open(encoding="utf-8") as handle:
-        return [to_doc(json.loads(line)) for line in handle if line.strip()]
-
-
-def _digest(docs: Sequence[Doc], model: str) -> str:
-    """A key for the NER cache: the articles as given to NER, the model, newsgraph's version and NER code."""
-    from importlib.metadata import version
-
-    import newsgraph.enrich
-
-    h = hashlib.sha256(json.dumps([[d.id, d.title, d.text] for d in docs]).encode())
-    h.update(f"|{model}|{version('newsgraph')}".encode())
-    for source in sorted(Path(newsgraph.enrich.__file__).parent.glob("*.py")):  # NER code edited since
-        h.update(source.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def names_of(docs: Sequence[Doc], work_dir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """Per article its name groups (key, type, in text?), from one NER pass, cached in the work folder."""
-    from newsgraph.settings import Settings
-
-    settings = Settings()
-    cache = work_dir / f"stories-ner-{_digest(docs, settings.model)}.json"
-    if cache.exists():
-        stored = json.loads(cache.read_text(encoding="utf-8"))
-        return stored["names"], {**stored["timing"], "cached": True}
-    from newsgraph.enrich import analyse_articles
-    from newsgraph.enrich.nlp import load_pipeline
-    from newsgraph.records import Article, Location
-
-    load_pipeline(settings.model)  # model loading is not NER time
-    articles = [
-        Article(
-            id=d.id,
-            location=Location(d.id),
-            format="text",
-            title=d.title,
-            text=d.text,
-            source=None,
-            url=None,
-            authors=(),
-            published=None,
-            published_from=None,
-            language="en",
-        )
-        for d in docs
-    ]
-    started = time.perf_counter()
-    analyses = analyse_articles(articles, settings)
-    seconds = time.perf_counter() - started
-    names: dict[str, dict[str, Any]] = {}
-    for doc, analysis in zip(docs, analyses, strict=True):
-        fields: dict[int, set[str]] = defaultdict(set)
-        for mention in analysis.mentions:
-            fields[mention.group].add(mention.field)
-        names[doc.id] = {"groups": [[g.key, g.type, sorted(fields[i])] for i, g in enumerate(analysis.groups) if g.key]}
-    timing = {"ner_seconds": seconds, "articles": len(docs), "words": sum(len(d.text.split()) for d in docs)}
-    work_dir.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps({"names": names, "timing": timing}), encoding="utf-8")
-    return names, {**timing, "cached": False}
-
-
-def entities_of(groups: Sequence[Sequence[Any]], fields: frozenset[str] = frozenset({"text"})) -> dict[str, str]:
-    """Name key → type, as ingest builds them: groups with a mention in `fields`, first type wins."""
-    found: dict[str, str] = {}
-    for key, kind, where in groups:
-        if fields & set(where):
-            found.setdefault(key, kind)
-    return found
-
-
-def synthetic_dates(docs: Sequence[Doc], seed: int = SEED) -> dict[str, datetime]:
-    """Each topic within TOPIC_SPREAD_DAYS; topics TOPIC_SPACING_DAYS apart, in a shuffled order."""
-    rng = random.Random(seed)
-    topics = sorted({d.topic for d in docs}, key=lambda t: (len(t), t))
-    rng.shuffle(topics)
-    start = datetime(2021, 1, 4, tzinfo=UTC)
-    base = {t: start + timedelta(days=TOPIC_SPACING_DAYS * i) for i, t in enumerate(topics)}
-    return {d.id: base[d.topic] + timedelta(seconds=rng.uniform(0, TOPIC_SPREAD_DAYS * 86400)) for d in docs}
-
-
-def overlapped_dates(docs: Sequence[Doc], seed: int = SEED + 4, days: float = OVERLAP_DAYS) -> dict[str, datetime]:
-    """For fitting only: every topic within the same `days`, so that unrelated stories are active together."""
-    rng = random.Random(seed)
-    start = datetime(2021, 1, 4, tzinfo=UTC)
-    return {d.id: start + timedelta(seconds=rng.uniform(0, days * 86400)) for d in docs}
-
-
-def event_dates(docs: Sequence[Doc], seed: int = SEED) -> dict[str, datetime]:
-    """For information: each event on days of its own (TOPIC_SPREAD_DAYS), events TOPIC_SPACING_DAYS apart."""
-    rng = random.Random(seed + 2)
-    found = sorted({d.event for d in docs})
-    rng.shuffle(found)
-    start = datetime(2021, 1, 4, tzinfo=UTC)
-    base = {e: start + timedelta(days=TOPIC_SPACING_DAYS * i) for i, e in enumerate(found)}
-    return {d.id: base[d.event] + timedelta(seconds=rng.uniform(0, TOPIC_SPREAD_DAYS * 86400)) for d in docs}
-
-
-def story_articles(
-    docs: Sequence[Doc],
-    names: Mapping[str, Mapping[str, Any]],
-    dates: Mapping[str, datetime] | None,
-    fields: frozenset[str] = frozenset({"text"}),
-) -> list[Any]:
-    from newsgraph.corpus.stories import StoryArticle, terms
-
-    return [
-        StoryArticle(
-            d.id,
-            dates.get(d.id) if dates else None,
-            d.title,
-            terms(d.title, d.text),
-            entities_of(names[d.id]["groups"], fields),
-        )
-        for d in docs
-    ]
-
-
-# ---- scoring ----------------------------------------------------------------------------------------
-
-
-def b_cubed(predicted: Mapping[str, str], gold: Mapping[str, str]) -> tuple[float, float, float]:
-    """B-cubed precision, recall and F1, averaged over the items of `gold` (newsgraph's own, as the fit uses)."""
-    from newsgraph.corpus.story_fit import b_cubed as score
-
-    return score(predicted, gold)
-
-
-def confusions(predicted: Mapping[str, str], docs: Sequence[Doc]) -> dict[str, Any]:
-    """Events merged with another (a story holding several events) and events split over stories."""
-    events_of: dict[str, Counter[str]] = defaultdict(Counter)
-    stories_of: dict[str, Counter[str]] = defaultdict(Counter)
-    topic_of = {d.event: d.topic for d in docs}
-    for d in docs:
-        events_of[predicted[d.id]][d.event] += 1
-        stories_of[d.event][predicted[d.id]] += 1
-    merged = []
-    for story, events in sorted(events_of.items()):
-        if len(events) > 1:
-            kind = "same topic" if len({topic_of[e] for e in events}) == 1 else "across topics"
-            merged.append({"story": story, "events": dict(events), "kind": kind})
-    split = []
-    for event, stories in sorted(stories_of.items()):
-        if len(stories) > 1:
-            split.append(
-                {
-                    "event": event,
-                    "stories": len(stories),
-                    "largest": max(stories.values()),
-                    "articles": sum(stories.values()),
-                }
-            )
-    by_topic: dict[str, dict[str, int]] = defaultdict(lambda: {"merged_articles": 0, "split_events": 0})
-    for m in merged:
-        minority = sum(m["events"].values()) - max(m["events"].values())
-        by_topic[topic_of[max(m["events"], key=m["events"].get)]]["merged_articles"] += minority
-    for s in split:
-        by_topic[topic_of[s["event"]]]["split_events"] += 1
-    return {"merged": merged, "split": split, "by_topic": dict(sorted(by_topic.items()))}
-
-
-# ---- newsgraph and the anchor on ECB+ -------------------------------------------------------------------
-
-
-def run_ours(articles: Sequence[Any], settings: Any = None) -> dict[str, str]:
-    from newsgraph.corpus.stories import cluster
-
-    return cluster(articles, settings)
-
-
-def sweep_ours(articles: Sequence[Any], gold: Mapping[str, str]) -> list[tuple[float, float, float, float]]:
-    from newsgraph.corpus.stories import StorySettings
-
-    out = []
-    for t in THRESHOLDS:
-        p, r, f = b_cubed(run_ours(articles, StorySettings(threshold=t)), gold)
-        out.append((t, p, r, f))
-    return out
-
-
-def run_anchor(docs: Sequence[Doc], gold: Mapping[str, str]) -> dict[str, Any]:
-    """TF-IDF + average-linkage agglomerative clustering on cosine distance, threshold tuned here."""
-    from sklearn.cluster import AgglomerativeClustering
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.metrics.pairwise import cosine_distances
-
-    started = time.perf_counter()
-    matrix = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(
-        [f"{d.title}\n\n{d.text}" for d in docs]
-    )
-    distances = cosine_distances(matrix)
-    sweep = []
-    best: tuple[float, dict[str, str]] | None = None
-    for t in ANCHOR_THRESHOLDS:
-        labels = AgglomerativeClustering(
-            n_clusters=None, metric="precomputed", linkage="average", distance_threshold=t
-        ).fit_predict(distances)
-        predicted = {d.id: f"c{label}" for d, label in zip(docs, labels, strict=True)}
-        p, r, f = b_cubed(predicted, gold)
-        sweep.append((t, p, r, f))
-        if best is None or f > b_cubed(best[1], gold)[2]:
-            best = (t, predicted)
-    assert best is not None
-    return {"sweep": sweep, "threshold": best[0], "predicted": best[1], "seconds": time.perf_counter() - started}
-
-
-def _best(sweep: Sequence[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
-    return max(sweep, key=lambda x: (x[3], -abs(x[0] - 0.25)))
-
-
-def ecb_part(data_path: Path, work_dir: Path) -> dict[str, Any]:
-    from newsgraph.corpus.stories import StorySettings
-
-    docs = load_docs(data_path)
-    names, ner = names_of(docs, work_dir)
-    started = time.perf_counter()
-    undated = story_articles(docs, names, None)
-    features_seconds = time.perf_counter() - started
-    dates = synthetic_dates(docs)
-    dated = story_articles(docs, names, dates)
-    events = {d.id: d.event for d in docs}
-    topics = {d.id: d.topic for d in docs}
-    out: dict[str, Any] = {"docs": len(docs), "events": len(set(events.values())), "topics": len(set(topics.values()))}
-    apart = story_articles(docs, names, event_dates(docs))
-    for label, articles in (("dated", dated), ("undated", undated), ("apart", apart)):
-        predicted = run_ours(articles, StorySettings())
-        sweep = sweep_ours(articles, events)
-        out[label] = {
-            "event": b_cubed(predicted, events),
-            "topic": b_cubed(predicted, topics),
-            "stories": len(set(predicted.values())),
-            "sweep": sweep,
-            "best": _best(sweep),
-            "confusions": confusions(predicted, docs),
-        }
-    from benchmarks.story_fit import cross_validate_anchor, cross_validate_ours
-
-    overlapped = story_articles(docs, names, overlapped_dates(docs))
-    out["cross_validated"] = {
-        "ours": cross_validate_ours(dated, overlapped, events, topics),
-        "ours_chosen": cross_validate_ours(dated, overlapped, events, topics, choose_threshold=True),
-        "anchor": cross_validate_anchor(docs, events),
-    }
-    anchor = run_anchor(docs, events)
-    out["anchor"] = {
-        "event": b_cubed(anchor["predicted"], events),
-        "topic": b_cubed(anchor["predicted"], topics),
-        "stories": len(set(anchor["predicted"].values())),
-        "threshold": anchor["threshold"],
-        "sweep": anchor["sweep"],
-        "seconds": anchor["seconds"],
-        "confusions": confusions(anchor["predicted"], docs),
-    }
-    # speed: placement only, best of SPEED_REPEATS
-    times = []
-    for _ in range(SPEED_REPEATS):
-        begun = time.perf_counter()
-        run_ours(dated, StorySettings())
-        times.append(time.perf_counter() - begun)
-    out["calibration"] = similarities(
-        undated,
-        lambda a, b: (
-            "same event" if events[a.id] == events[b.id] else "same topic" if topics[a.id] == topics[b.id] else "other"
-        ),
-    )
-    out["speed"] = {
-        "cluster_seconds": min(times),
-        "cluster_articles_per_s": len(docs) / min(times),
-        "ner_seconds": ner["ner_seconds"],
-        "features_seconds": features_seconds,
-        "ner_articles_per_s": len(docs) / (ner["ner_seconds"] + features_seconds),
-        "ner_cached": ner["cached"],
-    }
-    return out
-
-
-# ---- stream order on the demo corpus --------------------------------------------------------------------
-
-
-def _members(store: Any) -> dict[str, str]:
-    return dict(store.conn.execute("SELECT article_id, story_id FROM story_members").fetchall())
-
-
-def stream_part(work_dir: Path) -> dict[str, Any]:
-    from newsgraph.ingest.files import list_inputs
-    from newsgraph.run.local import ingest_paths
-    from newsgraph.settings import Settings
-    from newsgraph.store.connect import open_store
-
-    files = list(list_inputs([CORPUS]))
-    shuffled = files[:]
-    random.Random(SEED).shuffle(shuffled)
-    size = math.ceil(len(shuffled) / STREAM_BATCHES)
-    batches = [shuffled[i : i + size] for i in range(0, len(shuffled), size)]
-    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
-        settings = Settings(processes=1)
-        started = time.perf_counter()
-        with open_store(Path(tmp) / "ordered.db") as store:
-            ingest_paths([CORPUS], store, settings.replace(db=str(Path(tmp) / "ordered.db")))
-            ordered = _members(store)
-            ordered_seconds = time.perf_counter() - started
-            resplit = resplit_part(store)
-        with open_store(Path(tmp) / "shuffled.db") as store:
-            for batch in batches:
-                ingest_paths(batch, store, settings.replace(db=str(Path(tmp) / "shuffled.db")))
-            batched = _members(store)
-    differing = sorted(a for a in set(ordered) | set(batched) if ordered.get(a) != batched.get(a))
-    return {
-        "files": len(files),
-        "batches": [len(b) for b in batches],
-        "articles": len(ordered),
-        "stories": len(set(ordered.values())),
-        "stories_shuffled": len(set(batched.values())),
-        "differing": differing,
-        "same": not differing,
-        "ordered_seconds": ordered_seconds,
-        "resplit": resplit,
-    }
-
-
-def resplit_part(store: Any) -> dict[str, Any]:
-    """`resplit_stories` on the demo corpus: on its stories as clustered, and after clustering it far too
-    loosely (RESPLIT_LOOSE), against the stories the corpus was written with."""
-    from newsgraph.corpus.stories import StorySettings
-    from newsgraph.store.stories import cluster_stories, resplit_stories
-
-    manifest = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
-    planned = {
-        str(CORPUS / d["path"]) + (f":{d['line']}" if d.get("line") else ""): d["story"] for d in manifest["documents"]
-    }
-
-    def by_location() -> dict[str, str]:
-        rows = store.conn.execute(
-            "SELECT a.location, m.story_id FROM story_members m JOIN articles a ON a.id = m.article_id"
-        ).fetchall()
-        return {location: story for location, story in rows if location in planned}
-
-    as_clustered = resplit_stories(store, StorySettings(split_min_articles=RESPLIT_MIN_ARTICLES))
-    cluster_stories(store, StorySettings(**RESPLIT_LOOSE), full=True)
-    loose = by_location()
-    gold = {location: planned[location] for location in loose}
-    started = time.perf_counter()
-    resplit_stories(store, StorySettings(split_min_articles=RESPLIT_MIN_ARTICLES))
-    seconds = time.perf_counter() - started
-    after = by_location()
-    return {
-        "split_as_clustered": len(as_clustered["split"]),
-        "loose": RESPLIT_LOOSE,
-        "planned_stories": len(set(gold.values())),
-        "before": {"stories": len(set(loose.values())), "b_cubed": b_cubed(loose, gold)},
-        "after": {"stories": len(set(after.values())), "b_cubed": b_cubed(after, gold)},
-        "seconds": seconds,
-    }
-
-
-# ---- the synthetic stream ---------------------------------------------------------------------------------
-
-
-def word_list(docs: Sequence[Doc]) -> list[str]:
-    """Lower-case alphabetic words of the ECB+ texts (no stop words), most frequent first."""
-    from newsgraph.corpus.stories import _STOP
-
-    counts: Counter[str] = Counter()
-    for d in docs:
-        for w in re.findall(r"[a-z]+", f"{d.title} {d.text}".lower()):
-            if len(w) > 2 and w not in _STOP:
-                counts[w] += 1
-    return [w for w, _ in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
-
-
-def _zipf_weights(n: int, s: float = 1.0) -> list[float]:
-    """Cumulative Zipf weights for `random.choices`."""
-    return list(itertools.accumulate(1.0 / (i + 1) ** s for i in range(n)))
-
-
-@dataclass(frozen=True)
-class SynthEvent:
-    id: str
-    start: datetime
-    span_days: float
-    words: tuple[str, ...]
-    names: tuple[tuple[str, str], ...]
-    common: tuple[tuple[str, str], ...]
-    size: int
-    sibling_of: str | None = None
-
-
-def synth_events(total: int, words: Sequence[str], seed: int = SEED) -> list[SynthEvent]:
-    """Events until `total` articles: sizes 5–50 (mean about 17), starts uniform over DAYS - 5 days."""
-    rng = random.Random(seed)
-    cum = _zipf_weights(len(words))
-    specific = words[SPECIFIC_FROM_RANK:]
-    common = [(f"common {ENTITY_TYPES[i % 3]} {i}", ENTITY_TYPES[i % 3]) for i in range(COMMON_NAMES)]
-    common_cum = _zipf_weights(COMMON_NAMES)
-    start = datetime(2024, 1, 1, tzinfo=UTC)
-    events: list[SynthEvent] = []
-    placed = 0
-    while placed < total:
-        n = len(events)
-        size = min(50, 5 + int(rng.expovariate(1 / 12.5)), total - placed)
-        when = start + timedelta(days=rng.uniform(0, DAYS - 5))
-        vocab: set[str] = set()
-        while len(vocab) < GENERIC_WORDS:
-            vocab.update(rng.choices(words, cum_weights=cum, k=GENERIC_WORDS - len(vocab)))
-        names = [(f"evt{n} {ENTITY_TYPES[k % 3]} {k}", ENTITY_TYPES[k % 3]) for k in range(rng.randint(2, 4))]
-        sibling = None
-        if events and rng.random() < SIBLING_SHARE:
-            # a similar event close in time: a third of its vocabulary and one of its names
-            sibling = rng.choice(events[-min(len(events), 200) :])
-            vocab.update(rng.sample(sibling.words, EVENT_WORDS // 3))
-            names[0] = sibling.names[0]
-            when = sibling.start + timedelta(days=rng.uniform(0, 3))
-        while len(vocab) < EVENT_WORDS:
-            vocab.add(rng.choice(specific))
-        shared = tuple(rng.choices(common, cum_weights=common_cum, k=1)) if rng.random() < 0.5 else ()
-        span = rng.uniform(1, 5)
-        events.append(
-            SynthEvent(f"e{n}", when, span, tuple(sorted(vocab)), tuple(names), shared, size, sibling and sibling.id)
-        )
-        placed += size
-    return events
-
-
-def synth_articles(
-    events: Sequence[SynthEvent], words: Sequence[str], seed: int = SEED
-) -> tuple[list[Any], dict[str, str]]:
-    """The events' articles as StoryArticles (terms through `terms`), and the gold event of each."""
-    from newsgraph.corpus.stories import StoryArticle, terms
-
-    rng = random.Random(seed + 1)
-    cum = _zipf_weights(len(words))
-    common = [(f"common {ENTITY_TYPES[i % 3]} {i}", ENTITY_TYPES[i % 3]) for i in range(COMMON_NAMES)]
-    common_cum = _zipf_weights(COMMON_NAMES)
-    articles = []
-    gold = {}
-    for event in events:
-        for i in range(event.size):
-            ident = f"{event.id}a{i}"
-            when = event.start + timedelta(days=rng.uniform(0, event.span_days))
-            title = " ".join(rng.choices(event.words, k=TITLE_WORDS))
-            own = rng.choices(event.words, k=int(BODY_WORDS * EVENT_SHARE))
-            background = rng.choices(words, cum_weights=cum, k=BODY_WORDS - len(own))
-            text = " ".join(own + background)
-            names = dict(rng.sample(event.names, rng.randint(1, len(event.names))))
-            for key, kind in event.common:
-                if rng.random() < 0.6:
-                    names[key] = kind
-            if rng.random() < 0.2:
-                key, kind = rng.choices(common, cum_weights=common_cum)[0]
-                names.setdefault(key, kind)
-            for k in range(rng.randint(0, ONE_OFF_NAMES)):
-                names[f"{ident} {ENTITY_TYPES[k % 3]} {k}"] = ENTITY_TYPES[k % 3]
-            articles.append(StoryArticle(ident, when, title, terms(title, text), names))
-            gold[ident] = event.id
-    return articles, gold
-
-
-def similarities(articles: Sequence[Any], kinds: Callable[[Any, Any], str]) -> dict[str, dict[str, list[float]]]:
-    """Percentiles (50, 90, 99) of pairwise TF-IDF cosine and name-key Jaccard, by kind of pair.
-
-    TF-IDF: sublinear tf over `terms`, idf over these articles; it calibrates the synthetic
-    stream against ECB+ (same event, same topic other event, other topic).
-    """
-    import numpy as np
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.feature_extraction.text import TfidfTransformer
-
-    matrix = TfidfTransformer(sublinear_tf=True).fit_transform(
-        DictVectorizer().fit_transform([dict(a.terms) for a in articles])
-    )
-    cosine = (matrix @ matrix.T).toarray()
-    names = DictVectorizer().fit_transform([dict.fromkeys(a.entities, 1) for a in articles])
-    inter = (names @ names.T).toarray()
-    sizes = np.asarray(names.sum(axis=1)).ravel()
-    union = sizes[:, None] + sizes[None, :] - inter
-    jaccard = np.divide(inter, union, out=np.zeros_like(inter, dtype=float), where=union > 0)
-    found: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
-    for i in range(len(articles)):
-        for j in range(i + 1, len(articles)):
-            pair = found[kinds(articles[i], articles[j])]
-            pair[0].append(float(cosine[i, j]))
-            pair[1].append(float(jaccard[i, j]))
-    return {
-        kind: {
-            "pairs": [len(c)],
-            "cosine": [round(float(np.percentile(c, p)), 3) for p in (50, 90, 99)],
-            "names": [round(float(np.percentile(e, p)), 3) for p in (50, 90, 99)],
-        }
-        for kind, (c, e) in sorted(found.items())
-    }
-
-
-class PeakRss:
-    """Peak RSS of this process, sampled in a thread every 0.1 s."""
-
-    def __init__(self) -> None:
-        import psutil
-
-        self.process = psutil.Process()
-        self.peak = self.now()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-
-    def now(self) -> int:
-        return int(self.process.memory_info().rss)
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.1):
-            self.peak = max(self.peak, self.now())
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self.now())
-
-
-def place_stream(
-    articles: Sequence[Any],
-    settings: Any = None,
-    on_evict: Callable[[int], None] | None = None,
-    deadline: float | None = None,
-) -> dict[str, Any]:
-    """Place articles online as ingest does (evict() every EVICT_EVERY), until done or past `deadline`.
-
-    Returns each placed article's story, the stories held just before each eviction, and how
-    many stories were created.
-    """
-    from newsgraph.corpus.stories import StoryClusterer, story_id, story_order
-
-    clusterer = StoryClusterer(settings)
-    placed: dict[str, str] = {}
-    held: list[tuple[int, int, int]] = []  # (articles placed, stories held, of which live)
-    created = 0
-    for n, article in enumerate(sorted(articles, key=story_order), start=1):
-        before = len(clusterer.stories)
-        placed[article.id] = clusterer.add(article, story_id(article.id))
-        created += len(clusterer.stories) - before
-        if n % EVICT_EVERY == 0:
-            held.append((n, len(clusterer.stories), len(clusterer.live_stories())))
-            clusterer.evict()
-            if on_evict is not None:
-                on_evict(n)
-            if deadline is not None and time.perf_counter() > deadline:
-                break
-    held.append((len(placed), len(clusterer.stories), len(clusterer.live_stories())))
-    final = {a: str(clusterer._live(s)) for a, s in placed.items()}
-    return {"predicted": final, "held": held, "created": created, "clusterer": clusterer}
-
-
-def _max_active(events: Sequence[SynthEvent], span_days: float) -> int:
-    """The most events active at once, each from its start to its last day plus `span_days`."""
-    best = 0
-    ends: list[datetime] = []
-    for begin, end in sorted((e.start, e.start + timedelta(days=e.span_days + span_days)) for e in events):
-        while ends and ends[0] < begin:
-            heapq.heappop(ends)
-        heapq.heappush(ends, end)
-        best = max(best, len(ends))
-    return best
-
-
-def scale_part(docs: Sequence[Doc], total: int, budget: float = TARGET_SECONDS) -> dict[str, Any]:
-    from newsgraph.corpus.stories import StorySettings
-
-    settings = StorySettings()
-    words = word_list(docs)
-    begun = time.perf_counter()
-    events = synth_events(total, words)
-    articles, gold = synth_articles(events, words)
-    generate_seconds = time.perf_counter() - begun
-    rss_at: dict[int, int] = {}
-    progress: dict[int, float] = {}
-    with PeakRss() as rss:
-        start_rss = rss.now()
-        started = time.perf_counter()
-
-        def on_evict(n: int) -> None:
-            rss_at[n] = rss.now()
-            progress[n] = time.perf_counter() - started
-
-        placed = place_stream(articles, settings, on_evict, deadline=started + budget)
-        seconds = time.perf_counter() - started
-    done = len(placed["predicted"])
-    finished = done == len(articles)
-    p, r, f = b_cubed(placed["predicted"], {a: gold[a] for a in placed["predicted"]})
-    # steady rate over the second half of what was placed (the window is full by then)
-    marks = sorted(progress)
-    half = next((m for m in marks if m >= done / 2), marks[-1]) if marks else 0
-    last = marks[-1] if marks else 0
-    rate = (last - half) / (progress[last] - progress[half]) if marks and last > half else done / seconds
-    projected = seconds if finished else seconds + (len(articles) - done) / rate
-    window_events = _max_active(events, settings.window_days + 5)
-    by_id = {e.id: e for e in events}
-    sample_events = {e.id for e in sorted(events, key=lambda e: e.start)[:CALIBRATION_EVENTS]}
-
-    def pair_kind(a: Any, b: Any) -> str:
-        ea, eb = by_id[gold[a.id]], by_id[gold[b.id]]
-        if ea.id == eb.id:
-            return "same event"
-        related = {ea.id, ea.sibling_of} & {eb.id, eb.sibling_of} - {None}
-        return "sibling event" if related else "other"
-
-    calibration = similarities([a for a in articles if gold[a.id] in sample_events], pair_kind)
-    held = placed["held"]
-    peak_held = max(h[1] for h in held)
-    peak_first = max((h[1] for h in held if h[0] <= done / 2), default=0)
-    peak_second = max((h[1] for h in held if h[0] > done / 2), default=0)
-    # memory: growth over the second half of the stream against growth over the first half
-    first_growth = rss_at.get(half, start_rss) - start_rss
-    second_growth = rss_at.get(last, start_rss) - rss_at.get(half, start_rss)
-    held_bounded = peak_second <= 1.25 * peak_first
-    rss_bounded = second_growth <= 0.25 * max(first_growth, 1)
-    clusterer = placed["clusterer"]
-    quarter_marks = [next((m for m in marks if m >= done * q / 4), last) for q in (1, 2, 3, 4)] if marks else []
-    return {
-        "articles": len(articles),
-        "placed": done,
-        "finished": finished,
-        "budget_seconds": budget,
-        "events": len(events),
-        "words": len(words),
-        "generate_seconds": generate_seconds,
-        "seconds": seconds,
-        "articles_per_s": done / seconds,
-        "steady_articles_per_s": rate,
-        "projected_seconds": projected,
-        "rss_start": start_rss,
-        "rss_peak": rss.peak,
-        "rss_quarters": {m: rss_at[m] for m in quarter_marks},
-        "rss_growth_first_half": first_growth,
-        "rss_growth_second_half": second_growth,
-        "peak_held_stories": peak_held,
-        "peak_held_first_half": peak_first,
-        "peak_held_second_half": peak_second,
-        "peak_live_stories": max(h[2] for h in held),
-        "held_by_eviction": held[:: max(1, len(held) // 40)],
-        "stories_created": placed["created"],
-        "final_stories": len(set(placed["predicted"].values())),
-        "max_events_in_window": window_events,
-        "retained_vectors": len(clusterer.vectors),
-        "retained_story_of": len(clusterer.story_of),
-        "held_bounded": held_bounded,
-        "rss_bounded": rss_bounded,
-        "bounded": held_bounded and rss_bounded,
-        "precision": p,
-        "recall": r,
-        "f1": f,
-        "calibration": calibration,
-    }
-
-
-# ---- the benchmark ------------------------------------------------------------------------------------------
+COLUMNS = [
+    "newsgraph, default settings",
+    "newsgraph, threshold tuned on test",
+    "anchor: TF-IDF + agglomerative, tuned on test",
+]
 
 
 def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
@@ -864,16 +121,19 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
 
 
 def report(ecb: dict[str, Any], stream: dict[str, Any], scale: dict[str, Any], total: int) -> dict[str, Any]:
-    dated, undated, apart, anchor = ecb["dated"], ecb["undated"], ecb["apart"], ecb["anchor"]
-    a_f1 = anchor["event"][2]
-    columns = [
-        "newsgraph, default settings",
-        "newsgraph, threshold tuned on test",
-        "anchor: TF-IDF + agglomerative, tuned on test",
-    ]
     from newsgraph.corpus.stories import StorySettings
 
     default_threshold = StorySettings().threshold
+    rows = _ecb_rows(ecb, default_threshold) + _speed_rows(ecb["speed"]) + _stream_rows(stream) + _scale_rows(scale)
+    notes = _notes(ecb, stream, scale, total, default_threshold)
+    raw = {"ecb": ecb, "stream": stream, "scale": scale}
+    return result(NAME, TITLE, COLUMNS, rows, notes, raw)
+
+
+def _ecb_rows(ecb: dict[str, Any], default_threshold: float) -> list[dict[str, Any]]:
+    """Part 1: event B-cubed cross-validated, on each stream, and the thresholds and story counts."""
+    dated, undated, apart, anchor = ecb["dated"], ecb["undated"], ecb["apart"], ecb["anchor"]
+    a_f1 = anchor["event"][2]
     cv = ecb["cross_validated"]
     ours_cv, anchor_cv = cv["ours"]["mean"], cv["anchor"]["mean"]
     rows = [
@@ -932,13 +192,24 @@ def report(ecb: dict[str, Any], stream: dict[str, Any], scale: dict[str, Any], t
             fmt="d",
         )
     )
-    speed = ecb["speed"]
+    return rows
+
+
+def _speed_rows(speed: dict[str, Any]) -> list[dict[str, Any]]:
+    """Part 2: articles/s of cluster() and of NER + features on ECB+."""
+    rows: list[dict[str, Any]] = []
     rows.append(
         row(
             "speed: cluster() articles/s (ECB+, NER excluded)", [speed["cluster_articles_per_s"], None, None], fmt=".0f"
         )
     )
     rows.append(row("speed: NER + features articles/s (ECB+)", [speed["ner_articles_per_s"], None, None], fmt=".1f"))
+    return rows
+
+
+def _stream_rows(stream: dict[str, Any]) -> list[dict[str, Any]]:
+    """Part 3: the shuffled demo stream against the ordered one, and resplit on the demo corpus."""
+    rows: list[dict[str, Any]] = []
     rows.append(
         row(
             f"stream: shuffled into {len(stream['batches'])} batches = in order (articles differing)",
@@ -970,6 +241,11 @@ def report(ecb: dict[str, Any], stream: dict[str, Any], scale: dict[str, Any], t
             ],
         )
     )
+    return rows
+
+
+def _scale_rows(scale: dict[str, Any]) -> list[dict[str, Any]]:
+    """Part 4: the synthetic stream's time, rate, stories held, RSS and B-cubed."""
     mb = 1024 * 1024
     if scale["finished"]:
         done = f"{scale['placed']:,} in {scale['seconds']:.0f} s"
@@ -979,7 +255,7 @@ def report(ecb: dict[str, Any], stream: dict[str, Any], scale: dict[str, Any], t
             f"(all projected: {scale['projected_seconds']:.0f} s)"
         )
     quarters = " / ".join(f"{v / mb:.0f}" for v in scale["rss_quarters"].values())
-    rows += [
+    return [
         row(
             f"scale: {scale['articles']:,} synthetic articles placed",
             [done, None, None],
@@ -1009,8 +285,13 @@ def report(ecb: dict[str, Any], stream: dict[str, Any], scale: dict[str, Any], t
         row("scale: B³ F1 against the generated events", [scale["f1"], None, None]),
         row("scale: B³ precision / recall", [f"{scale['precision']:.3f} / {scale['recall']:.3f}", None, None]),
     ]
-    from benchmarks.story_fit import FOLDS, SEEDS
 
+
+def _notes(
+    ecb: dict[str, Any], stream: dict[str, Any], scale: dict[str, Any], total: int, default_threshold: float
+) -> list[str]:
+    """How each part was run, in words: the protocol, the streams, the anchor, speed, resplit, scale."""
+    cv, anchor, speed, resplit = ecb["cross_validated"], ecb["anchor"], ecb["speed"], stream["resplit"]
     notes = [
         f"Cross-validation by topic: the {ecb['topics']} topics are shuffled and dealt into {FOLDS} folds; the story "
         "model is fitted on four folds (their dated stream, and the same articles with all topics in one week) and "
@@ -1063,5 +344,4 @@ def report(ecb: dict[str, Any], stream: dict[str, Any], scale: dict[str, Any], t
     ]
     if total != DEFAULT_DOCS:
         notes.append(f"NEWSGRAPH_BENCH_STORY_DOCS={total} (default {DEFAULT_DOCS:,}).")
-    raw = {"ecb": ecb, "stream": stream, "scale": scale}
-    return result(NAME, TITLE, columns, rows, notes, raw)
+    return notes

@@ -34,7 +34,7 @@ from typing import Any
 
 FOLDS = 5
 SEEDS = (7, 8, 9, 10)
-ANCHOR_THRESHOLDS = [round(0.30 + 0.01 * i, 2) for i in range(70)]
+ANCHOR_THRESHOLDS = [round(0.30 + 0.01 * i, 2) for i in range(70)]  # 0.30 … 0.99, the anchor's threshold grid
 
 
 def topic_folds(topics: Sequence[str], seed: int, k: int = FOLDS) -> list[set[str]]:
@@ -122,7 +122,14 @@ def _mean(triples: Sequence[Sequence[float]]) -> tuple[float, float, float]:
 
 
 def main(data_dir: Path, work_dir: Path) -> None:
-    from benchmarks.stories import DATA_FILE, load_docs, names_of, overlapped_dates, story_articles, synthetic_dates
+    from benchmarks.stories_ecb_docs import (
+        DATA_FILE,
+        load_docs,
+        names_of,
+        overlapped_dates,
+        story_articles,
+        synthetic_dates,
+    )
     from newsgraph.corpus.stories import cluster
     from newsgraph.corpus.story_fit import b_cubed, fit_story_settings
 
