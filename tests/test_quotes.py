@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -494,3 +495,56 @@ def test_described_as_reports_the_quoted_words() -> None:
     assert "intentional act" in by_speaker["Ebba Strand"].text
     assert by_speaker["Ebba Strand"].text.startswith("an explosion")
     assert "reckless" in by_speaker["Lars Brekke"].text
+
+
+# ---- provenance in the store ----------------------------------------------------------------------
+
+_REPEATED = "The tide will not wait for the ferry, and neither will the people of this town."
+
+
+def _quoting_page(folder: Path, n: int) -> Path:
+    path = folder / f"harbour-{n:02d}.txt"
+    path.write_text(
+        f"Ferry crossings resume at Orlen harbour, report {n}\n\n"
+        f"Dock crews at berth {n} worked through the night after storm number {n} closed the crossing.\n\n"
+        f'"{_REPEATED}" said Mara Velt, the harbour master.\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_quote_repeated_in_many_articles_costs_a_batch_no_more_than_its_size(
+    tmp_path: Path, settings: Any, new_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new appearance of a quote that many stored articles carry joins its cluster, and the
+    provenance step judges it against the cluster, not every pair of the cluster's appearances;
+    batch by batch, the clusters are those of one run."""
+    from newsgraph.corpus import quotes as quote_rules
+    from newsgraph.run import ingest_paths
+    from newsgraph.store.connect import open_store
+
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir()
+    later.mkdir()
+    for n in range(24):
+        _quoting_page(first, n)
+    _quoting_page(later, 99)
+    judged: list[int] = []
+    same_quote = quote_rules.same_quote
+
+    def counted(*args: Any) -> bool:
+        judged[-1] += 1
+        return same_quote(*args)
+
+    monkeypatch.setattr(quote_rules, "same_quote", counted)
+    with open_store(new_db("batches")) as store:
+        for folder in (first, later):
+            judged.append(0)
+            ingest_paths([folder], store, settings)
+        clusters = store.conn.execute("SELECT cluster_id, COUNT(*) FROM quotes GROUP BY cluster_id").fetchall()
+        by_batches = store.conn.execute("SELECT id, cluster_id FROM quotes ORDER BY id").fetchall()
+    assert [n for _, n in clusters] == [25], "every appearance is one quote"
+    assert judged[1] <= 25, f"the 25th appearance was judged {judged[1]} times (24 × 25 / 2 pairs: 300)"
+    with open_store(new_db("one")) as store:
+        ingest_paths([first, later], store, settings)
+        assert store.conn.execute("SELECT id, cluster_id FROM quotes ORDER BY id").fetchall() == by_batches

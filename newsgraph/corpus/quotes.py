@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from newsgraph.records import content_hash
 
@@ -38,10 +38,14 @@ def same_quote(a: str, b: str, shingles_a: set[int], shingles_b: set[int]) -> bo
     return shared / min(len(shingles_a), len(shingles_b)) >= CONTAINMENT
 
 
-def cluster_quotes(norms: Mapping[str, str], pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Cluster id per quote id, from the candidate pairs that pass `same_quote`.
+def cluster_quotes(
+    norms: Mapping[str, str], pairs: Iterable[tuple[str, str]], joined: Iterable[Sequence[str]] = ()
+) -> dict[str, str]:
+    """Cluster id per quote id, from the candidate pairs that pass `same_quote`. `joined` gives
+    groups of quotes already known to be one cluster (earlier clusters, whose members are joined
+    by pairs that pass): their pairs need not be given.
 
-    The result depends only on the quotes and pairs given, not their order.
+    The result depends only on the quotes, pairs and groups given, not their order.
     """
     shingles = {ident: quote_shingles(norm) for ident, norm in norms.items()}
     parent = {ident: ident for ident in norms}
@@ -52,9 +56,17 @@ def cluster_quotes(norms: Mapping[str, str], pairs: Iterable[tuple[str, str]]) -
             x = parent[x]
         return x
 
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for group in joined:
+        members = [ident for ident in group if ident in norms]
+        for other in members[1:]:
+            union(members[0], other)
     for a, b in pairs:
-        if a in norms and b in norms and same_quote(norms[a], norms[b], shingles[a], shingles[b]):
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+        joins = a in norms and b in norms and find(a) != find(b)
+        if joins and same_quote(norms[a], norms[b], shingles[a], shingles[b]):
+            union(a, b)
     return {ident: content_hash("quote-cluster", find(ident), length=16) for ident in norms}

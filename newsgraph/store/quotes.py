@@ -2,7 +2,9 @@
 
 Clustering is incremental like entity resolution: the quotes new articles brought, the quotes
 sharing a 4-gram with them and the other members of their clusters are clustered again, which
-gives the same clusters as clustering everything at once.
+gives the same clusters as clustering everything at once. An earlier cluster comes in whole (the
+pairs that joined it would join it again), so only pairs across clusters are judged: a quote that
+hundreds of articles repeat costs a batch as many comparisons, not their square.
 """
 
 from __future__ import annotations
@@ -53,19 +55,21 @@ def cluster_quote_provenance(store: Store, full: bool = False) -> dict[str, Any]
         r[0] for r in conn.execute(f"SELECT DISTINCT cluster_id FROM quotes WHERE id IN (SELECT id FROM {table})")
     }
     clusters.discard(None)
+    earlier: dict[str, list[str]] = defaultdict(list)  # an earlier cluster → its quotes
     if clusters:
         cluster_table = store.id_table("quote_clusters", clusters)
-        members = conn.execute(f"SELECT id FROM quotes WHERE cluster_id IN (SELECT id FROM {cluster_table})")
-        region.update(r[0] for r in members.fetchall())
-        table = store.id_table("quote_region", region)
-        for a, b in conn.execute(
-            "SELECT s1.quote_id, s2.quote_id FROM quote_shingles s1 JOIN quote_shingles s2 "
-            f"ON s2.shingle = s1.shingle AND s2.quote_id > s1.quote_id WHERE s1.quote_id IN (SELECT id FROM {table}) "
-            f"AND s2.quote_id IN (SELECT id FROM {table})"
+        for ident, cluster in conn.execute(
+            f"SELECT id, cluster_id FROM quotes WHERE cluster_id IN (SELECT id FROM {cluster_table})"
         ):
-            pairs.add((a, b))
+            region.add(ident)
+            earlier[cluster].append(ident)
+        table = store.id_table("quote_region", region)
+        # an earlier cluster's quotes are joined by pairs that pass (see `_across_clusters`), so
+        # only pairs between two clusters, or with a quote of none, are judged again
+        cluster_of = {} if full else {ident: c for c, idents in earlier.items() for ident in idents}
+        pairs |= _across_clusters(store, table, cluster_of)
     norms = dict(conn.execute(f"SELECT id, norm FROM quotes WHERE id IN (SELECT id FROM {table})").fetchall())
-    assigned = cluster_quotes(norms, sorted(pairs))
+    assigned = cluster_quotes(norms, sorted(pairs), joined=[] if full else earlier.values())
     with store.transaction():
         conn.executemany(
             "UPDATE quotes SET cluster_id = ?, dirty = 0 WHERE id = ?", [(c, q) for q, c in assigned.items()]
@@ -77,6 +81,27 @@ def cluster_quote_provenance(store: Store, full: bool = False) -> dict[str, Any]
         "seconds": round(time.perf_counter() - started, 2),
         "method": PROVENANCE,
     }
+
+
+def _across_clusters(store: Store, region: str, cluster_of: dict[str, str]) -> set[tuple[str, str]]:
+    """Pairs of the region's quotes (`region`, an id table) that share a 4-gram, save those of one
+    earlier cluster (`cluster_of`). Those need not be judged again: quotes are never removed and a
+    quote's words never change, so the pairs that joined a cluster join it again. Skipping them
+    keeps the cost of a large cluster (a reprinted quote, a stock phrase) linear in its size."""
+    postings: dict[int, list[str]] = defaultdict(list)
+    for shingle, ident in store.conn.execute(
+        f"SELECT shingle, quote_id FROM quote_shingles WHERE quote_id IN (SELECT id FROM {region})"
+    ):
+        postings[shingle].append(ident)
+    pairs: set[tuple[str, str]] = set()
+    for members in postings.values():
+        if len(members) < 2 or len({cluster_of.get(m, m) for m in members}) < 2:
+            continue
+        members.sort()
+        for n, a in enumerate(members):
+            own = cluster_of.get(a, a)
+            pairs.update((a, b) for b in members[n + 1 :] if cluster_of.get(b, b) != own)
+    return pairs
 
 
 def _same_words(store: Store, seeds: list[str]) -> list[tuple[str, str]]:
