@@ -316,3 +316,19 @@ def test_a_story_comes_back_from_its_state_as_it_was() -> None:
     (story,) = clusterer.live_stories()
     back = Story.from_state(story.id, list(story.members), story.state())
     assert back == story
+
+
+def test_a_replay_moves_only_the_members_of_stories_merged_away() -> None:
+    """After a replay, the members to move in the store are those of the stories merged into
+    others; the members of stories left as they were are not rewritten."""
+    clusterer = StoryClusterer()
+    clusterer.add(article("a", FLOOD, 0), "s1")
+    clusterer.add(article("c", FIRE, 0.5), "s2")
+    clusterer.add(article("d", "A chess match in Corvale went to a tie-break after six hours of play.", 0.6), "s3")
+    final = {"b": clusterer.add(article("b", FIRE, 1), "s4")}  # the article placed again, into s2
+    older, newer = clusterer.stories["s1"], clusterer.stories["s2"]
+    clusterer._merge(newer, older)  # as `_maybe_merge` does when the two converge
+
+    moved = store_stories._moved_by_merges(clusterer, final)
+
+    assert moved == {"c": "s1"}, "c moves with its story; a, d and the replayed b do not"

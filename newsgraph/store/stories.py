@@ -118,8 +118,7 @@ def cluster_stories(store: Store, settings: StorySettings | None = None, full: b
         if n % EVICT_EVERY == 0:
             clusterer.evict()
     final = {a: clusterer._live(s) for a, s in placed.items()}
-    # earlier members of stories that merged during the replay move with them
-    moved = {m: clusterer._live(s) for m, s in clusterer.story_of.items() if m not in final}
+    moved = _moved_by_merges(clusterer, final)
     _write(store, clusterer, features, final, moved, replay_table, shrunk, vectors, df_terms)
     return {
         "articles": len(new),
@@ -127,6 +126,18 @@ def cluster_stories(store: Store, settings: StorySettings | None = None, full: b
         "stories": len(set(final.values())),
         "seconds": round(time.perf_counter() - started, 2),
         "method": STORIES,
+    }
+
+
+def _moved_by_merges(clusterer: StoryClusterer, final: dict[str, str]) -> dict[str, str]:
+    """Earlier members of the stories merged into others during the replay, each with the story it
+    is in now (held or evicted); the members of every other story stay where they are."""
+    return {
+        member: clusterer._live(story.id)
+        for story in clusterer.stories.values()
+        if story.merged_into is not None
+        for member in story.members
+        if member not in final
     }
 
 
@@ -345,7 +356,8 @@ def _save_states(store: Store, states: dict[str, str | None]) -> None:
 
 
 def _refresh_stories(store: Store, ids: set[str]) -> None:
-    """The stories' rows (label, dates, counts, first article) made again from their members."""
+    """The stories' rows (label, dates, counts, first article) made again from their members; the
+    label names the entities as they are named now (a story left as it was keeps its label)."""
     conn = store.conn
     table = store.id_table("story_touched", ids)
     conn.execute(f"DELETE FROM stories WHERE id IN (SELECT id FROM {table})")
