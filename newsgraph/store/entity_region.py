@@ -162,10 +162,11 @@ def _ties(store: Store, names: dict[str, str], types: dict[str, str], oversized:
     conn = store.conn
     table = store.id_table("edgy", names)
     own_keys: dict[str, set[str]] = defaultdict(set)
+    own_forms: dict[str, NameForm] = {}  # these names as read now, parsed once
     texts: dict[str, tuple[str, str | None]] = {}
     for ident, text in conn.execute(f"SELECT id, name FROM names WHERE id IN (SELECT id FROM {table})"):
         texts[ident] = (text, names[ident])
-        form = parse_name(text, names[ident])
+        form = own_forms[ident] = parse_name(text, names[ident])
         typed = blocking_keys(form) if form.tokens else set()
         own_keys[ident] = {k for k in typed if compared(k, oversized)}
     for ident, key in conn.execute(f"SELECT name_id, key FROM name_keys WHERE name_id IN (SELECT id FROM {table})"):
@@ -188,9 +189,9 @@ def _ties(store: Store, names: dict[str, str], types: dict[str, str], oversized:
     tied: set[str] = set()
     for mate, found in pairs.items():
         text, kind = texts[mate]
-        mate_form = parse_name(text, names.get(mate) or types.get(mate) or kind or "org")
+        mate_form = own_forms.get(mate) or parse_name(text, types.get(mate) or kind or "org")
         for own, key in found:
-            if _tied(key, parse_name(texts[own][0], names[own]), mate_form, oversized):
+            if _tied(key, own_forms[own], mate_form, oversized):
                 tied.add(mate)
                 break
     return tied
