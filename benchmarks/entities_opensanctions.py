@@ -7,7 +7,7 @@ import csv
 import json
 import time
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -271,9 +271,11 @@ def _overlap(first: list[Case], second: list[Case]) -> dict[str, Any]:
     files label differently."""
     labels = {(c[1], c[2], c[3]): c[4] for c in first}
     same = [c for c in second if (c[1], c[2], c[3]) in labels]
-    conflicting = {(c[1], c[2], c[3]) for c in same if labels[(c[1], c[2], c[3])] != c[4]}
+    labelled: dict[tuple[str, str, str], set[bool]] = defaultdict(set)  # a pair of `second` → its labels there
+    for c in same:
+        labelled[(c[1], c[2], c[3])].add(c[4])
     return {
         "same_pair": len(same),
-        "conflicting_label": sum((c[1], c[2], c[3]) in conflicting for c in same),
-        "conflicting_ids": [c[0] for c in first if (c[1], c[2], c[3]) in conflicting],
+        "conflicting_label": sum(labels[(c[1], c[2], c[3])] != c[4] for c in same),
+        "conflicting_ids": [c[0] for c in first if (not c[4]) in labelled.get((c[1], c[2], c[3]), set())],
     }
