@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rapidfuzz.distance import JaroWinkler
 
@@ -149,6 +149,19 @@ class NameForm:
     def single(self) -> bool:
         return len(self.tokens) == 1
 
+    @cached_property
+    def joined(self) -> str:
+        """The whole name as one skeleton: `Kim Jong Un` = `Kim Jong-un`, `Ansar Allah` = `Ansarallah`."""
+        return skeleton("".join(self.tokens))
+
+    @cached_property
+    def joined_variants(self) -> frozenset[str]:
+        return skeleton_variants("".join(self.tokens))
+
+    @cached_property
+    def has_initial(self) -> bool:
+        return any(len(t) == 1 for t in self.tokens)
+
 
 def _reorder(text: str) -> str:
     """`Kadhimi, Mustafa` → `Mustafa Kadhimi` (one comma, a short tail);
@@ -269,23 +282,14 @@ def _drop_legal_forms(words: list[str]) -> tuple[list[str], frozenset[str]]:
     return kept, frozenset(k for k in kinds if k)
 
 
-def _joined(form: NameForm) -> str:
-    """The whole name as one skeleton: `Kim Jong Un` = `Kim Jong-un`, `Ansar Allah` = `Ansarallah`."""
-    return skeleton("".join(form.tokens))
-
-
-def _joined_variants(form: NameForm) -> frozenset[str]:
-    return skeleton_variants("".join(form.tokens))
-
-
 def _joined_agree(a: NameForm, b: NameForm) -> bool:
     """Names written with a word split or joined (`Kim Jong Un` / `Kim Jong-un`, `SiemensAG`). Only
     between different numbers of words: across a word boundary vowels and doubled letters run
     together (`Michel Obama` and `Michelle Obama` would agree)."""
-    if any(len(t) == 1 for t in a.tokens + b.tokens):
+    if a.has_initial or b.has_initial:
         return False  # an initial can vanish into a joined skeleton (`John H. W.` → johnhw → `John W.`)
-    ja, jb = _joined(a), _joined(b)
-    if len(a.tokens) != len(b.tokens) and (ja == jb or _joined_variants(a) & _joined_variants(b)):
+    ja, jb = a.joined, b.joined
+    if len(a.tokens) != len(b.tokens) and (ja == jb or a.joined_variants & b.joined_variants):
         return True
     # a legal form written onto the name (`SiemensAG`)
     return (a.whole not in {"", ja} and a.whole == jb) or (b.whole not in {"", jb} and b.whole == ja)
