@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from newsgraph.corpus.entities import UnionFind
 from newsgraph.records import content_hash
 
 PROVENANCE = "quote-provenance.v1"
@@ -48,25 +49,11 @@ def cluster_quotes(
     The result depends only on the quotes, pairs and groups given, not their order.
     """
     shingles = {ident: quote_shingles(norm) for ident, norm in norms.items()}
-    parent = {ident: ident for ident in norms}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
+    clusters = UnionFind(norms)  # the smallest quote id of a cluster is its root, whatever the order
     for group in joined:
-        members = [ident for ident in group if ident in norms]
-        for other in members[1:]:
-            union(members[0], other)
+        clusters.join([ident for ident in group if ident in norms])
     for a, b in pairs:
-        joins = a in norms and b in norms and find(a) != find(b)
+        joins = a in norms and b in norms and clusters.find(a) != clusters.find(b)
         if joins and same_quote(norms[a], norms[b], shingles[a], shingles[b]):
-            union(a, b)
-    return {ident: content_hash("quote-cluster", find(ident), length=16) for ident in norms}
+            clusters.union(a, b)
+    return {ident: content_hash("quote-cluster", clusters.find(ident), length=16) for ident in norms}
