@@ -186,8 +186,9 @@ def _warm_up(systems: dict[str, Extractor], pages: list[Input]) -> None:
 
 def _load_date_parsers() -> float:
     """Seconds htmldate takes to load dateparser's parser and locale tables and read a first date,
-    which it does once a process, on the first page whose date needs them (newsgraph's date search; trafilatura.extract
-    reads no metadata). Loaded before the timing, so that pages/s is a running process's rate."""
+    which it does once a process, on the first page whose date needs them (newsgraph's date search;
+    trafilatura.extract reads no metadata). Loaded before the timing, so that pages/s is a running
+    process's rate."""
     from htmldate import extractors
 
     started = time.perf_counter()
