@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsgraph.enrich import analyse_articles
-from newsgraph.enrich.analysis import paragraphs_of, parse_selectively
+from newsgraph.enrich.analysis import paragraphs_of, parse_selectively, unparsed_pipes
 from newsgraph.enrich.cues import needs_parse
 from newsgraph.enrich.grouping import Span, group_spans
 from newsgraph.enrich.namekeys import clean_surface, name_key
@@ -238,3 +238,18 @@ def test_only_passages_that_can_carry_speech_are_parsed() -> None:
     assert all(text[m.start : m.end] == m.text for m in analysis.mentions if m.field == "text")
     (quote,) = [q for q in analysis.quotes if q.kind == "direct"]
     assert quote.speaker == "Tomas Vell" and text[quote.start : quote.end].startswith("We will rebuild")
+
+
+def test_a_paragraph_not_parsed_skips_the_embedding_only_the_parser_reads_and_keeps_its_entities() -> None:
+    nlp = load_pipeline(Settings().model)
+    assert unparsed_pipes(nlp) == ["parser", "tok2vec"], "the small model's recogniser embeds words itself"
+    pieces = [
+        "Flood barriers went up along the Vessa in Aldmoor and Corvale on Monday.\n\n",
+        "The Harrow Institute sent engineers from Brenmouth to help Mayor Tomas Vell.",
+    ]
+    skipped = parse_selectively(nlp, pieces, [False, False], 8)
+    full = list(nlp.pipe(pieces))
+    assert all(d.tensor.size == 0 for d in skipped), "the embedding layer did not run"
+    found = [[(e.start, e.end, e.label_) for e in d.ents] for d in skipped]
+    assert found == [[(e.start, e.end, e.label_) for e in d.ents] for d in full]
+    assert any(found), "the recogniser still found names"

@@ -245,18 +245,30 @@ def paragraphs_of(text: str) -> list[str]:
     return _PIECE.split(text)
 
 
+def unparsed_pipes(nlp: Any) -> list[str]:
+    """The components a text that is not parsed skips: the parser, and any shared embedding layer
+    (`tok2vec`) that only the parser listens to. The entity recogniser of the small English model
+    embeds the words itself, so its entities are the same without them."""
+    skipped = [name for name in ("parser",) if name in nlp.pipe_names]
+    for name, pipe in nlp.pipeline:
+        listening = getattr(pipe, "listening_components", None)
+        if skipped and listening is not None and set(listening) <= set(skipped):
+            skipped.append(name)
+    return skipped
+
+
 def parse_selectively(nlp: Any, texts: Sequence[str], parse: Sequence[bool], batch_size: int) -> list[Any]:
     """Docs of the texts with entities for all, and the dependency parse only for those marked.
 
-    A text not parsed is one sentence, so the docs can be joined with `Doc.from_docs`.
+    A text not parsed is one sentence, so the docs can be joined with `Doc.from_docs`. It has no
+    tensor where the embedding layer is skipped (`unparsed_pipes`): join them without tensors.
     """
     docs: list[Any] = [None] * len(texts)
     parsed = [i for i, wanted in enumerate(parse) if wanted]
     rest = [i for i, wanted in enumerate(parse) if not wanted]
     for i, doc in zip(parsed, nlp.pipe([texts[i] for i in parsed], batch_size=batch_size), strict=True):
         docs[i] = doc
-    disabled = [name for name in ("parser",) if name in nlp.pipe_names]
-    with nlp.select_pipes(disable=disabled):
+    with nlp.select_pipes(disable=unparsed_pipes(nlp)):
         for i, doc in zip(rest, nlp.pipe([texts[i] for i in rest], batch_size=batch_size), strict=True):
             for token in doc:
                 token.is_sent_start = token.i == 0
@@ -269,7 +281,9 @@ def analyse_articles(articles: Sequence[Article], settings: Settings | None = No
 
     The texts are analysed a paragraph at a time, in one batch for the batch of articles; the
     dependency parse, which only quotation finding reads, runs on the paragraphs with a quote mark
-    or a word of saying (`cues.needs_parse`): in news, about four fifths of the text.
+    or a word of saying (`cues.needs_parse`): in news, about four fifths of the text. The other
+    paragraphs and the titles also skip the embedding layer that only the parser reads
+    (`unparsed_pipes`); their entities are the same.
     """
     settings = settings or Settings()
     if not articles:
@@ -291,7 +305,9 @@ def analyse_articles(articles: Sequence[Article], settings: Settings | None = No
     at = 0
     for article, size in zip(articles, sizes, strict=True):
         title_doc = docs[at]
-        text_doc = Doc.from_docs(docs[at + 1 : at + 1 + size], ensure_whitespace=False)  # size ≥ 1: "" is one piece
+        paragraph_docs = docs[at + 1 : at + 1 + size]  # size ≥ 1: "" is one piece
+        # `exclude` is in spaCy's Doc.from_docs since 3.3, not yet in its type stub
+        text_doc = Doc.from_docs(paragraph_docs, ensure_whitespace=False, exclude=["tensor"])  # type: ignore[call-arg]
         at += 1 + size
         spans = _entity_spans(title_doc, "title") + _entity_spans(text_doc, "text")
         spans = _propagate_names(spans, {"title": title_doc.text, "text": text_doc.text})
