@@ -65,6 +65,16 @@ def test_containment_finds_partial_and_embedded_copies() -> None:
     assert classify(overlap(BODY, other), rules) is None
 
 
+def test_a_word_for_word_copy_is_one_passage_of_all_its_words() -> None:
+    copy = BODY.replace("council", "Council")  # the same words: case is not a difference
+    pair = overlap(BODY, copy)
+    words = len(words_and_quotes(BODY)[0])
+    assert pair.exact and pair.passages == ((0, 0, words),) and pair.shared_words == words
+    assert pair.in_a == pair.in_b == 1.0 and classify(pair, CopyRules()) == "exact"
+    changed = overlap(BODY, copy.replace("Council", "assembly", 1))
+    assert not changed.exact and 0 < changed.shared_words < words
+
+
 def test_sentence_diff_calls_out_names_and_numbers() -> None:
     original = "The minister, Teodor Vasilescou, met 12 envoys. The talks ended at noon. Rain fell."
     copy = "A new opening line. The minister, Teodor Vasilescu, met 21 envoys. Rain fell. The talks ended at noon."

@@ -228,10 +228,16 @@ def _prepared(text: str) -> tuple[tuple[bytes, ...], frozenset[int], tuple[bool,
 def overlap(text_a: str, text_b: str) -> Overlap:
     (tokens_a, set_a, quoted_a), (tokens_b, set_b, quoted_b) = _prepared(text_a), _prepared(text_b)
     shared = len(set_a & set_b)
-    matcher = SequenceMatcher(None, tokens_a, tokens_b, autojunk=False)
-    passages = tuple(
-        (block.a, block.b, block.size) for block in matcher.get_matching_blocks() if block.size >= MIN_PASSAGE_WORDS
-    )
+    exact = tokens_a == tokens_b
+    if exact:  # a word-for-word copy is one passage, as the matcher would find it, at no cost
+        passages: tuple[tuple[int, int, int], ...] = (
+            ((0, 0, len(tokens_a)),) if len(tokens_a) >= MIN_PASSAGE_WORDS else ()
+        )
+    else:
+        matcher = SequenceMatcher(None, tokens_a, tokens_b, autojunk=False)
+        passages = tuple(
+            (block.a, block.b, block.size) for block in matcher.get_matching_blocks() if block.size >= MIN_PASSAGE_WORDS
+        )
     narrative = tuple(
         sum(1 for qa, qb in zip(quoted_a[a : a + n], quoted_b[b : b + n], strict=True) if not (qa or qb))
         for a, b, n in passages
@@ -241,7 +247,7 @@ def overlap(text_a: str, text_b: str) -> Overlap:
         in_b=shared / len(set_b) if set_b else 0.0,
         shared_words=sum(p[2] for p in passages),
         passages=passages,
-        exact=tokens_a == tokens_b,
+        exact=exact,
         narrative=narrative,
     )
 
