@@ -31,6 +31,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -60,8 +61,10 @@ class StorySettings:
     model: StoryModel = DEFAULT_MODEL
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """A light English suffix stripper: enough to join `strike`/`strikes`, `evacuate`/`evacuation`."""
+    """A light English suffix stripper: enough to join `strike`/`strikes`, `evacuate`/`evacuation`.
+    Kept for the words met most (a text repeats its words, news its vocabulary)."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]
