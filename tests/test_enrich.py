@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from spacy.tokens import Doc
 
 from newsgraph.enrich import analyse_articles
 from newsgraph.enrich.analysis import paragraphs_of, parse_selectively, unparsed_pipes
@@ -231,13 +232,31 @@ def test_only_passages_that_can_carry_speech_are_parsed() -> None:
     pieces = paragraphs_of(text)
     assert "".join(pieces) == text and len(pieces) == 3
     docs = parse_selectively(nlp, pieces, [needs_parse(p) for p in pieces], 8)
-    assert [any(t.dep_ for t in d) for d in docs] == [False, True, False], "the parse runs where speech can be"
+    parsed = [any(t.dep_ not in {"dep", "ROOT"} for t in d) for d in docs]  # not parsed: a flat tree
+    assert parsed == [False, True, False], "the parse runs where speech can be"
     (analysis,) = analyse_articles([_article(text)])
     names = {analysis.groups[m.group].name for m in analysis.mentions}
     assert {"Aldmoor", "Corvale", "Tomas Vell"} <= names, "entities are found in every paragraph"
     assert all(text[m.start : m.end] == m.text for m in analysis.mentions if m.field == "text")
     (quote,) = [q for q in analysis.quotes if q.kind == "direct"]
     assert quote.speaker == "Tomas Vell" and text[quote.start : quote.end].startswith("We will rebuild")
+
+
+def test_a_paragraph_not_parsed_is_a_sentence_of_its_own_in_the_article() -> None:
+    text = (
+        "Mayor Tomas Vell said that the river would crest on Friday.\n\n"
+        "Boats from Corvale reached the farms by noon. The water fell overnight.\n\n"
+        "“We will rebuild,” Vell said."
+    )
+    pieces = paragraphs_of(text)
+    assert [needs_parse(p) for p in pieces] == [True, False, True]
+    (analysis,) = analyse_articles([_article(text)])
+    (reported,) = [q for q in analysis.quotes if q.kind == "reported"]
+    assert "crest on Friday" in reported.text and "Boats" not in reported.text, "the quote ends with its paragraph"
+    nlp = load_pipeline(Settings().model)
+    docs = parse_selectively(nlp, pieces, [needs_parse(p) for p in pieces], 8)
+    joined = Doc.from_docs(docs, ensure_whitespace=False, exclude=["tensor"])  # type: ignore[call-arg]
+    assert pieces[1] in [s.text for s in joined.sents]
 
 
 def test_a_paragraph_not_parsed_skips_the_embedding_only_the_parser_reads_and_keeps_its_entities() -> None:

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+import numpy
+from spacy.attrs import DEP, HEAD
 from spacy.tokens import Doc
 
 from newsgraph.enrich.cues import needs_parse
@@ -260,7 +262,8 @@ def unparsed_pipes(nlp: Any) -> list[str]:
 def parse_selectively(nlp: Any, texts: Sequence[str], parse: Sequence[bool], batch_size: int) -> list[Any]:
     """Docs of the texts with entities for all, and the dependency parse only for those marked.
 
-    A text not parsed is one sentence, so the docs can be joined with `Doc.from_docs`. It has no
+    A text not parsed is one sentence (`as_one_sentence`), so the docs can be joined with
+    `Doc.from_docs`. It has no
     tensor where the embedding layer is skipped (`unparsed_pipes`): join them without tensors.
     """
     docs: list[Any] = [None] * len(texts)
@@ -270,10 +273,21 @@ def parse_selectively(nlp: Any, texts: Sequence[str], parse: Sequence[bool], bat
         docs[i] = doc
     with nlp.select_pipes(disable=unparsed_pipes(nlp)):
         for i, doc in zip(rest, nlp.pipe([texts[i] for i in rest], batch_size=batch_size), strict=True):
-            for token in doc:
-                token.is_sent_start = token.i == 0
-            docs[i] = doc
+            docs[i] = as_one_sentence(doc)
     return docs
+
+
+def as_one_sentence(doc: Any) -> Any:
+    """A doc not parsed, made one sentence: every word hangs from the first in a flat unlabelled
+    tree (`dep`). Sentence starts alone would be dropped where `Doc.from_docs` joins it to parsed
+    docs, and its words would run on in the sentence before."""
+    if len(doc):
+        heads = numpy.zeros((len(doc), 2), dtype="uint64")
+        heads[:, 0] = (-numpy.arange(len(doc), dtype="int64")).view("uint64")  # offsets to the first word
+        heads[:, 1] = doc.vocab.strings.add("dep")
+        heads[0, 1] = doc.vocab.strings.add("ROOT")
+        doc.from_array([HEAD, DEP], heads)
+    return doc
 
 
 def analyse_articles(articles: Sequence[Article], settings: Settings | None = None) -> list[Analysis]:

@@ -37,7 +37,7 @@ from newsgraph.enrich.reported import find_reported
 from newsgraph.enrich.speakers import Attribution, Speakers, attribute, count_words, within
 from newsgraph.records import Mention, NameGroup, Quote
 
-QUOTES = "quotes.rules.v4"
+QUOTES = "quotes.rules.v5"
 __all__ = ["ATTRIBUTION_VERBS", "QUOTES", "QUOTE_MARKS", "SPEECH_VERBS", "find_quote_spans", "find_quotes"]
 _NOT_QUOTE_BEFORE = re.compile(
     r"(?:titled|entitled|called|dubbed|named|nicknamed|known as|so-called|the word|the term|the phrase|"
