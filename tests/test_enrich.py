@@ -259,6 +259,12 @@ def test_a_paragraph_not_parsed_is_a_sentence_of_its_own_in_the_article() -> Non
     assert pieces[1] in [s.text for s in joined.sents]
 
 
+def test_an_apostrophe_inside_a_word_is_not_a_quote_mark() -> None:
+    assert not needs_parse("Aldmoor’s dam held and the town's farms stayed dry.")
+    assert needs_parse("The mayor was ‘very relieved’ by noon.") and needs_parse("'We held,' the mayor wrote.")
+    assert needs_parse("The farmers’ boats reached Corvale.")  # it may close a quotation: parsed
+
+
 def test_a_paragraph_not_parsed_skips_the_embedding_only_the_parser_reads_and_keeps_its_entities() -> None:
     nlp = load_pipeline(Settings().model)
     assert unparsed_pipes(nlp) == ["parser", "tok2vec"], "the small model's recogniser embeds words itself"
