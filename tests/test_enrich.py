@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from spacy.tokens import Doc
 
 from newsgraph.enrich import analyse_articles
-from newsgraph.enrich.analysis import paragraphs_of, parse_selectively, unparsed_pipes
+from newsgraph.enrich.analysis import join_docs, paragraphs_of, parse_selectively, unparsed_pipes
 from newsgraph.enrich.cues import needs_parse
 from newsgraph.enrich.grouping import Span, group_spans
 from newsgraph.enrich.namekeys import clean_surface, name_key
@@ -255,8 +254,7 @@ def test_a_paragraph_not_parsed_is_a_sentence_of_its_own_in_the_article() -> Non
     assert "crest on Friday" in reported.text and "Boats" not in reported.text, "the quote ends with its paragraph"
     nlp = load_pipeline(Settings().model)
     docs = parse_selectively(nlp, pieces, [needs_parse(p) for p in pieces], 8)
-    joined = Doc.from_docs(docs, ensure_whitespace=False, exclude=["tensor"])  # type: ignore[call-arg]
-    assert pieces[1] in [s.text for s in joined.sents]
+    assert pieces[1] in [s.text for s in join_docs(docs).sents]
 
 
 def test_an_apostrophe_inside_a_word_is_not_a_quote_mark() -> None:

@@ -262,9 +262,8 @@ def unparsed_pipes(nlp: Any) -> list[str]:
 def parse_selectively(nlp: Any, texts: Sequence[str], parse: Sequence[bool], batch_size: int) -> list[Any]:
     """Docs of the texts with entities for all, and the dependency parse only for those marked.
 
-    A text not parsed is one sentence (`as_one_sentence`), so the docs can be joined with
-    `Doc.from_docs`. It has no
-    tensor where the embedding layer is skipped (`unparsed_pipes`): join them without tensors.
+    A text not parsed is one sentence (`as_one_sentence`) and has no tensor where the embedding
+    layer is skipped (`unparsed_pipes`), so the docs are joined with `join_docs`.
     """
     docs: list[Any] = [None] * len(texts)
     parsed = [i for i, wanted in enumerate(parse) if wanted]
@@ -288,6 +287,13 @@ def as_one_sentence(doc: Any) -> Any:
         heads[0, 1] = doc.vocab.strings.add("ROOT")
         doc.from_array([HEAD, DEP], heads)
     return doc
+
+
+def join_docs(docs: Sequence[Any]) -> Any:
+    """One doc of consecutive pieces of a text (as `parse_selectively` made them), without tensors:
+    the pieces not parsed have none, and nothing reads them."""
+    # `exclude` is in spaCy's Doc.from_docs since 3.3, not yet in its type stub
+    return Doc.from_docs(list(docs), ensure_whitespace=False, exclude=["tensor"])  # type: ignore[call-arg]
 
 
 def analyse_articles(articles: Sequence[Article], settings: Settings | None = None) -> list[Analysis]:
@@ -319,9 +325,7 @@ def analyse_articles(articles: Sequence[Article], settings: Settings | None = No
     at = 0
     for article, size in zip(articles, sizes, strict=True):
         title_doc = docs[at]
-        paragraph_docs = docs[at + 1 : at + 1 + size]  # size ≥ 1: "" is one piece
-        # `exclude` is in spaCy's Doc.from_docs since 3.3, not yet in its type stub
-        text_doc = Doc.from_docs(paragraph_docs, ensure_whitespace=False, exclude=["tensor"])  # type: ignore[call-arg]
+        text_doc = join_docs(docs[at + 1 : at + 1 + size])  # size ≥ 1: "" is one piece
         at += 1 + size
         spans = _entity_spans(title_doc, "title") + _entity_spans(text_doc, "text")
         spans = _propagate_names(spans, {"title": title_doc.text, "text": text_doc.text})

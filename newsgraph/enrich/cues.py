@@ -144,7 +144,7 @@ PARSE_WORDS = CUE_WORDS | PASSIVE_CUES | DIRECT_ONLY | {"put", "puts"}
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-_DOUBLE_MARKS = QUOTE_MARKS - {"'", "’"}
+_NEVER_APOSTROPHES = QUOTE_MARKS - {"'", "’"}
 # an apostrophe or right single quote that is not inside a word (`Iraq’s`, `don't`) can close or open a quotation
 _SINGLE_MARK = re.compile(r"(?<![^\W\d_])['’]|['’](?![^\W\d_])")
 
@@ -153,6 +153,6 @@ def needs_parse(text: str) -> bool:
     """Whether quotation or reported-speech finding could use a dependency parse of this passage:
     it holds a quote mark or a word of saying (`said`, `according`, `warned`, `view` …). An
     apostrophe between two letters is not a quote mark."""
-    if any(mark in text for mark in _DOUBLE_MARKS) or _SINGLE_MARK.search(text):
+    if any(mark in text for mark in _NEVER_APOSTROPHES) or _SINGLE_MARK.search(text):
         return True
     return any(word.lower() in PARSE_WORDS for word in _WORD.findall(text))
