@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import result, row
+from benchmarks import result, row, text_article
 
 NAME = "grouping"
 TITLE = "Within-article grouping — similar and shared surnames, titles, spellings (written fixtures)"
@@ -89,29 +89,11 @@ def _score(pairs: list[tuple[bool, bool]]) -> tuple[float, float]:
     return precision, recall
 
 
-def _article(i: int, text: str) -> Any:
-    from newsgraph.records import Article, Location
-
-    return Article(
-        id=f"g{i}",
-        location=Location(f"g{i}.txt"),
-        format="text",
-        title="",
-        text=text,
-        source=None,
-        url=None,
-        authors=(),
-        published=None,
-        published_from=None,
-        language="en",
-    )
-
-
 def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
     from newsgraph.enrich import analyse_articles
     from newsgraph.enrich.namekeys import clean_surface, strip_titles
 
-    articles = [_article(i, text) for i, (text, _) in enumerate(ARTICLES)]
+    articles = [text_article(f"g{i}", text, location=f"g{i}.txt") for i, (text, _) in enumerate(ARTICLES)]
     started = time.perf_counter()
     analyses = analyse_articles(articles)
     seconds = time.perf_counter() - started

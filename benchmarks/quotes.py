@@ -65,7 +65,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import result, row, skipped
+from benchmarks import result, row, skipped, text_article
 from benchmarks.quotes_common import common_speaker_accuracy
 from benchmarks.quotes_gold import PRONOUNS, Doc, Gold, Predicted, load_docs, token_ids, words
 
@@ -84,29 +84,13 @@ KINDS = ("direct", "reported")
 def newsgraph_system() -> Callable[[list[Doc]], list[list[Predicted]]]:
     from newsgraph.enrich import analyse_articles
     from newsgraph.enrich.nlp import load_pipeline
-    from newsgraph.records import Article, Location
     from newsgraph.settings import Settings
 
     settings = Settings()
     load_pipeline(settings.model)  # outside the clock, as the anchor's model is
 
     def predict(docs: list[Doc]) -> list[list[Predicted]]:
-        articles = [
-            Article(
-                id=d.id,
-                location=Location(d.id),
-                format="text",
-                title="",
-                text=d.text,
-                source=None,
-                url=None,
-                authors=(),
-                published=None,
-                published_from=None,
-                language="en",
-            )
-            for d in docs
-        ]
+        articles = [text_article(d.id, d.text) for d in docs]
         out = []
         for doc, analysis in zip(docs, analyse_articles(articles, settings), strict=True):
             found = []

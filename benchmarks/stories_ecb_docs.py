@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks import text_article
+
 DATA_FILE = Path("clustering") / "ecbplus-dev" / "docs_clusters.jsonl"
 SEED = 20_240_611
 TOPIC_SPACING_DAYS = 15
@@ -108,25 +110,9 @@ def names_of(docs: Sequence[Doc], work_dir: Path) -> tuple[dict[str, dict[str, A
         return stored["names"], {**stored["timing"], "cached": True}
     from newsgraph.enrich import analyse_articles
     from newsgraph.enrich.nlp import load_pipeline
-    from newsgraph.records import Article, Location
 
     load_pipeline(settings.model)  # model loading is not NER time
-    articles = [
-        Article(
-            id=d.id,
-            location=Location(d.id),
-            format="text",
-            title=d.title,
-            text=d.text,
-            source=None,
-            url=None,
-            authors=(),
-            published=None,
-            published_from=None,
-            language="en",
-        )
-        for d in docs
-    ]
+    articles = [text_article(d.id, d.text, d.title) for d in docs]
     started = time.perf_counter()
     analyses = analyse_articles(articles, settings)
     seconds = time.perf_counter() - started

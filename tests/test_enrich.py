@@ -10,28 +10,14 @@ from newsgraph.enrich.cues import needs_parse
 from newsgraph.enrich.grouping import Span, group_spans
 from newsgraph.enrich.namekeys import clean_surface, name_key
 from newsgraph.enrich.nlp import load_pipeline
-from newsgraph.records import Article, Location, NameGroup
+from newsgraph.records import NameGroup
 from newsgraph.settings import Settings
 
-
-def _article(text: str, title: str = "") -> Article:
-    return Article(
-        id="t",
-        location=Location("t.txt"),
-        format="text",
-        title=title,
-        text=text,
-        source=None,
-        url=None,
-        authors=(),
-        published=None,
-        published_from=None,
-        language="en",
-    )
+from .conftest import text_article
 
 
 def _groups(text: str, title: str = "") -> dict[str, NameGroup]:
-    (analysis,) = analyse_articles([_article(text, title)])
+    (analysis,) = analyse_articles([text_article("t", text, title)])
     return {g.name: g for g in analysis.groups}
 
 
@@ -122,7 +108,9 @@ def test_model_slips_are_mended_in_context() -> None:
 
 
 def test_mentions_point_into_title_and_text() -> None:
-    article = _article("The mayor of Lindhaven, Priya Vanterpool, opened the bridge.", title="Vanterpool opens bridge")
+    article = text_article(
+        "t", "The mayor of Lindhaven, Priya Vanterpool, opened the bridge.", title="Vanterpool opens bridge"
+    )
     (analysis,) = analyse_articles([article])
     for mention in analysis.mentions:
         source = article.title if mention.field == "title" else article.text
@@ -233,7 +221,7 @@ def test_only_passages_that_can_carry_speech_are_parsed() -> None:
     docs = parse_selectively(nlp, pieces, [needs_parse(p) for p in pieces], 8)
     parsed = [any(t.dep_ not in {"dep", "ROOT"} for t in d) for d in docs]  # not parsed: a flat tree
     assert parsed == [False, True, False], "the parse runs where speech can be"
-    (analysis,) = analyse_articles([_article(text)])
+    (analysis,) = analyse_articles([text_article("t", text)])
     names = {analysis.groups[m.group].name for m in analysis.mentions}
     assert {"Aldmoor", "Corvale", "Tomas Vell"} <= names, "entities are found in every paragraph"
     assert all(text[m.start : m.end] == m.text for m in analysis.mentions if m.field == "text")
@@ -249,7 +237,7 @@ def test_a_paragraph_not_parsed_is_a_sentence_of_its_own_in_the_article() -> Non
     )
     pieces = paragraphs_of(text)
     assert [needs_parse(p) for p in pieces] == [True, False, True]
-    (analysis,) = analyse_articles([_article(text)])
+    (analysis,) = analyse_articles([text_article("t", text)])
     (reported,) = [q for q in analysis.quotes if q.kind == "reported"]
     assert "crest on Friday" in reported.text and "Boats" not in reported.text, "the quote ends with its paragraph"
     nlp = load_pipeline(Settings().model)

@@ -11,24 +11,14 @@ from typer.testing import CliRunner
 
 from newsgraph.cli import app
 from newsgraph.enrich import analyse_articles
-from newsgraph.records import Article, Location, Quote
+from newsgraph.records import Quote
+
+from .conftest import text_article
 
 
 def quotes_of(*paragraphs: str) -> list[Quote]:
     text = "\n\n".join(paragraphs)
-    article = Article(
-        id="q",
-        location=Location("q.txt"),
-        format="text",
-        title="",
-        text=text,
-        source=None,
-        url=None,
-        authors=(),
-        published=None,
-        published_from=None,
-        language="en",
-    )
+    article = text_article("q", text)
     (analysis,) = analyse_articles([article])
     return list(analysis.quotes)
 
