@@ -18,7 +18,8 @@ from typing import Any
 from benchmarks.copies_cases import EDITS, ORIGINAL_DAY, SEED, Doc, EditContext, Filler
 from benchmarks.copies_data import CAPITALISED, Body, join, n_words, stamp
 from benchmarks.copies_store import processed, remove_db
-from benchmarks.copies_timing import PeakRss, TimedConnection, timed_matching
+from benchmarks.copies_timing import TimedConnection, timed_matching
+from benchmarks.memory import ProcessPeakRss
 
 FINGERPRINT_PASSES = 5
 SCALE_DEFAULT = 100_000
@@ -180,7 +181,7 @@ def scale_run(synth: Synthetic, n: int, path: Path, query: bool) -> dict[str, An
         return report
 
     try:
-        with PeakRss() as rss, timed_matching(clock):
+        with ProcessPeakRss() as rss, timed_matching(clock):
             add(0, n, "build", 0)
             build_clock = Counter(clock)
             report = match("build")

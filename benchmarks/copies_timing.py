@@ -1,51 +1,14 @@
-"""Where the copies benchmark's scale run spends its time and memory: this process's peak RSS
-(sampled with psutil in a thread), a sqlite3 connection that adds each statement's time to a clock,
-the steps of `match_copies` / `describe_copies` timed as they are called, and labels for the
-statements a table note names."""
+"""Where the copies benchmark's scale run spends its time: a sqlite3 connection that adds each
+statement's time to a clock, the steps of `match_copies` / `describe_copies` timed as they are
+called, and labels for the statements a table note names (its memory: `benchmarks.memory`)."""
 
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
-
-
-class PeakRss:
-    """Peak RSS of this process, sampled with psutil in a thread (None without psutil)."""
-
-    def __init__(self, every: float = 0.1) -> None:
-        self.peak: int | None = None
-        self.before: int | None = None
-        self._every = every
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        try:
-            import psutil
-
-            self._process: Any = psutil.Process()
-        except ImportError:
-            self._process = None
-
-    def __enter__(self) -> PeakRss:
-        if self._process is not None:
-            self.before = self.peak = int(self._process.memory_info().rss)
-            self._thread = threading.Thread(target=self._loop, daemon=True)
-            self._thread.start()
-        return self
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak or 0, int(self._process.memory_info().rss))
-            self._stop.wait(self._every)
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self.peak = max(self.peak or 0, int(self._process.memory_info().rss))
 
 
 class TimedCursor:

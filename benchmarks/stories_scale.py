@@ -5,12 +5,12 @@ tell whether memory follows the window."""
 from __future__ import annotations
 
 import heapq
-import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from benchmarks.memory import ProcessPeakRss
 from benchmarks.stories_ecb_docs import Doc
 from benchmarks.stories_scoring import b_cubed, similarities
 from benchmarks.stories_synthetic import SynthEvent, synth_articles, synth_events, word_list
@@ -18,34 +18,6 @@ from benchmarks.stories_synthetic import SynthEvent, synth_articles, synth_event
 TARGET_SECONDS = 600.0
 EVICT_EVERY = 500
 CALIBRATION_EVENTS = 120
-
-
-class PeakRss:
-    """Peak RSS of this process, sampled in a thread every 0.1 s."""
-
-    def __init__(self) -> None:
-        import psutil
-
-        self.process = psutil.Process()
-        self.peak = self.now()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-
-    def now(self) -> int:
-        return int(self.process.memory_info().rss)
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.1):
-            self.peak = max(self.peak, self.now())
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self.now())
 
 
 def place_stream(
@@ -104,7 +76,7 @@ def scale_part(docs: Sequence[Doc], total: int, budget: float = TARGET_SECONDS) 
     generate_seconds = time.perf_counter() - begun
     rss_at: dict[int, int] = {}
     progress: dict[int, float] = {}
-    with PeakRss() as rss:
+    with ProcessPeakRss() as rss:
         start_rss = rss.now()
         started = time.perf_counter()
 
