@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from newsgraph.cli import app
 from newsgraph.corpus import entities as resolution_rules
-from newsgraph.corpus.entities import NameRecord, Rule, name_id, resolve_names
+from newsgraph.corpus.entities import Judged, NameRecord, Rule, name_id, resolve_names
 from newsgraph.corpus.matching import parse_name, same_entity
 from newsgraph.run import ingest_paths
 from newsgraph.settings import Settings
@@ -165,6 +165,42 @@ def test_curation_rules() -> None:
     assert len(split.members) == 2
 
 
+def test_pairs_judged_before_need_not_be_judged_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given the pairs an earlier resolution acted on, a resolution judges only the pairs with a
+    new name, a name read with another type, or one of a grown block, and its entities are those
+    of judging every pair."""
+    before = _records(
+        ("Hassan Dorani", "person"), ("Hasan Dorani", "person"), ("Karim Dorani", "person"),
+        ("Dorani", "person"), ("Basra", "place"), ("Basrah", "place"), ("Jordan", "place"),
+        ("Valley Post", "org"), ("Northern Ledger", "org"),
+    )  # fmt: skip
+    after = [
+        *[r for r in before if r.text != "Jordan"],
+        *_records(("Jordan", "person"), ("Leila Dorani", "person"), ("Hassan Dourani", "person"), ("Bosra", "place")),
+    ]
+    earlier = resolve_names(before)
+    assert earlier.acting and (name_id("Hasan Dorani"), name_id("Hassan Dorani")) in {
+        tuple(sorted(pair)) for pair in earlier.acting
+    }
+    fresh = frozenset(name_id(n) for n in ("Jordan", "Leila Dorani", "Hassan Dourani", "Bosra"))
+    judged_pairs: list[tuple[str, str]] = []
+    judge = resolution_rules.same_entity
+
+    def counted(a: object, b: object) -> bool:
+        judged_pairs.append((a.text, b.text))  # type: ignore[attr-defined]
+        return judge(a, b)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(resolution_rules, "same_entity", counted)
+    again = resolve_names(after, judged=Judged(fresh, frozenset(earlier.acting)))
+    assert again == resolve_names(after) and again.acting == resolve_names(after).acting
+    judged_pairs.clear()
+    resolve_names(after, judged=Judged(fresh, frozenset(earlier.acting)))
+    unchanged = {r.text for r in before if r.text != "Jordan"}
+    stale = [(a, b) for a, b in judged_pairs if a in unchanged and b in unchanged]
+    assert stale and len(stale) < len([1 for a, b in judged_pairs if a in unchanged or b in unchanged])
+    assert ("Karim Dorani", "Hassan Dorani") not in stale and ("Hassan Dorani", "Karim Dorani") not in stale
+
+
 # ---- in the store ---------------------------------------------------------------------------------
 
 
@@ -176,7 +212,8 @@ def _snapshot(store: Store) -> dict[str, object]:
         "SELECT id, type, name, article_count, mention_count, first_seen, last_seen, unresolved "
         "FROM entities ORDER BY id"
     ).fetchall()
-    return {"names": names, "entities": entities}
+    edges = store.conn.execute("SELECT a, b FROM name_edges ORDER BY a, b").fetchall()
+    return {"names": names, "entities": entities, "edges": edges}
 
 
 @pytest.mark.parametrize("max_block", [None, 3], ids=["blocks", "small-max-block"])
@@ -555,6 +592,26 @@ def test_a_block_too_large_is_compared_through_its_refined_blocks(monkeypatch: p
     assert name_id("Dorani") in resolution.unresolved
     monkeypatch.setattr(resolution_rules, "MAX_BLOCK", 400)
     assert name_id("Dorani") not in resolve_names(records[:2] + records[5:]).unresolved
+
+
+def test_a_store_without_the_pairs_judged_is_resolved_in_full_once(
+    new_db: Callable[[str], str], settings: Settings
+) -> None:
+    """A store from before the judged pairs were kept (or resolved elsewhere without them) has every
+    name resolved again on its next resolution, and small batches after that."""
+    with open_store(new_db("edges")) as store:
+        ingest_paths([ENTITY_FIXTURES], store, settings)
+        expected = _snapshot(store)
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM name_edges")
+            conn.execute("DELETE FROM store_state WHERE name = 'name_edges'")
+            conn.execute("UPDATE names SET dirty = 1 WHERE id = (SELECT MIN(id) FROM names)")
+        assert resolve_entities(store)["names"] == len(expected["names"])
+        assert _snapshot(store) == expected
+        with store.transaction() as conn:
+            conn.execute("UPDATE names SET dirty = 1 WHERE id = (SELECT MIN(id) FROM names)")
+        assert 0 < resolve_entities(store)["names"] < len(expected["names"])
+        assert _snapshot(store) == expected
 
 
 def test_a_store_keyed_by_an_older_version_is_keyed_again(new_db: Callable[[str], str], settings: Settings) -> None:

@@ -122,6 +122,21 @@ class Resolution:
     renamed: dict[str, str] = field(default_factory=dict)  # entity id → display name from a rule
     # name id → its group's id (`corpus.entity_groups`), where the resolution was made in groups
     group_of: dict[str, str] = field(default_factory=dict, compare=False)
+    # the compared pairs `resolve_names` acted on (`Judged`), each smaller id first; None: not known
+    acting: set[tuple[str, str]] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What an earlier resolution judged: the compared pairs it acted on (`same_entity` or
+    `vowel_apart` held) among the names not `fresh`. A pair's verdict depends only on its two
+    names as read (text and type) and on whether a block they share is compared, so pairs of names
+    that have not changed since need not be judged again; only pairs with a fresh name are. Fresh:
+    a name new to the earlier resolution, read with another type, or in a block that has grown too
+    large to compare since."""
+
+    fresh: frozenset[str]
+    acting: frozenset[tuple[str, str]]
 
 
 WEAK_TYPE_ARTICLES = 1  # a type label from this few articles gives way to a better-attested spelling's
@@ -205,17 +220,23 @@ def compared(key: str, oversized: frozenset[str]) -> bool:
     return key not in oversized and (parent is None or parent in oversized)
 
 
-def _candidate_pairs(forms: Mapping[str, NameForm], oversized: frozenset[str]) -> Iterable[tuple[str, str]]:
-    """Each pair of names sharing a compared block, once: in the first block (by key) they share."""
+def _candidate_pairs(
+    forms: Mapping[str, NameForm], oversized: frozenset[str], fresh: frozenset[str] | None = None
+) -> Iterable[tuple[str, str]]:
+    """Each pair of names sharing a compared block, once: in the first block (by key) they share.
+    With `fresh`, only the pairs with a fresh name."""
     keys = {ident: {k for k in blocking_keys(form) if compared(k, oversized)} for ident, form in forms.items()}
     blocks: dict[str, list[str]] = defaultdict(list)
     for ident in sorted(forms):
         for key in keys[ident]:
             blocks[key].append(ident)
     for key, members in blocks.items():
+        if fresh is not None and fresh.isdisjoint(members):
+            continue
         for i, a in enumerate(members):
             mine = keys[a]
-            for b in members[i + 1 :]:
+            later = members[i + 1 :]
+            for b in later if fresh is None or a in fresh else [b for b in later if b in fresh]:
                 if min(mine & keys[b]) == key:
                     yield a, b
 
@@ -228,13 +249,16 @@ def resolve_names(
     rules: Iterable[Rule] = (),
     oversized: frozenset[str] | None = None,
     context_of: ContextOf | None = None,
+    judged: Judged | None = None,
 ) -> Resolution:
     """Group names into entities. Pure: the same records, rules and `oversized` always give the same
     result. `oversized` names the blocking keys too large to compare, as counted over the whole
     corpus (a store's names, when these records are some of them); by default, over these records.
     A lone surname whose family-name block is oversized is too common to be guessed: it stays
     unresolved. `context_of`, when given, supplies the co-mentions of the names that settling a
-    lone surname reads (the records' own are used otherwise), so only those are looked up."""
+    lone surname reads (the records' own are used otherwise), so only those are looked up.
+    `judged`, when given, spares judging again the pairs an earlier resolution judged (`Judged`);
+    the result is the same."""
     by_id = {r.id: r for r in records}
     forms = {i: parse_name(r.text, r.type) for i, r in by_id.items()}
     rules = list(rules)
@@ -256,13 +280,20 @@ def resolve_names(
     full = {i: f for i, f in forms.items() if f.tokens and not (f.kind == "person" and f.single)}
     shorter_forms: dict[str, list[str]] = defaultdict(list)  # a shorter name → the fuller names it fits
     vowel_links: dict[str, list[str]] = defaultdict(list)  # a one-word name → those it matches but a vowel
-    for a, b in _candidate_pairs(full, oversized):
+    acting: set[tuple[str, str]] = set()
+    pairs = _candidate_pairs(full, oversized, None if judged is None else judged.fresh)
+    if judged is not None:  # the pairs acted on before, of names that have not changed since
+        known = ((a, b) for a, b in sorted(judged.acting) if a in full and b in full)
+        pairs = itertools.chain(pairs, (ab for ab in known if ab[0] not in judged.fresh and ab[1] not in judged.fresh))
+    for a, b in pairs:
         if a in split_off or b in split_off:
             if same_entity(full[a], full[b]) or vowel_apart(full[a], full[b]):
                 ties.union(a, b)
+                acting.add((min(a, b), max(a, b)))
             continue
         if same_entity(full[a], full[b]):
             ties.union(a, b)
+            acting.add((min(a, b), max(a, b)))
             if adds_names(full[a], full[b]):
                 short, long = (a, b) if len(full[a].tokens) < len(full[b].tokens) else (b, a)
                 shorter_forms[short].append(long)
@@ -270,6 +301,7 @@ def resolve_names(
                 uf.union(a, b)
         elif vowel_apart(full[a], full[b]):
             ties.union(a, b)
+            acting.add((min(a, b), max(a, b)))
             vowel_links[a].append(b)
             vowel_links[b].append(a)
     unresolved: set[str] = set()
@@ -341,7 +373,7 @@ def resolve_names(
         if rule.action == "merge" and name_id(rule.a) in by_id and name_id(rule.b) in by_id:
             ties.union(name_id(rule.a), name_id(rule.b))
 
-    result = Resolution(unresolved=unresolved, group_of={ident: ties.find(ident) for ident in by_id})
+    result = Resolution(unresolved=unresolved, group_of={ident: ties.find(ident) for ident in by_id}, acting=acting)
     groups: dict[str, list[str]] = defaultdict(list)
     for ident in sorted(by_id):
         groups[uf.find(ident)].append(ident)

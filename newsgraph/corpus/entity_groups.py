@@ -197,12 +197,13 @@ def resolve_groups(
 def merge_resolutions(parts: Iterable[Resolution]) -> Resolution:
     """The resolutions of disjoint groups as one, entities in the order `resolve_names` gives them."""
     members: dict[str, list[str]] = {}
-    merged = Resolution()
+    merged = Resolution(acting=set())
     for part in parts:
         members.update(part.members)
         merged.unresolved |= part.unresolved
         merged.renamed.update(part.renamed)
         merged.group_of.update(part.group_of)
+        merged.acting = None if merged.acting is None or part.acting is None else merged.acting | part.acting
     for entity, names in sorted(members.items(), key=lambda item: item[1][0]):
         merged.members[entity] = names
         merged.entity_of.update(dict.fromkeys(names, entity))

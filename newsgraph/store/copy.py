@@ -49,6 +49,7 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("captures", ("warc_file", "warc_offset")),
     ("store_state", ("name",)),
     ("oversized_keys", ("key",)),
+    ("name_edges", ("a", "b")),
 )
 _IDENTITY = ("sources", "curation")  # integer ids a backend hands out: its counter moves past the copied ones
 _GENERATED = {"search"}  # PostgreSQL's tsvector column, computed from the row

@@ -4,7 +4,10 @@ and the entity views (listing, lookup by any spelling, detail).
 Resolution is incremental: only the groups of names a batch touches are resolved again
 (`store/entity_region.py` says which). Because `corpus.entities.resolve_names` depends only on the
 names it is given and the keys too large to compare (counted over the whole store), this gives the
-same entities as resolving the whole corpus at once.
+same entities as resolving the whole corpus at once. Within those groups, only the pairs with a
+name that is new or has changed are judged again: the store keeps the pairs each resolution acted
+on (`name_edges`, `corpus.entities.Judged`). And an entity whose names have not moved keeps its
+stored row.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from rapidfuzz import fuzz, process
 
 from newsgraph.corpus.entities import (
     RESOLUTION,
+    Judged,
     NameRecord,
     Resolution,
     Rule,
@@ -35,11 +39,15 @@ from newsgraph.errors import NotFound, UserError
 from newsgraph.store.base import Store, chunks, upsert
 from newsgraph.store.cursor import check_limit, decode_cursor, page
 from newsgraph.store.entity_region import (
+    block_members,
+    edges_kept,
     incremental_region,
     name_records,
     oversized_overall,
+    record_edges,
     record_oversized,
     rekey,
+    stored_edges,
 )
 from newsgraph.store.refs import article_refs
 
@@ -70,7 +78,7 @@ def resolve_entities(store: Store, full: bool = False, resolver: Resolver | None
     """Resolve the names new articles touched (or, with `full`, every name) into entities.
     `resolver` resolves the records elsewhere (on a cluster) instead of in groups here."""
     started = time.perf_counter()
-    found = None if rekey(store) or full else incremental_region(store)
+    found = None if rekey(store) or full or not edges_kept(store) else incremental_region(store)
     if found is None:
         region = [row[0] for row in store.conn.execute("SELECT id FROM names ORDER BY id")]
         oversized = grown = oversized_overall(store)
@@ -78,12 +86,23 @@ def resolve_entities(store: Store, full: bool = False, resolver: Resolver | None
         region, oversized, grown = sorted(found[0]), found[1], found[2]
     if not region:
         return {"names": 0, "entities": 0, "seconds": 0.0}
+    table = store.id_table("resolved", region)
+    stored = _stored(store, table)
     records = settle_weak_types(name_records(store, region))
     persons = {r.id for r in records if r.type == "person" and len(r.text.split()) <= 2}  # co-mentions kept
     rules = _rules(store)
     if resolver is None:  # co-mentions looked up for the names that need them only
+        judged = None
+        if found is not None:  # the pairs judged before need not be judged again
+            moved = block_members(store, grown) if grown else set()
+            fresh = frozenset(r.id for r in records if r.id in moved or stored[r.id][3] or stored[r.id][2] != r.type)
+            judged = Judged(fresh, stored_edges(store, table))
         resolution = resolve_names(
-            records, rules, oversized, context_of=lambda ids: _context(store, [i for i in ids if i in persons])
+            records,
+            rules,
+            oversized,
+            context_of=lambda ids: _context(store, [i for i in ids if i in persons]),
+            judged=judged,
         )
     else:  # a resolver elsewhere cannot ask the store
         context = _context(store, sorted(persons)) if persons else {}
@@ -92,7 +111,7 @@ def resolve_entities(store: Store, full: bool = False, resolver: Resolver | None
     if any(r.id not in resolution.group_of for r in records):  # a resolver that does not say
         groups = name_groups(records, rules, oversized=oversized)
         resolution.group_of = {r.id: min(x.id for x in group) for group in groups for r in group}
-    _write_resolution(store, region, records, resolution, grown, full=found is None)
+    _write_resolution(store, (region, table, stored), records, resolution, grown, full=found is None)
     return {
         "names": len(region),
         "entities": len(resolution.members),
@@ -101,37 +120,75 @@ def resolve_entities(store: Store, full: bool = False, resolver: Resolver | None
     }
 
 
+Stored = dict[str, tuple[str | None, str | None, str | None, bool]]  # name id → entity, group, type, dirty
+
+
+def _stored(store: Store, table: str) -> Stored:
+    """The names' resolution as stored, from before this one."""
+    return {
+        ident: (entity, group, kind, bool(dirty))
+        for ident, entity, group, kind, dirty in store.conn.execute(
+            f"SELECT id, entity_id, group_id, resolved_type, dirty FROM names WHERE id IN (SELECT id FROM {table})"
+        )
+    }
+
+
 def _write_resolution(
     store: Store,
-    region: list[str],
+    region: tuple[list[str], str, Stored],
     records: list[NameRecord],
     resolution: Resolution,
     grown: frozenset[str],
     full: bool,
 ) -> None:
+    """Store the resolution of these names (their ids, the temporary table holding them, and their
+    resolution as stored). A full one rewrites every entity; after a batch, an entity whose names,
+    their types and mentions, and its unresolved mark are all as stored is left as it is (most of a
+    region's entities: only the batch's names and their neighbours move)."""
     conn = store.conn
+    ids, table, stored = region
     by_id = {r.id: r for r in records}
+    types = {r.id: r.type for r in records}
+    old_members: dict[str, set[str]] = defaultdict(set)
+    for ident, (entity, _, _, _) in stored.items():
+        if entity is not None:
+            old_members[entity].add(ident)
+    old_unresolved = dict(
+        conn.execute(
+            "SELECT id, unresolved FROM entities WHERE id IN "
+            f"(SELECT entity_id FROM names WHERE id IN (SELECT id FROM {table}))"
+        ).fetchall()
+    )
+
+    def unresolved(members: list[str]) -> int:
+        return int(all(m in resolution.unresolved for m in members))
+
+    kept = set()
+    if not full:
+        kept = {
+            entity
+            for entity, members in resolution.members.items()
+            if old_members.get(entity) == set(members)
+            and old_unresolved.get(entity) == unresolved(members)
+            and all(not stored[m][3] and stored[m][2] == types[m] for m in members)
+        }
+    changed = [
+        (resolution.entity_of[i], resolution.group_of[i], types[i], i)
+        for i in ids
+        if stored.get(i) != (resolution.entity_of[i], resolution.group_of[i], types[i], False)
+    ]
     with store.transaction():
         record_oversized(store, grown, full)
-        old_entities: set[str] = set()
-        for chunk in chunks(region):
-            marks = ",".join("?" * len(chunk))
-            old_entities.update(
-                row[0]
-                for row in conn.execute(
-                    f"SELECT DISTINCT entity_id FROM names WHERE id IN ({marks}) AND entity_id IS NOT NULL", chunk
-                )
-            )
-        types = {r.id: r.type for r in records}
+        record_edges(store, table, resolution.acting, full)
         conn.executemany(
-            "UPDATE names SET entity_id = ?, group_id = ?, resolved_type = ?, dirty = 0 WHERE id = ?",
-            [(resolution.entity_of[i], resolution.group_of[i], types[i], i) for i in region],
+            "UPDATE names SET entity_id = ?, group_id = ?, resolved_type = ?, dirty = 0 WHERE id = ?", changed
         )
-        for chunk in chunks(sorted(old_entities)):
+        for chunk in chunks(sorted(set(old_members) - kept)):
             marks = ",".join("?" * len(chunk))
             conn.execute(f"DELETE FROM entities WHERE id IN ({marks})", chunk)
         for entity, members in resolution.members.items():
-            _write_entity(store, entity, [by_id[m] for m in members], resolution)
+            if entity not in kept:
+                _write_entity(store, entity, [by_id[m] for m in members], resolution)
 
 
 def _write_entity(store: Store, entity: str, members: list[NameRecord], resolution: Resolution) -> None:

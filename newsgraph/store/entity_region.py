@@ -10,19 +10,23 @@ store's, restricted to it: no name outside has a tie into it that was not there 
 two were in one group already.
 
 Finding the ties of the new names reads their blocks (at most MAX_BLOCK names a key), never the
-whole name table, so the region follows the batch and the groups it touches, not the store.
+whole name table, so the region follows the batch and the groups it touches, not the store. A
+name of the blocks is read (parsed) only where its type can tie it.
+
+The pairs a resolution acted on are kept (`name_edges`) for the next, which then judges only the
+pairs with a fresh name (`corpus.entities.Judged`).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from newsgraph.corpus import entities as resolution_rules
 from newsgraph.corpus.entities import NameRecord, compared, name_index_keys, settle_weak_types
 from newsgraph.corpus.entity_groups import acts
 from newsgraph.corpus.matching import MATCHING, NameForm, blocking_keys, parse_name, refined_parent
-from newsgraph.store.base import Store
+from newsgraph.store.base import Store, upsert
 
 _BATCH = 2000
 ROUNDS = 5  # rounds of finding names whose settled type moved; then the whole store is taken
@@ -68,6 +72,39 @@ def record_oversized(store: Store, keys: Iterable[str], full: bool) -> None:
     )
 
 
+def edges_kept(store: Store) -> bool:
+    """Whether `name_edges` holds the pairs the last resolution of every name acted on, judged by
+    this version's matching rules (`corpus.entities.Judged`): a store from before it, or one a
+    resolver elsewhere resolved without saying, is resolved in full next."""
+    row = store.conn.execute("SELECT value FROM store_state WHERE name = 'name_edges'").fetchone()
+    return row is not None and row[0] == MATCHING
+
+
+def stored_edges(store: Store, table: str) -> frozenset[tuple[str, str]]:
+    """The pairs acted on among the names of this temporary table: both names of a pair are in one
+    group, and a region holds whole groups."""
+    return frozenset(
+        (a, b) for a, b in store.conn.execute(f"SELECT a, b FROM name_edges WHERE a IN (SELECT id FROM {table})")
+    )
+
+
+def record_edges(store: Store, table: str, acting: set[tuple[str, str]] | None, full: bool) -> None:
+    """Keep the pairs a resolution of these names acted on (inside its transaction), in place of
+    theirs; with `full`, they are all there are. None: not known, so the next resolution is full."""
+    conn = store.conn
+    if full:
+        conn.execute("DELETE FROM name_edges")
+    else:
+        for side in ("a", "b"):
+            conn.execute(f"DELETE FROM name_edges WHERE {side} IN (SELECT id FROM {table})")
+    if acting is None:
+        conn.execute("DELETE FROM store_state WHERE name = 'name_edges'")
+        return
+    conn.executemany("INSERT INTO name_edges (a, b) VALUES (?, ?) ON CONFLICT DO NOTHING", sorted(acting))
+    if full:
+        conn.execute(upsert("store_state", ("name", "value"), ("name",)), ("name_edges", MATCHING))
+
+
 def oversized_of_names(store: Store, ids: Iterable[str]) -> frozenset[str]:
     """The oversized keys among these names' keys (as `oversized_keys` holds them)."""
     table = store.id_table("key_names", ids)
@@ -98,7 +135,7 @@ def _grown(store: Store, dirty: list[str]) -> list[str]:
     return sorted(grown)
 
 
-def _block_members(store: Store, keys: Iterable[str]) -> set[str]:
+def block_members(store: Store, keys: Iterable[str]) -> set[str]:
     table = store.id_table("block_keys", keys)
     return {
         row[0]
@@ -142,16 +179,32 @@ def _lone(form: NameForm) -> bool:
     return form.kind == "person" and form.single and bool(form.tokens)
 
 
-def _tied(key: str, a: NameForm, b: NameForm, oversized: frozenset[str]) -> bool:
+def _tied(key: str, a: NameForm, b_kind: str, b: Callable[[], NameForm], oversized: frozenset[str]) -> bool:
     """Whether two names that share this key are tied, as `entity_groups.name_groups` ties names
-    (or more: a key of the other reading ties as well)."""
+    (or more: a key of the other reading ties as well). `b` reads the other name, of type `b_kind`,
+    only where the key and the two types leave it open: most names a block shares are of another
+    type, and reading them is most of the cost."""
     if key.startswith(("n:", "l:")):
         return True  # one whole-name key; lone surnames of one skeleton
-    if key.startswith("s:") and refined_parent(key) is None and key not in oversized and (_lone(a) or _lone(b)):
+    lone_rule = key.startswith("s:") and refined_parent(key) is None and key not in oversized
+    if lone_rule and (_lone(a) or (b_kind == "person" and _lone(b()))):
         return True  # a lone surname and the names it could be the family name of
-    if not compared(key, oversized) or _lone(a) or _lone(b):
-        return False
-    return bool(a.tokens and b.tokens) and acts(a, b)
+    if not compared(key, oversized) or _lone(a) or b_kind != a.kind:
+        return False  # a compared pair ties where `acts` holds, never across types
+    other = b()
+    return not _lone(other) and bool(a.tokens and other.tokens) and acts(a, other)
+
+
+def _reader(text: str, kind: str, known: NameForm | None = None) -> Callable[[], NameForm]:
+    """A name's form (`known`, or parsed on first use)."""
+    form: list[NameForm] = [known] if known else []
+
+    def read() -> NameForm:
+        if not form:
+            form.append(parse_name(text, kind))
+        return form[0]
+
+    return read
 
 
 def _ties(store: Store, names: dict[str, str], types: dict[str, str], oversized: frozenset[str]) -> set[str]:
@@ -188,12 +241,12 @@ def _ties(store: Store, names: dict[str, str], types: dict[str, str], oversized:
         texts[ident] = (text, kind)
     tied: set[str] = set()
     for mate, found in pairs.items():
-        text, kind = texts[mate]
-        mate_form = own_forms.get(mate) or parse_name(text, types.get(mate) or kind or "org")
-        for own, key in found:
-            if _tied(key, own_forms[own], mate_form, oversized):
-                tied.add(mate)
-                break
+        text, stored = texts[mate]
+        known = own_forms.get(mate)
+        kind = known.kind if known else types.get(mate) or stored or "org"
+        read = _reader(text, kind, known)
+        if any(_tied(key, own_forms[own], kind, read, oversized) for own, key in found):
+            tied.add(mate)
     return tied
 
 
@@ -210,7 +263,7 @@ def incremental_region(store: Store) -> tuple[set[str], frozenset[str], frozense
     grown = _grown(store, dirty)
     seeds = set(dirty)
     if grown:  # ties through these blocks go: their names may fall into smaller groups
-        seeds |= _block_members(store, grown)
+        seeds |= block_members(store, grown)
     also = frozenset(grown)  # oversized from now on; recorded with the resolution (`record_oversized`)
     new = [row[0] for row in conn.execute("SELECT id FROM names WHERE dirty = 1 AND entity_id IS NULL")]
     edgy = {r.id: r.type for r in name_records(store, new)}  # names whose ties are found anew, as read

@@ -371,6 +371,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0012_name_edges",
+        """
+        CREATE TABLE name_edges (
+            a TEXT NOT NULL,
+            b TEXT NOT NULL,
+            PRIMARY KEY (a, b)
+        );
+        CREATE INDEX name_edges_b ON name_edges(b);
+        """,
+    ),
 ]
 
 
