@@ -16,6 +16,7 @@ from newsgraph.corpus.entities import Judged, NameRecord, Rule, name_id, resolve
 from newsgraph.corpus.matching import parse_name, same_entity
 from newsgraph.run import ingest_paths
 from newsgraph.settings import Settings
+from newsgraph.store import entity_region
 from newsgraph.store.base import Store
 from newsgraph.store.connect import open_store
 from newsgraph.store.entities import add_rule, entity_detail, find_entities, list_entities, resolve_entities
@@ -612,6 +613,20 @@ def test_a_store_without_the_pairs_judged_is_resolved_in_full_once(
             conn.execute("UPDATE names SET dirty = 1 WHERE id = (SELECT MIN(id) FROM names)")
         assert 0 < resolve_entities(store)["names"] < len(expected["names"])
         assert _snapshot(store) == expected
+
+
+def test_the_ties_of_a_batch_found_in_worker_processes_are_those_found_here(
+    demo_db: str, copy_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(entity_region, "PARALLEL_MATES", 0)
+    with open_store(copy_db(demo_db)) as store:
+        with store.transaction() as conn:  # as if new: their ties are looked for among the stored names
+            conn.execute(
+                "UPDATE names SET dirty = 1, entity_id = NULL WHERE id IN (SELECT id FROM names ORDER BY id LIMIT 60)"
+            )
+        here = entity_region.incremental_region(store, workers=1)
+        forked = entity_region.incremental_region(store, workers=2)
+        assert here is not None and here == forked and len(here[0]) > 60
 
 
 def test_a_store_keyed_by_an_older_version_is_keyed_again(new_db: Callable[[str], str], settings: Settings) -> None:

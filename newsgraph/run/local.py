@@ -252,7 +252,7 @@ def run_corpus_steps(
     `find_candidates` finds copy candidates, and `resolver` resolves names into entities, elsewhere (on a
     cluster) instead of in this process."""
     with store.dialect.corpus_lock(store.conn):  # one ingest at a time runs these on a shared store
-        summary.resolution = resolve_entities(store, resolver=resolver)
+        summary.resolution = resolve_entities(store, resolver=resolver, workers=settings.worker_count)
         summary.quotes = cluster_quote_provenance(store)
         summary.copies = match_copies(
             store, settings.copy_rules, workers=settings.worker_count, find_candidates=find_candidates

@@ -12,15 +12,12 @@ ordered by publication time (then id), so one batch or many give the same links.
 from __future__ import annotations
 
 import json
-import math
-import multiprocessing
 import statistics
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +36,7 @@ from newsgraph.errors import NotFound, UserError
 from newsgraph.extract.dates import utc_timestamp
 from newsgraph.records import content_hash
 from newsgraph.store.base import Store, upsert
+from newsgraph.store.forked import forked_map
 
 SAMPLE_CHUNK = 20_000  # fingerprints read at a time while matching
 
@@ -47,19 +45,6 @@ SampleChunks = Iterator[list[tuple[int, bytes]]]  # (article index, stored sampl
 # and the containment rule: `shared_sample_pairs` in this process, or on a cluster (run/dask_copies.py)
 CandidateFinder = Callable[[SampleChunks, np.ndarray, float], list[tuple[int, int, int]]]
 PARALLEL_MIN = 400  # pairs to verify, or links to describe, before worker processes are worth starting
-
-_In = TypeVar("_In")
-_Out = TypeVar("_Out")
-
-
-def _map(function: Callable[[_In], _Out], items: Sequence[_In], workers: int) -> list[_Out]:
-    """`function` over `items` in order; in `workers` forked processes when there are enough items.
-    Items go out in contiguous runs, so a worker sees an article's neighbouring pairs together."""
-    if workers <= 1 or len(items) < PARALLEL_MIN:
-        return [function(item) for item in items]
-    chunk = max(1, math.ceil(len(items) / (workers * 4)))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(function, items, chunksize=chunk))
 
 
 def _verify(job: tuple[str, str, str, str, CopyRules]) -> tuple[str, str, str, float, float, int] | None:
@@ -161,7 +146,7 @@ def match_copies(
     candidate_seconds = time.perf_counter() - found_at
     articles = _article_rows(store, {x for pair in candidates for x in pair})
     jobs = [(a, b, articles[a]["text"], articles[b]["text"], rules) for a, b in sorted(candidates)]
-    found = [row for row in _map(_verify, jobs, workers) if row is not None]
+    found = [row for row in forked_map(_verify, jobs, workers, PARALLEL_MIN) if row is not None]
     with store.transaction():
         conn.executemany(upsert("copy_pairs", ("a", "b", "kind", "in_a", "in_b", "shared_words"), ("a", "b")), found)
         touched = set(dirty) | {x for row in found for x in row[:2]}
@@ -223,7 +208,9 @@ def describe_copies(store: Store, batch: int = 2_000, workers: int = 1) -> int:
         if not links:
             return done
         articles = _article_rows(store, {x for link in links for x in link})
-        summaries = _map(_summary, [(articles[original], articles[copy]) for copy, original in links], workers)
+        summaries = forked_map(
+            _summary, [(articles[original], articles[copy]) for copy, original in links], workers, PARALLEL_MIN
+        )
         with store.transaction():
             conn.executemany(
                 "UPDATE copy_links SET changes = ? WHERE copy_id = ?",

@@ -87,11 +87,14 @@ def _context(store: Store, ids: list[str]) -> dict[str, frozenset[str]]:
     return context
 
 
-def resolve_entities(store: Store, full: bool = False, resolver: Resolver | None = None) -> dict[str, Any]:
+def resolve_entities(
+    store: Store, full: bool = False, resolver: Resolver | None = None, workers: int = 1
+) -> dict[str, Any]:
     """Resolve the names new articles touched (or, with `full`, every name) into entities.
-    `resolver` resolves the records elsewhere (on a cluster) instead of in groups here."""
+    `resolver` resolves the records elsewhere (on a cluster) instead of in groups here; `workers`
+    processes may share the finding of what a batch touches."""
     started = time.perf_counter()
-    found = None if rekey(store) or full or not edges_kept(store) else incremental_region(store)
+    found = None if rekey(store) or full or not edges_kept(store) else incremental_region(store, workers)
     if found is None:
         region = [row[0] for row in store.conn.execute("SELECT id FROM names ORDER BY id")]
         oversized = grown = oversized_overall(store)

@@ -27,9 +27,11 @@ from newsgraph.corpus.entities import NameRecord, compared, name_index_keys, set
 from newsgraph.corpus.entity_groups import acts
 from newsgraph.corpus.matching import MATCHING, NameForm, blocking_keys, parse_name, refined_parent
 from newsgraph.store.base import Store, upsert
+from newsgraph.store.forked import forked_map
 
 _BATCH = 2000
 ROUNDS = 5  # rounds of finding names whose settled type moved; then the whole store is taken
+PARALLEL_MATES = 4000  # names of the blocks to read before worker processes are worth starting
 
 
 def rekey(store: Store) -> bool:
@@ -207,9 +209,13 @@ def _reader(text: str, kind: str, known: NameForm | None = None) -> Callable[[],
     return read
 
 
-def _ties(store: Store, names: dict[str, str], types: dict[str, str], oversized: frozenset[str]) -> set[str]:
+def _ties(
+    store: Store, names: dict[str, str], types: dict[str, str], oversized: frozenset[str], workers: int = 1
+) -> set[str]:
     """The names tied to these names (id → the type they are read as now) through the keys their
-    reading gives them. `types` gives the type of any other name whose type is not its stored one."""
+    reading gives them. `types` gives the type of any other name whose type is not its stored one.
+    Reading and judging the names of their blocks (most of the cost) is spread over `workers`
+    forked processes when there are many."""
     if not names:
         return set()
     conn = store.conn
@@ -239,21 +245,42 @@ def _ties(store: Store, names: dict[str, str], types: dict[str, str], oversized:
         f"SELECT n.id, n.name, n.resolved_type FROM names n WHERE n.id IN (SELECT id FROM {mates})"
     ):
         texts[ident] = (text, kind)
-    tied: set[str] = set()
+    items = []
     for mate, found in pairs.items():
         text, stored = texts[mate]
         known = own_forms.get(mate)
-        kind = known.kind if known else types.get(mate) or stored or "org"
-        read = _reader(text, kind, known)
+        items.append((mate, text, known.kind if known else types.get(mate) or stored or "org", found))
+    global _MATES
+    parts = workers * 4 if len(items) >= PARALLEL_MATES else 1
+    _MATES = (own_forms, items, oversized)  # forked workers inherit it: nothing large is pickled
+    try:
+        return set().union(*forked_map(_tied_mates, [range(n, len(items), parts) for n in range(parts)], workers, 2))
+    finally:
+        _MATES = None
+
+
+Mate = tuple[str, str, str, list[tuple[str, str]]]  # id, text, type read as, (name, shared key) pairs
+_MATES: tuple[dict[str, NameForm], list[Mate], frozenset[str]] | None = None  # `_ties`'s, while it runs
+
+
+def _tied_mates(run: range) -> list[str]:
+    """The mates (of `_MATES`, these positions) tied to a name they share a key with, in a worker
+    process or here."""
+    assert _MATES is not None
+    own_forms, mates, oversized = _MATES
+    tied = []
+    for n in run:
+        mate, text, kind, found = mates[n]
+        read = _reader(text, kind, own_forms.get(mate))
         if any(_tied(key, own_forms[own], kind, read, oversized) for own, key in found):
-            tied.add(mate)
+            tied.append(mate)
     return tied
 
 
-def incremental_region(store: Store) -> tuple[set[str], frozenset[str], frozenset[str]] | None:
+def incremental_region(store: Store, workers: int = 1) -> tuple[set[str], frozenset[str], frozenset[str]] | None:
     """The names to resolve again after a batch, the oversized keys among theirs, and the keys that
     have just become oversized; None when resolving everything costs less (most names are dirty)
-    or the settled types keep moving."""
+    or the settled types keep moving. `workers`: processes that may judge the ties."""
     conn = store.conn
     dirty = [row[0] for row in conn.execute("SELECT id FROM names WHERE dirty = 1")]
     if not dirty:
@@ -271,7 +298,7 @@ def incremental_region(store: Store) -> tuple[set[str], frozenset[str], frozense
     tied: set[str] = set()
     for _ in range(ROUNDS):
         oversized = (oversized_of_names(store, pending) | also) if pending else also
-        tied |= _ties(store, pending, edgy, oversized)
+        tied |= _ties(store, pending, edgy, oversized, workers)
         region = _group_members(store, seeds | set(edgy) | tied)
         records = settle_weak_types(name_records(store, sorted(region)))
         stored = dict(
