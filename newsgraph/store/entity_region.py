@@ -124,15 +124,25 @@ def _grown(store: Store, dirty: list[str]) -> list[str]:
     over); they are kept as oversized from now on. Only blocks not oversized yet are counted."""
     table = store.id_table("key_names", dirty)
     limit = resolution_rules.MAX_BLOCK
+    large = store.id_table(
+        "large_keys",
+        [
+            row[0]  # counted along the key index alone; most blocks are far below the limit
+            for row in store.conn.execute(
+                "SELECT key FROM name_keys WHERE key IN "
+                f"(SELECT DISTINCT key FROM name_keys WHERE name_id IN (SELECT id FROM {table}) "
+                "AND key NOT IN (SELECT key FROM oversized_keys)) GROUP BY key HAVING COUNT(*) > ?",
+                (limit,),
+            )
+        ],
+    )
     grown = [
         key
         for key, count, new in store.conn.execute(
             "SELECT k.key, COUNT(*), SUM(CASE WHEN n.entity_id IS NULL THEN 1 ELSE 0 END) FROM name_keys k "
-            "JOIN names n ON n.id = k.name_id WHERE k.key IN "
-            f"(SELECT DISTINCT key FROM name_keys WHERE name_id IN (SELECT id FROM {table}) "
-            "AND key NOT IN (SELECT key FROM oversized_keys)) GROUP BY k.key"
+            f"JOIN names n ON n.id = k.name_id WHERE k.key IN (SELECT id FROM {large}) GROUP BY k.key"
         )
-        if int(count) > limit >= int(count) - int(new)
+        if int(count) - int(new) <= limit
     ]
     return sorted(grown)
 
@@ -231,15 +241,14 @@ def _ties(
     for ident, key in conn.execute(f"SELECT name_id, key FROM name_keys WHERE name_id IN (SELECT id FROM {table})"):
         if key.startswith(("n:", "l:")):
             own_keys[ident].add(key)
-    tying = store.id_table("tying_keys", {k for keys in own_keys.values() for k in keys})
+    owners: dict[str, list[str]] = defaultdict(list)  # key → these names that have it
+    for ident, keys in own_keys.items():
+        for key in keys:
+            owners[key].append(ident)
+    tying = store.id_table("tying_keys", owners)
     pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)  # mate → (name, key)
-    for own, mate, key in conn.execute(
-        "SELECT k1.name_id, k2.name_id, k1.key FROM name_keys k1 JOIN name_keys k2 ON k2.key = k1.key "
-        f"WHERE k1.name_id IN (SELECT id FROM {table}) AND k1.key IN (SELECT id FROM {tying}) "
-        "AND k2.name_id <> k1.name_id"
-    ):
-        if key in own_keys[own]:
-            pairs[mate].append((own, key))
+    for key, mate in conn.execute(f"SELECT key, name_id FROM name_keys WHERE key IN (SELECT id FROM {tying})"):
+        pairs[mate].extend((own, key) for own in owners[key] if own != mate)
     mates = store.id_table("mates", sorted(set(pairs) - set(texts)))
     for ident, text, kind in conn.execute(
         f"SELECT n.id, n.name, n.resolved_type FROM names n WHERE n.id IN (SELECT id FROM {mates})"
