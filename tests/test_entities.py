@@ -626,7 +626,7 @@ def test_the_ties_of_a_batch_found_in_worker_processes_are_those_found_here(
             )
         here = entity_region.incremental_region(store, workers=1)
         forked = entity_region.incremental_region(store, workers=2)
-        assert here is not None and here == forked and len(here[0]) > 60
+        assert here is not None and here == forked and len(here.names) > 60
 
 
 def test_a_store_keyed_by_an_older_version_is_keyed_again(new_db: Callable[[str], str], settings: Settings) -> None:

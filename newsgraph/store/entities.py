@@ -99,12 +99,12 @@ def resolve_entities(
         region = [row[0] for row in store.conn.execute("SELECT id FROM names ORDER BY id")]
         oversized = grown = oversized_overall(store)
     else:
-        region, oversized, grown = sorted(found[0]), found[1], found[2]
+        region, oversized, grown = sorted(found.names), found.oversized, found.grown
     if not region:
         return {"names": 0, "entities": 0, "seconds": 0.0}
     table = store.id_table("resolved", region)
     stored = _stored(store, table)
-    records = settle_weak_types(name_records(store, region))
+    records = settle_weak_types(name_records(store, region)) if found is None else found.records
     persons = {r.id for r in records if r.type == "person" and len(r.text.split()) <= 2}  # co-mentions kept
     rules = _rules(store)
     if resolver is None:  # co-mentions looked up for the names that need them only

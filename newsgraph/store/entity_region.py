@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from newsgraph.corpus import entities as resolution_rules
 from newsgraph.corpus.entities import NameRecord, compared, name_index_keys, settle_weak_types
@@ -286,14 +287,22 @@ def _tied_mates(run: range) -> list[str]:
     return tied
 
 
-def incremental_region(store: Store, workers: int = 1) -> tuple[set[str], frozenset[str], frozenset[str]] | None:
-    """The names to resolve again after a batch, the oversized keys among theirs, and the keys that
-    have just become oversized; None when resolving everything costs less (most names are dirty)
-    or the settled types keep moving. `workers`: processes that may judge the ties."""
+class Region(NamedTuple):
+    """What a resolution after a batch takes up again."""
+
+    names: set[str]
+    oversized: frozenset[str]  # the oversized keys among their keys
+    grown: frozenset[str]  # the keys that have just become oversized
+    records: list[NameRecord]  # the names as resolution takes them, types settled, in id order
+
+
+def incremental_region(store: Store, workers: int = 1) -> Region | None:
+    """The names to resolve again after a batch; None when resolving everything costs less (most
+    names are dirty) or the settled types keep moving. `workers`: processes that may judge the ties."""
     conn = store.conn
     dirty = [row[0] for row in conn.execute("SELECT id FROM names WHERE dirty = 1")]
     if not dirty:
-        return set(), frozenset(), frozenset()
+        return Region(set(), frozenset(), frozenset(), [])
     if len(dirty) * 2 > conn.execute("SELECT COUNT(*) FROM names").fetchone()[0]:
         return None  # most names are new (a first ingest): the whole store at once costs less
     grown = _grown(store, dirty)
@@ -318,6 +327,6 @@ def incremental_region(store: Store, workers: int = 1) -> tuple[set[str], frozen
         )
         pending = {r.id: r.type for r in records if r.type != edgy.get(r.id, stored.get(r.id))}
         if not pending:
-            return region, oversized_of_names(store, region) | also, also
+            return Region(region, oversized_of_names(store, region) | also, also, records)
         edgy.update(pending)
     return None
