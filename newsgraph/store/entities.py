@@ -16,7 +16,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -111,7 +111,9 @@ def resolve_entities(
         judged = None
         if found is not None:  # the pairs judged before need not be judged again
             moved = block_members(store, grown) if grown else set()
-            fresh = frozenset(r.id for r in records if r.id in moved or stored[r.id][3] or stored[r.id][2] != r.type)
+            fresh = frozenset(
+                r.id for r in records if r.id in moved or stored[r.id].dirty or stored[r.id].type != r.type
+            )
             judged = Judged(fresh, stored_edges(store, table))
         resolution = resolve_names(
             records,
@@ -136,13 +138,21 @@ def resolve_entities(
     }
 
 
-Stored = dict[str, tuple[str | None, str | None, str | None, bool]]  # name id → entity, group, type, dirty
+class StoredName(NamedTuple):
+    """A name's resolution as stored, from before this one."""
+
+    entity: str | None
+    group: str | None
+    type: str | None
+    dirty: bool
+
+
+Stored = dict[str, StoredName]
 
 
 def _stored(store: Store, table: str) -> Stored:
-    """The names' resolution as stored, from before this one."""
     return {
-        ident: (entity, group, kind, bool(dirty))
+        ident: StoredName(entity, group, kind, bool(dirty))
         for ident, entity, group, kind, dirty in store.conn.execute(
             f"SELECT id, entity_id, group_id, resolved_type, dirty FROM names WHERE id IN (SELECT id FROM {table})"
         )
@@ -166,9 +176,9 @@ def _write_resolution(
     by_id = {r.id: r for r in records}
     types = {r.id: r.type for r in records}
     old_members: dict[str, set[str]] = defaultdict(set)
-    for ident, (entity, _, _, _) in stored.items():
-        if entity is not None:
-            old_members[entity].add(ident)
+    for ident, name in stored.items():
+        if name.entity is not None:
+            old_members[name.entity].add(ident)
     old_unresolved = dict(
         conn.execute(
             "SELECT id, unresolved FROM entities WHERE id IN "
@@ -186,12 +196,12 @@ def _write_resolution(
             for entity, members in resolution.members.items()
             if old_members.get(entity) == set(members)
             and old_unresolved.get(entity) == unresolved(members)
-            and all(not stored[m][3] and stored[m][2] == types[m] for m in members)
+            and all(not stored[m].dirty and stored[m].type == types[m] for m in members)
         }
     changed = [
         (resolution.entity_of[i], resolution.group_of[i], types[i], i)
         for i in ids
-        if stored.get(i) != (resolution.entity_of[i], resolution.group_of[i], types[i], False)
+        if stored.get(i) != StoredName(resolution.entity_of[i], resolution.group_of[i], types[i], False)
     ]
     with store.transaction():
         record_oversized(store, grown, full)
