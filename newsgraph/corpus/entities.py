@@ -56,6 +56,12 @@ def name_id(text: str) -> str:
     return content_hash("name", name_norm(text), length=16)
 
 
+@lru_cache(maxsize=200_000)
+def _full_name_key(text: str) -> str | None:
+    """A full name's transliteration key (`name_key`); None for a one-word name."""
+    return name_key(text) if len(name_tokens(text)) >= 2 else None
+
+
 def name_index_keys(text: str) -> set[str]:
     """The keys `name_keys` holds for a name (see `_index_keys`)."""
     return set(_index_keys(text))
@@ -70,8 +76,9 @@ def _index_keys(text: str) -> frozenset[str]:
     (`l:`)."""
     person = parse_name(text, "person")
     keys = blocking_keys(person) | blocking_keys(parse_name(text, "org"))
-    if len(name_tokens(text)) >= 2:
-        keys.add("n:" + name_key(text))
+    whole = _full_name_key(text)
+    if whole is not None:
+        keys.add("n:" + whole)
     if person.tokens and person.single:
         keys.update("l:" + variant for variant in skeleton_variants(person.tokens[0]))
     return frozenset(keys)
@@ -148,8 +155,9 @@ def pooled_spellings(records: Iterable[NameRecord]) -> dict[str, list[NameRecord
     order given: the names whose type votes `settle_weak_types` pools."""
     keyed: dict[str, list[NameRecord]] = defaultdict(list)
     for record in records:
-        if len(name_tokens(record.text)) >= 2:
-            keyed[name_key(record.text)].append(record)
+        key = _full_name_key(record.text)
+        if key is not None:
+            keyed[key].append(record)
     return keyed
 
 
@@ -163,9 +171,10 @@ def settle_weak_types(records: Iterable[NameRecord]) -> list[NameRecord]:
     keyed = pooled_spellings(listed)
     settled = []
     for record in listed:
-        if record.articles <= WEAK_TYPE_ARTICLES and len(name_tokens(record.text)) >= 2:
+        key = _full_name_key(record.text)
+        if record.articles <= WEAK_TYPE_ARTICLES and key is not None:
             votes: Counter[str] = Counter()
-            for other in keyed[name_key(record.text)]:
+            for other in keyed[key]:
                 if other.id != record.id:
                     votes[other.type] += other.articles
             if votes:
