@@ -52,26 +52,6 @@ def marked_outcome(out: str, err: str, returncode: int, mark: str, what: str) ->
     return outcome
 
 
-def text_article(ident: str, text: str, title: str = "", location: str | None = None) -> Any:
-    """An English article of plain text and no metadata (read from `location`, by default its id):
-    how the benchmarks hand their texts to newsgraph's analysis."""
-    from newsgraph.records import Article, Location
-
-    return Article(
-        id=ident,
-        location=Location(location or ident),
-        format="text",
-        title=title,
-        text=text,
-        source=None,
-        url=None,
-        authors=(),
-        published=None,
-        published_from=None,
-        language="en",
-    )
-
-
 def data_dir() -> Path:
     """The shared data folder: `$NEWSGRAPH_DATA` (relative to the current folder) or ../shared/data."""
     value = os.environ.get("NEWSGRAPH_DATA")

@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import result, row, text_article
+from benchmarks import result, row
+from tests.articles import text_article
 
 NAME = "grouping"
 TITLE = "Within-article grouping — similar and shared surnames, titles, spellings (written fixtures)"
@@ -93,7 +94,7 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
     from newsgraph.enrich import analyse_articles
     from newsgraph.enrich.namekeys import clean_surface, strip_titles
 
-    articles = [text_article(f"g{i}", text, location=f"g{i}.txt") for i, (text, _) in enumerate(ARTICLES)]
+    articles = [text_article(f"g{i}", text) for i, (text, _) in enumerate(ARTICLES)]
     started = time.perf_counter()
     analyses = analyse_articles(articles)
     seconds = time.perf_counter() - started

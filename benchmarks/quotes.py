@@ -65,9 +65,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import result, row, skipped, text_article
+from benchmarks import result, row, skipped
 from benchmarks.quotes_common import common_speaker_accuracy
 from benchmarks.quotes_gold import PRONOUNS, Doc, Gold, Predicted, load_docs, token_ids, words
+from tests.articles import text_article
 
 __all__ = ["Doc", "Gold", "Predicted", "load_docs", "score", "token_ids", "words"]
 

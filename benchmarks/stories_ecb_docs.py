@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks import text_article
+from tests.articles import text_article
 
 DATA_FILE = Path("clustering") / "ecbplus-dev" / "docs_clusters.jsonl"
 SEED = 20_240_611

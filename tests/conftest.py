@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from newsgraph.records import Article, Location
 from newsgraph.settings import Settings
 from newsgraph.store.base import Store
 from newsgraph.store.connect import open_store
@@ -20,23 +19,6 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CORPUS = ROOT / "examples" / "corpus"
 SHARED = Path(os.environ.get("NEWSGRAPH_DATA", ROOT.parent / "shared" / "data"))
 SEED = SHARED / "seed" / "000_b3787cf0a3305124.txt"
-
-
-def text_article(ident: str, text: str, title: str = "") -> Article:
-    """An English article of plain text and no metadata, read from `<ident>.txt`."""
-    return Article(
-        id=ident,
-        location=Location(f"{ident}.txt"),
-        format="text",
-        title=title,
-        text=text,
-        source=None,
-        url=None,
-        authors=(),
-        published=None,
-        published_from=None,
-        language="en",
-    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

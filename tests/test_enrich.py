@@ -13,7 +13,7 @@ from newsgraph.enrich.nlp import load_pipeline
 from newsgraph.records import NameGroup
 from newsgraph.settings import Settings
 
-from .conftest import text_article
+from .articles import text_article
 
 
 def _groups(text: str, title: str = "") -> dict[str, NameGroup]:

@@ -13,7 +13,7 @@ from newsgraph.cli import app
 from newsgraph.enrich import analyse_articles
 from newsgraph.records import Quote
 
-from .conftest import text_article
+from .articles import text_article
 
 
 def quotes_of(*paragraphs: str) -> list[Quote]:
