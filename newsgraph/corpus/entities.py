@@ -295,14 +295,15 @@ def resolve_names(
         known = ((a, b) for a, b in sorted(judged.acting) if a in full and b in full)
         pairs = itertools.chain(pairs, (ab for ab in known if ab[0] not in judged.fresh and ab[1] not in judged.fresh))
     for a, b in pairs:
+        pair = (a, b) if a < b else (b, a)
         if a in split_off or b in split_off:
             if same_entity(full[a], full[b]) or vowel_apart(full[a], full[b]):
                 ties.union(a, b)
-                acting.add((min(a, b), max(a, b)))
+                acting.add(pair)
             continue
         if same_entity(full[a], full[b]):
             ties.union(a, b)
-            acting.add((min(a, b), max(a, b)))
+            acting.add(pair)
             if adds_names(full[a], full[b]):
                 short, long = (a, b) if len(full[a].tokens) < len(full[b].tokens) else (b, a)
                 shorter_forms[short].append(long)
@@ -310,7 +311,7 @@ def resolve_names(
                 uf.union(a, b)
         elif vowel_apart(full[a], full[b]):
             ties.union(a, b)
-            acting.add((min(a, b), max(a, b)))
+            acting.add(pair)
             vowel_links[a].append(b)
             vowel_links[b].append(a)
     unresolved: set[str] = set()

@@ -16,7 +16,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -39,7 +39,7 @@ from newsgraph.errors import NotFound, UserError
 from newsgraph.store.base import Store, chunks, upsert
 from newsgraph.store.cursor import check_limit, decode_cursor, page
 from newsgraph.store.entity_region import (
-    block_members,
+    StoredName,
     edges_kept,
     incremental_region,
     name_records,
@@ -48,6 +48,7 @@ from newsgraph.store.entity_region import (
     record_oversized,
     rekey,
     stored_edges,
+    stored_names,
 )
 from newsgraph.store.refs import article_refs
 
@@ -102,17 +103,19 @@ def resolve_entities(
         region, oversized, grown = sorted(found.names), found.oversized, found.grown
     if not region:
         return {"names": 0, "entities": 0, "seconds": 0.0}
-    table = store.id_table("resolved", region)
-    stored = _stored(store, table)
-    records = settle_weak_types(name_records(store, region)) if found is None else found.records
+    if found is None:
+        table = store.id_table("region", region)
+        stored = stored_names(store, table)
+        records = settle_weak_types(name_records(store, region))
+    else:
+        table, stored, records = found.table, found.stored, found.records
     persons = {r.id for r in records if r.type == "person" and len(r.text.split()) <= 2}  # co-mentions kept
     rules = _rules(store)
     if resolver is None:  # co-mentions looked up for the names that need them only
         judged = None
         if found is not None:  # the pairs judged before need not be judged again
-            moved = block_members(store, grown) if grown else set()
             fresh = frozenset(
-                r.id for r in records if r.id in moved or stored[r.id].dirty or stored[r.id].type != r.type
+                r.id for r in records if r.id in found.moved or stored[r.id].dirty or stored[r.id].type != r.type
             )
             judged = Judged(fresh, stored_edges(store, table))
         resolution = resolve_names(
@@ -138,25 +141,7 @@ def resolve_entities(
     }
 
 
-class StoredName(NamedTuple):
-    """A name's resolution as stored, from before this one."""
-
-    entity: str | None
-    group: str | None
-    type: str | None
-    dirty: bool
-
-
 Stored = dict[str, StoredName]
-
-
-def _stored(store: Store, table: str) -> Stored:
-    return {
-        ident: StoredName(entity, group, kind, bool(dirty))
-        for ident, entity, group, kind, dirty in store.conn.execute(
-            f"SELECT id, entity_id, group_id, resolved_type, dirty FROM names WHERE id IN (SELECT id FROM {table})"
-        )
-    }
 
 
 def _write_resolution(

@@ -287,13 +287,35 @@ def _tied_mates(run: range) -> list[str]:
     return tied
 
 
+class StoredName(NamedTuple):
+    """A name's resolution as stored, from before this one."""
+
+    entity: str | None
+    group: str | None
+    type: str | None
+    dirty: bool
+
+
+def stored_names(store: Store, table: str) -> dict[str, StoredName]:
+    """The stored resolution of the names of this temporary table."""
+    return {
+        ident: StoredName(entity, group, kind, bool(dirty))
+        for ident, entity, group, kind, dirty in store.conn.execute(
+            f"SELECT id, entity_id, group_id, resolved_type, dirty FROM names WHERE id IN (SELECT id FROM {table})"
+        )
+    }
+
+
 class Region(NamedTuple):
     """What a resolution after a batch takes up again."""
 
     names: set[str]
     oversized: frozenset[str]  # the oversized keys among their keys
     grown: frozenset[str]  # the keys that have just become oversized
+    moved: set[str]  # the names of those keys' blocks
     records: list[NameRecord]  # the names as resolution takes them, types settled, in id order
+    table: str  # a temporary table of the names
+    stored: dict[str, StoredName]  # their resolution as stored
 
 
 def incremental_region(store: Store, workers: int = 1) -> Region | None:
@@ -302,13 +324,12 @@ def incremental_region(store: Store, workers: int = 1) -> Region | None:
     conn = store.conn
     dirty = [row[0] for row in conn.execute("SELECT id FROM names WHERE dirty = 1")]
     if not dirty:
-        return Region(set(), frozenset(), frozenset(), [])
+        return Region(set(), frozenset(), frozenset(), set(), [], "", {})
     if len(dirty) * 2 > conn.execute("SELECT COUNT(*) FROM names").fetchone()[0]:
         return None  # most names are new (a first ingest): the whole store at once costs less
     grown = _grown(store, dirty)
-    seeds = set(dirty)
-    if grown:  # ties through these blocks go: their names may fall into smaller groups
-        seeds |= block_members(store, grown)
+    moved = block_members(store, grown) if grown else set()  # their ties go: they may fall into smaller groups
+    seeds = set(dirty) | moved
     also = frozenset(grown)  # oversized from now on; recorded with the resolution (`record_oversized`)
     new = [row[0] for row in conn.execute("SELECT id FROM names WHERE dirty = 1 AND entity_id IS NULL")]
     edgy = {r.id: r.type for r in name_records(store, new)}  # names whose ties are found anew, as read
@@ -319,14 +340,10 @@ def incremental_region(store: Store, workers: int = 1) -> Region | None:
         tied |= _ties(store, pending, edgy, oversized, workers)
         region = _group_members(store, seeds | set(edgy) | tied)
         records = settle_weak_types(name_records(store, sorted(region)))
-        stored = dict(
-            conn.execute(
-                "SELECT id, resolved_type FROM names WHERE id IN "
-                f"(SELECT id FROM {store.id_table('region_types', region)})"
-            ).fetchall()
-        )
-        pending = {r.id: r.type for r in records if r.type != edgy.get(r.id, stored.get(r.id))}
+        table = store.id_table("region", region)
+        stored = stored_names(store, table)
+        pending = {r.id: r.type for r in records if r.type != edgy.get(r.id, stored[r.id].type)}
         if not pending:
-            return Region(region, oversized_of_names(store, region) | also, also, records)
+            return Region(region, oversized_of_names(store, region) | also, also, moved, records, table, stored)
         edgy.update(pending)
     return None
