@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from newsgraph.enrich import analyse_articles
@@ -10,6 +12,7 @@ from newsgraph.enrich.cues import needs_parse
 from newsgraph.enrich.grouping import Span, group_spans
 from newsgraph.enrich.namekeys import clean_surface, name_key
 from newsgraph.enrich.nlp import load_pipeline
+from newsgraph.enrich.passages import parse_runs, sentence_starts
 from newsgraph.records import NameGroup
 from newsgraph.settings import Settings
 
@@ -218,7 +221,7 @@ def test_only_passages_that_can_carry_speech_are_parsed() -> None:
     nlp = load_pipeline(Settings().model)
     pieces = paragraphs_of(text)
     assert "".join(pieces) == text and len(pieces) == 3
-    docs = parse_selectively(nlp, pieces, [needs_parse(p) for p in pieces], 8)
+    docs = parse_selectively(nlp, pieces, [parse_runs(p) for p in pieces], 8)
     parsed = [any(t.dep_ not in {"dep", "ROOT"} for t in d) for d in docs]  # not parsed: a flat tree
     assert parsed == [False, True, False], "the parse runs where speech can be"
     (analysis,) = analyse_articles([text_article("t", text)])
@@ -241,8 +244,48 @@ def test_a_paragraph_not_parsed_is_a_sentence_of_its_own_in_the_article() -> Non
     (reported,) = [q for q in analysis.quotes if q.kind == "reported"]
     assert "crest on Friday" in reported.text and "Boats" not in reported.text, "the quote ends with its paragraph"
     nlp = load_pipeline(Settings().model)
-    docs = parse_selectively(nlp, pieces, [needs_parse(p) for p in pieces], 8)
+    docs = parse_selectively(nlp, pieces, [parse_runs(p) for p in pieces], 8)
     assert pieces[1] in [s.text for s in join_docs(docs).sents]
+
+
+def test_sentences_are_cut_outside_quotations_and_not_after_abbreviations_or_initials() -> None:
+    text = (
+        "The dam held. Mr. Vell toured the U.S. on Friday. “We held. We will hold,” said J. Orrin. "
+        "“Yes.” The boats left at 3 p.m. from Corvale. 2 ferries stayed."
+    )
+    bounds = [0, *sentence_starts(text), len(text)]
+    assert [text[a:b].strip() for a, b in itertools.pairwise(bounds)] == [
+        "The dam held.",
+        "Mr. Vell toured the U.S. on Friday.",
+        "“We held. We will hold,” said J. Orrin.",
+        "“Yes.”",
+        "The boats left at 3 p.m. from Corvale.",
+        "2 ferries stayed.",
+    ]
+    assert sentence_starts('"We held. We will hold," Vell said. Rain fell.') == [36]  # straight marks too
+    assert sentence_starts("It rose. then it fell.") == [], "a small letter does not start a sentence"
+
+
+def test_only_the_sentences_that_can_carry_speech_are_parsed() -> None:
+    paragraph = (
+        "The river rose two metres overnight in Aldmoor. Boats from Corvale reached the farms. "
+        "Mayor Tomas Vell said that the town would rebuild every house.  The water fell by noon."
+    )
+    (run,) = parse_runs(paragraph)
+    assert paragraph[run[0] : run[1]].strip() == "Mayor Tomas Vell said that the town would rebuild every house."
+    nlp = load_pipeline(Settings().model)
+    (doc,) = parse_selectively(nlp, [paragraph], [[run]], 8)
+    alone = nlp(paragraph[run[0] : run[1]])
+    inside = [t for t in doc if run[0] <= t.idx < run[1]]
+    assert [(t.text, t.dep_, t.head.i - t.i) for t in inside] == [(t.text, t.dep_, t.head.i - t.i) for t in alone]
+    sentences = [s.text.strip() for s in doc.sents]
+    assert sentences[0].startswith("The river rose") and sentences[0].endswith("reached the farms.")
+    assert sentences[-1] == "The water fell by noon.", "each stretch not parsed is a sentence of its own"
+    assert [(e.text, e.label_) for e in doc.ents] == [(e.text, e.label_) for e in nlp(paragraph).ents]
+    (analysis,) = analyse_articles([text_article("t", paragraph)])
+    (reported,) = [q for q in analysis.quotes if q.kind == "reported"]
+    assert reported.speaker == "Tomas Vell" and "rebuild every house" in reported.text
+    assert "water" not in reported.text and "Boats" not in reported.text
 
 
 def test_an_apostrophe_inside_a_word_is_not_a_quote_mark() -> None:
@@ -258,7 +301,7 @@ def test_a_paragraph_not_parsed_skips_the_embedding_only_the_parser_reads_and_ke
         "Flood barriers went up along the Vessa in Aldmoor and Corvale on Monday.\n\n",
         "The Harrow Institute sent engineers from Brenmouth to help Mayor Tomas Vell.",
     ]
-    skipped = parse_selectively(nlp, pieces, [False, False], 8)
+    skipped = parse_selectively(nlp, pieces, [[], []], 8)
     full = list(nlp.pipe(pieces))
     assert all(d.tensor.size == 0 for d in skipped), "the embedding layer did not run"
     found = [[(e.start, e.end, e.label_) for e in d.ents] for d in skipped]

@@ -11,10 +11,10 @@ import numpy
 from spacy.attrs import DEP, HEAD
 from spacy.tokens import Doc
 
-from newsgraph.enrich.cues import needs_parse
 from newsgraph.enrich.grouping import GROUPING, LABEL_TYPES, Span, group_spans, usable
 from newsgraph.enrich.namekeys import PERSON_TITLES, clean_surface, looks_like_org
 from newsgraph.enrich.nlp import load_pipeline
+from newsgraph.enrich.passages import parse_runs
 from newsgraph.enrich.quotes import QUOTES, find_quotes
 from newsgraph.records import Analysis, Article, Mention
 from newsgraph.settings import Settings
@@ -259,39 +259,90 @@ def unparsed_pipes(nlp: Any) -> list[str]:
     return skipped
 
 
-def parse_selectively(nlp: Any, texts: Sequence[str], parse: Sequence[bool], batch_size: int) -> list[Any]:
-    """Docs of the texts with entities for all, and the dependency parse only for those marked.
+def parse_pipes(nlp: Any) -> list[str]:
+    """The components the dependency parse needs: the parser and the embedding layers it listens to."""
+    return [
+        name
+        for name, pipe in nlp.pipeline
+        if name == "parser" or "parser" in (getattr(pipe, "listening_components", None) or ())
+    ]
 
-    A text not parsed is one sentence (`as_one_sentence`) and has no tensor where the embedding
-    layer is skipped (`unparsed_pipes`), so the docs are joined with `join_docs`.
+
+def parse_selectively(
+    nlp: Any, texts: Sequence[str], parsed: Sequence[Sequence[tuple[int, int]]], batch_size: int
+) -> list[Any]:
+    """Docs of the texts with entities for all, and the dependency parse only of the stretches marked
+    (character ranges of each text, as `passages.parse_runs` gives them).
+
+    The entities come from the whole texts, without the components only the parser reads
+    (`unparsed_pipes`), and are the same as the full pipeline's. Each stretch is parsed on its own
+    and its tree copied in; each stretch between them is one sentence, a flat tree (`flat_tree`).
+    A doc has no tensor, so docs are joined with `join_docs`.
     """
-    docs: list[Any] = [None] * len(texts)
-    parsed = [i for i, wanted in enumerate(parse) if wanted]
-    rest = [i for i, wanted in enumerate(parse) if not wanted]
-    for i, doc in zip(parsed, nlp.pipe([texts[i] for i in parsed], batch_size=batch_size), strict=True):
-        docs[i] = doc
     with nlp.select_pipes(disable=unparsed_pipes(nlp)):
-        for i, doc in zip(rest, nlp.pipe([texts[i] for i in rest], batch_size=batch_size), strict=True):
-            docs[i] = as_one_sentence(doc)
-    return docs
+        docs = list(nlp.pipe(texts, batch_size=batch_size))
+    wanted = [(i, start, end) for i, ranges in enumerate(parsed) for start, end in ranges if start < end]
+    trees: list[list[tuple[int, Any]]] = [[] for _ in texts]
+    missed: set[int] = set()
+    with nlp.select_pipes(enable=parse_pipes(nlp)):
+        stretches = nlp.pipe([texts[i][start:end] for i, start, end in wanted], batch_size=batch_size)
+        for (i, start, _end), stretch in zip(wanted, stretches, strict=True):
+            first = _token_at(docs[i], start, stretch)
+            if first is None:
+                missed.add(i)
+            else:
+                trees[i].append((first, stretch))
+        # a stretch whose words are not the text's words there (never seen) costs the whole text's parse
+        for i, whole in zip(sorted(missed), nlp.pipe([texts[i] for i in sorted(missed)]), strict=True):
+            trees[i] = [(0, whole)]
+    return [_with_trees(doc, doc_trees) for doc, doc_trees in zip(docs, trees, strict=True)]
 
 
-def as_one_sentence(doc: Any) -> Any:
-    """A doc not parsed, made one sentence: every word hangs from the first in a flat unlabelled
-    tree (`dep`). Sentence starts alone would be dropped where `Doc.from_docs` joins it to parsed
-    docs, and its words would run on in the sentence before."""
-    if len(doc):
-        heads = numpy.zeros((len(doc), 2), dtype="uint64")
-        heads[:, 0] = (-numpy.arange(len(doc), dtype="int64")).view("uint64")  # offsets to the first word
-        heads[:, 1] = doc.vocab.strings.add("dep")
-        heads[0, 1] = doc.vocab.strings.add("ROOT")
-        doc.from_array([HEAD, DEP], heads)
+def _token_at(doc: Any, start: int, stretch: Any) -> int | None:
+    """The index in `doc` of the first of the stretch's words, which begins at character `start`;
+    None where the stretch's words are not the doc's words there."""
+    if not len(stretch):
+        return None
+    first = next((t.i for t in doc if t.idx == start), None)
+    if first is None or first + len(stretch) > len(doc):
+        return None
+    last = stretch[-1]
+    if doc[first + len(stretch) - 1].idx != start + last.idx or doc[first + len(stretch) - 1].text != last.text:
+        return None
+    return first
+
+
+def _with_trees(doc: Any, trees: Sequence[tuple[int, Any]]) -> Any:
+    """The doc with the parsed stretches' trees at their words and a flat tree over each stretch between."""
+    if not len(doc):
+        return doc
+    heads = numpy.zeros((len(doc), 2), dtype="uint64")
+    dep, root = doc.vocab.strings.add("dep"), doc.vocab.strings.add("ROOT")
+    at = 0
+    for first, stretch in [*sorted(trees, key=lambda tree: tree[0]), (len(doc), None)]:
+        if first > at:
+            heads[at:first] = flat_tree(first - at, dep, root)
+        if stretch is not None:
+            heads[first : first + len(stretch)] = stretch.to_array([HEAD, DEP])
+            at = first + len(stretch)
+    doc.from_array([HEAD, DEP], heads)
     return doc
+
+
+def flat_tree(size: int, dep: int, root: int) -> Any:
+    """HEAD and DEP columns of a flat unlabelled tree of `size` words: every word hangs from the first,
+    so they are one sentence. Sentence starts alone would be dropped where `Doc.from_docs` joins
+    docs, and the words would run on in the sentence before."""
+    heads = numpy.zeros((size, 2), dtype="uint64")
+    heads[:, 0] = (-numpy.arange(size, dtype="int64")).view("uint64")  # offsets to the first word
+    heads[:, 1] = dep
+    heads[0, 1] = root
+    return heads
 
 
 def join_docs(docs: Sequence[Any]) -> Any:
     """One doc of consecutive pieces of a text (as `parse_selectively` made them), without tensors:
-    the pieces not parsed have none, and nothing reads them."""
+    they have none, and nothing reads them."""
     # `exclude` is in spaCy's Doc.from_docs since 3.3, not yet in its type stub
     return Doc.from_docs(list(docs), ensure_whitespace=False, exclude=["tensor"])  # type: ignore[call-arg]
 
@@ -299,28 +350,28 @@ def join_docs(docs: Sequence[Any]) -> Any:
 def analyse_articles(articles: Sequence[Article], settings: Settings | None = None) -> list[Analysis]:
     """Analyse a batch of articles: entities in their titles and texts, quotations in their texts.
 
-    The texts are analysed a paragraph at a time, in one batch for the batch of articles; the
-    dependency parse, which only quotation finding reads, runs on the paragraphs with a quote mark
-    or a word of saying (`cues.needs_parse`): in news, about four fifths of the text. The other
-    paragraphs and the titles also skip the embedding layer that only the parser reads
-    (`unparsed_pipes`); their entities are the same.
+    The texts are analysed a paragraph at a time, in one batch for the batch of articles. The
+    dependency parse, which only quotation finding reads, runs on the runs of sentences with a
+    quote mark or a word of saying (`passages.parse_runs`): in news, about three fifths of the
+    words. Entities come from whole paragraphs without the parser and the embedding layer only it
+    reads (`unparsed_pipes`), and are the same as the full pipeline's.
     """
     settings = settings or Settings()
     if not articles:
         return []
     nlp = load_pipeline(settings.model)
     texts: list[str] = []
-    parse: list[bool] = []
+    parsed: list[list[tuple[int, int]]] = []
     sizes: list[int] = []
     for article in articles:
         texts.append(article.title[: settings.max_nlp_chars])
-        parse.append(False)
+        parsed.append([])
         # guillemets and low quote marks confuse the parser; the same-length curly marks do not
         pieces = paragraphs_of(article.text[: settings.max_nlp_chars].translate(_PARSER_MARKS))
         texts += pieces
-        parse += [needs_parse(p) for p in pieces]
+        parsed += [parse_runs(p) for p in pieces]
         sizes.append(len(pieces))
-    docs = parse_selectively(nlp, texts, parse, settings.nlp_batch_size)
+    docs = parse_selectively(nlp, texts, parsed, settings.nlp_batch_size)
     results = []
     at = 0
     for article, size in zip(articles, sizes, strict=True):
