@@ -309,7 +309,7 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         f"ours, spaCy again; spaCy's figures are the mean of its two runs ({rates[0]:.1f} and {rates[1]:.1f} docs/s, "
         f"so ratios {ours_rate / rates[0] if rates[0] else 0:.2f} and {ours_rate / rates[1] if rates[1] else 0:.2f}).",
         "Ours is the whole `ingest_paths`: reading, extraction, language detection, NER on title and text "
-        "(the parse only on the paragraphs that can carry speech), quotations, grouping, SQLite writes and the "
+        "(the parse only on the runs of sentences that can carry speech), quotations, grouping, SQLite writes and the "
         "set-level steps, with worker start-up and model loading; spaCy's is `nlp.pipe` over the already "
         f"extracted texts at batch size {ANCHOR_BATCH}, with its worker start-up (model loaded before the clock).",
         f"Rejected: {summary['rejected']} {summary['rejections_by_code'] or ''}; duplicates: "

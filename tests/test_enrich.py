@@ -156,7 +156,7 @@ def _doc_spans(text: str, ents: list[tuple[str, str]]) -> list[Span]:
         assert span is not None, words
         spans.append(DocSpan(doc, span.start, span.end, label=label))
     doc.ents = spans
-    return _entity_spans(doc, "text")
+    return _entity_spans(doc, "text", doc.text)
 
 
 def test_words_of_a_title_of_office_are_not_names() -> None:

@@ -102,7 +102,7 @@ def _org_word(token: Any) -> bool:
     return bool(token.text[:1].isupper()) and looks_like_org(token.text)
 
 
-def _entity_spans(doc: Any, field: str) -> list[Span]:
+def _entity_spans(doc: Any, field: str, source: str) -> list[Span]:
     """The document's entities as Spans, with the model's common slips mended.
 
     - an entity running over a paragraph break is cut at the break;
@@ -153,7 +153,6 @@ def _entity_spans(doc: Any, field: str) -> list[Span]:
             continue
         raw.append(Span(field, start, start + len(text), text, label, sentence))
     merged: list[Span] = []
-    source = doc.text
     for span in raw:
         previous = merged[-1] if merged else None
         if (
@@ -274,13 +273,13 @@ def parse_selectively(
     """Docs of the texts with entities for all, and the dependency parse only of the stretches marked
     (character ranges of each text, as `passages.parse_runs` gives them).
 
-    The entities come from the whole texts, without the components only the parser reads
-    (`unparsed_pipes`), and are the same as the full pipeline's. Each stretch is parsed on its own
-    and its tree copied in; each stretch between them is one sentence, a flat tree (`flat_tree`).
-    A doc has no tensor, so docs are joined with `join_docs`.
+    Each stretch is parsed on its own and its tree copied in; each stretch between them is one
+    sentence, a flat tree (`flat_tree`). The entity recogniser then runs on the whole texts, with
+    those sentences, without the components only the parser reads (`unparsed_pipes`): a text
+    parsed whole gets the full pipeline's entities. A doc has no tensor, so docs are joined with
+    `join_docs`.
     """
-    with nlp.select_pipes(disable=unparsed_pipes(nlp)):
-        docs = list(nlp.pipe(texts, batch_size=batch_size))
+    docs = [nlp.make_doc(text) for text in texts]
     wanted = [(i, start, end) for i, ranges in enumerate(parsed) for start, end in ranges if start < end]
     trees: list[list[tuple[int, Any]]] = [[] for _ in texts]
     missed: set[int] = set()
@@ -295,7 +294,9 @@ def parse_selectively(
         # a stretch whose words are not the text's words there (never seen) costs the whole text's parse
         for i, whole in zip(sorted(missed), nlp.pipe([texts[i] for i in sorted(missed)]), strict=True):
             trees[i] = [(0, whole)]
-    return [_with_trees(doc, doc_trees) for doc, doc_trees in zip(docs, trees, strict=True)]
+    docs = [_with_trees(doc, doc_trees) for doc, doc_trees in zip(docs, trees, strict=True)]
+    with nlp.select_pipes(disable=[*unparsed_pipes(nlp), *parse_pipes(nlp)]):
+        return list(nlp.pipe(docs, batch_size=batch_size))
 
 
 def _token_at(doc: Any, start: int, stretch: Any) -> int | None:
@@ -375,11 +376,12 @@ def analyse_articles(articles: Sequence[Article], settings: Settings | None = No
     results = []
     at = 0
     for article, size in zip(articles, sizes, strict=True):
-        title_doc = docs[at]
+        title, title_doc = texts[at], docs[at]
+        text = "".join(texts[at + 1 : at + 1 + size])
         text_doc = join_docs(docs[at + 1 : at + 1 + size])  # size ≥ 1: "" is one piece
         at += 1 + size
-        spans = _entity_spans(title_doc, "title") + _entity_spans(text_doc, "text")
-        spans = _propagate_names(spans, {"title": title_doc.text, "text": text_doc.text})
+        spans = _entity_spans(title_doc, "title", title) + _entity_spans(text_doc, "text", text)
+        spans = _propagate_names(spans, {"title": title, "text": text})
         analysis = build_analysis(article, spans)
         quotes = find_quotes(article.text[: settings.max_nlp_chars], text_doc, analysis.mentions, analysis.groups)
         # spans were found on the parser's copy of the text; report them in the article's own marks
