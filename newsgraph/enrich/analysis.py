@@ -283,7 +283,8 @@ def parse_selectively(
     wanted = [(i, start, end) for i, ranges in enumerate(parsed) for start, end in ranges if start < end]
     trees: list[list[tuple[int, Any]]] = [[] for _ in texts]
     missed: set[int] = set()
-    with nlp.select_pipes(enable=parse_pipes(nlp)):
+    parsing = parse_pipes(nlp)
+    with nlp.select_pipes(enable=parsing):
         stretches = nlp.pipe([texts[i][start:end] for i, start, end in wanted], batch_size=batch_size)
         for (i, start, _end), stretch in zip(wanted, stretches, strict=True):
             first = _token_at(docs[i], start, stretch)
@@ -295,7 +296,7 @@ def parse_selectively(
         for i, whole in zip(sorted(missed), nlp.pipe([texts[i] for i in sorted(missed)]), strict=True):
             trees[i] = [(0, whole)]
     docs = [_with_trees(doc, doc_trees) for doc, doc_trees in zip(docs, trees, strict=True)]
-    with nlp.select_pipes(disable=[*unparsed_pipes(nlp), *parse_pipes(nlp)]):
+    with nlp.select_pipes(disable=sorted({*unparsed_pipes(nlp), *parsing})):
         return list(nlp.pipe(docs, batch_size=batch_size))
 
 
@@ -304,13 +305,11 @@ def _token_at(doc: Any, start: int, stretch: Any) -> int | None:
     None where the stretch's words are not the doc's words there."""
     if not len(stretch):
         return None
-    first = next((t.i for t in doc if t.idx == start), None)
-    if first is None or first + len(stretch) > len(doc):
-        return None
     last = stretch[-1]
-    if doc[first + len(stretch) - 1].idx != start + last.idx or doc[first + len(stretch) - 1].text != last.text:
+    span = doc.char_span(start, start + last.idx + len(last.text))
+    if span is None or len(span) != len(stretch) or doc[span.end - 1].idx != start + last.idx:
         return None
-    return first
+    return int(span.start)
 
 
 def _with_trees(doc: Any, trees: Sequence[tuple[int, Any]]) -> Any:
@@ -354,8 +353,9 @@ def analyse_articles(articles: Sequence[Article], settings: Settings | None = No
     The texts are analysed a paragraph at a time, in one batch for the batch of articles. The
     dependency parse, which only quotation finding reads, runs on the runs of sentences with a
     quote mark or a word of saying (`passages.parse_runs`): in news, about three fifths of the
-    words. Entities come from whole paragraphs without the parser and the embedding layer only it
-    reads (`unparsed_pipes`), and are the same as the full pipeline's.
+    words. Entities come from whole paragraphs, with the sentences of the parsed runs, without the
+    parser and the embedding layer only it reads (`unparsed_pipes`); a paragraph parsed whole gets
+    the full pipeline's entities.
     """
     settings = settings or Settings()
     if not articles:

@@ -339,8 +339,9 @@ def incremental_region(store: Store, workers: int = 1) -> Region | None:
         oversized = (oversized_of_names(store, pending) | also) if pending else also
         tied |= _ties(store, pending, edgy, oversized, workers)
         region = _group_members(store, seeds | set(edgy) | tied)
-        records = settle_weak_types(name_records(store, sorted(region)))
-        table = store.id_table("region", sorted(region))
+        ordered = sorted(region)
+        records = settle_weak_types(name_records(store, ordered))
+        table = store.id_table("region", ordered)
         stored = stored_names(store, table)
         pending = {r.id: r.type for r in records if r.type != edgy.get(r.id, stored[r.id].type)}
         if not pending:
