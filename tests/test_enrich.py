@@ -8,7 +8,7 @@ import pytest
 
 from newsgraph.enrich import analyse_articles
 from newsgraph.enrich.analysis import join_docs, paragraphs_of, parse_selectively, unparsed_pipes
-from newsgraph.enrich.cues import needs_parse
+from newsgraph.enrich.cues import COMPANIONS, CUE_WORDS, FOLLOWERS, PARSE_WORDS, needs_parse
 from newsgraph.enrich.grouping import Span, group_spans
 from newsgraph.enrich.namekeys import clean_surface, name_key
 from newsgraph.enrich.nlp import load_pipeline
@@ -286,6 +286,26 @@ def test_only_the_sentences_that_can_carry_speech_are_parsed() -> None:
     (reported,) = [q for q in analysis.quotes if q.kind == "reported"]
     assert reported.speaker == "Tomas Vell" and "rebuild every house" in reported.text
     assert "water" not in reported.text and "Boats" not in reported.text
+
+
+def test_a_cue_that_needs_another_word_makes_its_sentence_parsed_only_with_that_word() -> None:
+    assert not needs_parse("The council plans a new bridge over the Aldwater.")
+    assert not needs_parse("Mayor Tomas Vell spoke at the opening in Corvale.")
+    assert not needs_parse("The point of the new dam is a safe harbour.")
+    pairs = {
+        "Mayor Tomas Vell vowed to rebuild every house in Aldmoor.": "rebuild every house",
+        "Mayor Tomas Vell spoke about the floods that hit Aldmoor.": "the floods",
+        "Mayor Tomas Vell pointed out that the dam had held for a week.": "the dam had held",
+        "Tomas Vell's view was that the dam would hold for a week.": "the dam would hold",
+        "The harbour had closed, according to Mayor Tomas Vell.": "The harbour had closed",
+    }
+    for sentence, content in pairs.items():
+        assert needs_parse(sentence), sentence
+        (analysis,) = analyse_articles([text_article("t", sentence)])
+        (reported,) = [q for q in analysis.quotes if q.kind == "reported"]
+        assert content in reported.text and reported.speaker == "Tomas Vell", sentence
+    unknown = CUE_WORDS - PARSE_WORDS - FOLLOWERS.keys() - COMPANIONS.keys()
+    assert not unknown, f"cues the finder reads that never make a sentence parsed: {sorted(unknown)}"
 
 
 def test_an_apostrophe_inside_a_word_is_not_a_quote_mark() -> None:

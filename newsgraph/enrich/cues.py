@@ -8,6 +8,7 @@ lemmatizer; `verb_forms` spells the regular ones out from their bases.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from typing import Any
 
 
@@ -139,8 +140,43 @@ def is_speech_verb(token: Any) -> bool:
 # Verbs of saying with their particle, and every word that opens a reported-speech frame.
 PARTICLE_WORDS = frozenset().union(*PARTICLE_SPEECH.values())
 CUE_WORDS = SPEECH_VERBS | ATTRIBUTION_VERBS | FRAME_WORDS | PARTICLE_WORDS | STANCE_NOUNS | {"according"}
-# Every word that can make a passage carry speech; with a quote mark, the reason to parse it.
-PARSE_WORDS = CUE_WORDS | PASSIVE_CUES | DIRECT_ONLY | {"put", "puts"}
+# The words that make a passage carry speech wherever they stand: verbs of saying (and, beside a
+# quotation, `she continued`, `as she put it`), of attribution, and stances with any object.
+PARSE_WORDS = SPEECH_VERBS | ATTRIBUTION_VERBS | OBJECT_CUES | {"put", "puts"}
+
+
+def _followers() -> dict[str, frozenset[str]]:
+    """The other cues and the words each needs after it in its sentence to carry speech there:
+    `according` its `to`; an intention its infinitive (`vowed to …`); a frame its preposition
+    (`called for …`); a predicate cue its `as` or `to` (`painted the mayor as …`). Without them
+    `reported` finds nothing to report, so the sentence need not be parsed for it."""
+    needs: dict[str, set[str]] = defaultdict(set)
+    needs["according"].add("to")
+    for word in INFINITIVE_CUES:
+        needs[word].add("to")
+    for preposition, verbs in PREPOSITION_CUES.items():
+        for word in verbs:
+            needs[word].add(preposition)
+    for word in PREDICATE_CUES:
+        needs[word].update({"as", "to"})
+    return {word: frozenset(after) for word, after in needs.items() if word not in PARSE_WORDS}
+
+
+def _companions() -> dict[str, frozenset[str]]:
+    """The cues that carry speech only with another word of their sentence, anywhere in it: a verb
+    of saying with its particle (`pointed out`), a stance noun with its that-clause (`her view is
+    that …`)."""
+    needs: dict[str, set[str]] = defaultdict(set)
+    for particle, verbs in PARTICLE_SPEECH.items():
+        for word in verbs:
+            needs[word].add(particle)
+    for noun in STANCE_NOUNS:
+        needs[noun].add("that")
+    return {word: frozenset(beside) for word, beside in needs.items() if word not in PARSE_WORDS}
+
+
+FOLLOWERS = _followers()
+COMPANIONS = _companions()
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -150,9 +186,21 @@ _SINGLE_MARK = re.compile(r"(?<![^\W\d_])['’]|['’](?![^\W\d_])")
 
 
 def needs_parse(text: str) -> bool:
-    """Whether quotation or reported-speech finding could use a dependency parse of this passage:
-    it holds a quote mark or a word of saying (`said`, `according`, `warned`, `view` …). An
-    apostrophe between two letters is not a quote mark."""
+    """Whether quotation or reported-speech finding could use a dependency parse of this passage
+    (a sentence, or several): it holds a quote mark, a word of saying (`said`, `warned`, `cited`),
+    or a cue with the word it needs (`according to`, `vowed to`, `called for`, `her view is that`).
+    An apostrophe between two letters is not a quote mark."""
     if any(mark in text for mark in _NEVER_APOSTROPHES) or _SINGLE_MARK.search(text):
         return True
-    return any(word.lower() in PARSE_WORDS for word in _WORD.findall(text))
+    words = [word.lower() for word in _WORD.findall(text)]
+    present = set(words)
+    for n, word in enumerate(words):
+        if word in PARSE_WORDS:
+            return True
+        after = FOLLOWERS.get(word)
+        if after is not None and not after.isdisjoint(words[n + 1 :]):
+            return True
+        beside = COMPANIONS.get(word)
+        if beside is not None and not beside.isdisjoint(present):
+            return True
+    return False
