@@ -293,7 +293,8 @@ def parse_selectively(
             else:
                 trees[i].append((first, stretch))
         # a stretch whose words are not the text's words there (never seen) costs the whole text's parse
-        for i, whole in zip(sorted(missed), nlp.pipe([texts[i] for i in sorted(missed)]), strict=True):
+        redo = sorted(missed)
+        for i, whole in zip(redo, nlp.pipe([texts[i] for i in redo]), strict=True):
             trees[i] = [(0, whole)]
     docs = [_with_trees(doc, doc_trees) for doc, doc_trees in zip(docs, trees, strict=True)]
     with nlp.select_pipes(disable=sorted({*unparsed_pipes(nlp), *parsing})):
