@@ -615,6 +615,34 @@ def test_a_store_without_the_pairs_judged_is_resolved_in_full_once(
         assert _snapshot(store) == expected
 
 
+def test_a_block_grown_too_large_undoes_only_the_ties_it_alone_made(
+    tmp_path: Path, settings: Settings, new_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Rasoul Tahmasebi` and `Rasul Tahmasbi` share only the `tah` prefix block (their surname
+    skeletons differ). A batch that grows that block past MAX_BLOCK leaves them unjoined, as one run
+    over everything does: the batch takes up the names whose tie only that block made."""
+    monkeypatch.setattr(resolution_rules, "MAX_BLOCK", 2)
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "court.txt").write_text(
+        "Court hearing delayed\n\nThe lawyer Samira Tahiri said on Tuesday that the court in Basra would meet "
+        "again next month. Samira Tahiri added that her client had not been charged.\n",
+        encoding="utf-8",
+    )
+    with open_store(new_db("one")) as one:
+        ingest_paths([ENTITY_FIXTURES, later], one, settings)
+        expected = _snapshot(one)
+    names = expected["names"]
+    assert isinstance(names, dict) and "Samira Tahiri" in names
+    assert names["Rasoul Tahmasebi"][0] != names["Rasul Tahmasbi"][0]  # `tah` is compared no more
+    with open_store(new_db("two")) as two:
+        ingest_paths([ENTITY_FIXTURES], two, settings)
+        joined = _snapshot(two)["names"]
+        assert isinstance(joined, dict) and joined["Rasoul Tahmasebi"][0] == joined["Rasul Tahmasbi"][0]
+        ingest_paths([later], two, settings)
+        assert _snapshot(two) == expected
+
+
 def test_the_ties_of_a_batch_found_in_worker_processes_are_those_found_here(
     demo_db: str, copy_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -139,8 +139,9 @@ class Judged:
     `vowel_apart` held) among the names not `fresh`. A pair's verdict depends only on its two
     names as read (text and type) and on whether a block they share is compared, so pairs of names
     that have not changed since need not be judged again; only pairs with a fresh name are. Fresh:
-    a name new to the earlier resolution, read with another type, or in a block that has grown too
-    large to compare since."""
+    a name new to the earlier resolution, read with another type, or in an acted pair that only a
+    block grown too large to compare since compared (a pair that shares another compared block is
+    judged as before)."""
 
     fresh: frozenset[str]
     acting: frozenset[tuple[str, str]]

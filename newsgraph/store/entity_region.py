@@ -3,15 +3,17 @@
 Names fall into groups that resolve independently (`corpus.entity_groups`), and the store keeps
 each name's group (`names.group_id`) and the type it was resolved as (`names.resolved_type`). A
 batch changes the ties between groups only where a name is new, where a name's settled type
-changed, or where a block grew past MAX_BLOCK (it is compared no more). So the region resolved
-again is: the dirty names, the names of every block that has just grown too large, the names those
-now tie to, and all the names of every group any of them is in. Its resolution is the whole
+changed, or where a block grew past MAX_BLOCK (it is compared no more, so the pairs only it
+compared lose their ties). So the region resolved again is: the dirty names, the names whose ties
+a block that has just grown too large took (`_moved`), the names those now tie to, and all the
+names of every group any of them is in. Its resolution is the whole
 store's, restricted to it: no name outside has a tie into it that was not there before, when the
 two were in one group already.
 
 Finding the ties of the new names reads their blocks (at most MAX_BLOCK names a key), never the
 whole name table, so the region follows the batch and the groups it touches, not the store. A
-name of the blocks is read (parsed) only where its type can tie it.
+name of the blocks is read (parsed) only where its type can tie it, and not at all where its group
+is in the region already.
 
 The pairs a resolution acted on are kept (`name_edges`) for the next, which then judges only the
 pairs with a fresh name (`corpus.entities.Judged`).
@@ -148,6 +150,36 @@ def _grown(store: Store, dirty: list[str]) -> list[str]:
     return sorted(grown)
 
 
+def _moved(store: Store, grown: list[str]) -> set[str]:
+    """The names whose ties the blocks that have just grown too large change. A block compared no
+    more drops the acted pairs it alone compared, so those pairs' names may fall into smaller
+    groups; a pair that shares another compared block keeps its tie, and the blocks refining a grown
+    one (now compared) hold only pairs it compared already, judged then. A surname block is read by
+    the lone-surname rule too (too common to be guessed), so all its names are taken."""
+    if not grown:
+        return set()
+    members = block_members(store, grown)
+    if any(key.startswith("s:") and refined_parent(key) is None for key in grown):
+        return members
+    table = store.id_table("grown_members", members)
+    pairs = store.conn.execute(
+        f"SELECT a, b FROM name_edges WHERE a IN (SELECT id FROM {table}) AND b IN (SELECT id FROM {table})"
+    ).fetchall()
+    ends = sorted({n for pair in pairs for n in pair})
+    if not ends:
+        return set()
+    ends_table = store.id_table("grown_ends", ends)
+    read = {
+        ident: parse_name(text, kind or "org")
+        for ident, text, kind in store.conn.execute(
+            f"SELECT id, name, resolved_type FROM names WHERE id IN (SELECT id FROM {ends_table})"
+        )
+    }
+    oversized = oversized_of_names(store, ends) | frozenset(grown)
+    keys = {ident: {k for k in blocking_keys(form) if compared(k, oversized)} for ident, form in read.items()}
+    return {n for a, b in pairs if not keys[a] & keys[b] for n in (a, b)}
+
+
 def block_members(store: Store, keys: Iterable[str]) -> set[str]:
     table = store.id_table("block_keys", keys)
     return {
@@ -168,6 +200,17 @@ def _group_members(store: Store, ids: Iterable[str]) -> set[str]:
         )
     )
     return found
+
+
+def _groups_of(store: Store, ids: Iterable[str]) -> frozenset[str]:
+    """The groups these names are in."""
+    table = store.id_table("groups_of", ids)
+    return frozenset(
+        row[0]
+        for row in store.conn.execute(
+            f"SELECT DISTINCT group_id FROM names WHERE id IN (SELECT id FROM {table}) AND group_id IS NOT NULL"
+        )
+    )
 
 
 def name_records(store: Store, ids: list[str]) -> list[NameRecord]:
@@ -192,17 +235,17 @@ def _lone(form: NameForm) -> bool:
     return form.kind == "person" and form.single and bool(form.tokens)
 
 
-def _tied(key: str, a: NameForm, b_kind: str, b: Callable[[], NameForm], oversized: frozenset[str]) -> bool:
-    """Whether two names that share this key are tied, as `entity_groups.name_groups` ties names
+def _tied(keys: list[str], a: NameForm, b_kind: str, b: Callable[[], NameForm], oversized: frozenset[str]) -> bool:
+    """Whether two names that share these keys are tied, as `entity_groups.name_groups` ties names
     (or more: a key of the other reading ties as well). `b` reads the other name, of type `b_kind`,
-    only where the key and the two types leave it open: most names a block shares are of another
-    type, and reading them is most of the cost."""
-    if key.startswith(("n:", "l:")):
+    only where the keys and the two types leave it open: most names a block shares are of another
+    type, and reading them is most of the cost. A pair is judged once, whatever keys it shares."""
+    if any(key.startswith(("n:", "l:")) for key in keys):
         return True  # one whole-name key; lone surnames of one skeleton
-    lone_rule = key.startswith("s:") and refined_parent(key) is None and key not in oversized
+    lone_rule = any(key.startswith("s:") and refined_parent(key) is None and key not in oversized for key in keys)
     if lone_rule and (_lone(a) or (b_kind == "person" and _lone(b()))):
         return True  # a lone surname and the names it could be the family name of
-    if not compared(key, oversized) or _lone(a) or b_kind != a.kind:
+    if _lone(a) or b_kind != a.kind or not any(compared(key, oversized) for key in keys):
         return False  # a compared pair ties where `acts` holds, never across types
     other = b()
     return not _lone(other) and bool(a.tokens and other.tokens) and acts(a, other)
@@ -221,12 +264,19 @@ def _reader(text: str, kind: str, known: NameForm | None = None) -> Callable[[],
 
 
 def _ties(
-    store: Store, names: dict[str, str], types: dict[str, str], oversized: frozenset[str], workers: int = 1
+    store: Store,
+    names: dict[str, str],
+    types: dict[str, str],
+    oversized: frozenset[str],
+    workers: int = 1,
+    covered: frozenset[str] = frozenset(),
 ) -> set[str]:
     """The names tied to these names (id → the type they are read as now) through the keys their
-    reading gives them. `types` gives the type of any other name whose type is not its stored one.
-    Reading and judging the names of their blocks (most of the cost) is spread over `workers`
-    forked processes when there are many."""
+    reading gives them, as far as the region needs them: a name of a group in `covered` (groups the
+    region holds already) is not judged, nor another of a group one tied name brought in, since the
+    region takes whole groups. `types` gives the type of any other name whose type is not its
+    stored one. Reading and judging the names of their blocks (most of the cost) is spread over
+    `workers` forked processes when there are many."""
     if not names:
         return set()
     conn = store.conn
@@ -250,40 +300,49 @@ def _ties(
     pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)  # mate → (name, key)
     for key, mate in conn.execute(f"SELECT key, name_id FROM name_keys WHERE key IN (SELECT id FROM {tying})"):
         pairs[mate].extend((own, key) for own in owners[key] if own != mate)
+    # the names themselves are in the region already, and so is every name of a covered group
     mates = store.id_table("mates", sorted(set(pairs) - set(texts)))
-    for ident, text, kind in conn.execute(
-        f"SELECT n.id, n.name, n.resolved_type FROM names n WHERE n.id IN (SELECT id FROM {mates})"
-    ):
-        texts[ident] = (text, kind)
     items = []
-    for mate, found in pairs.items():
-        text, stored = texts[mate]
-        known = own_forms.get(mate)
-        items.append((mate, text, known.kind if known else types.get(mate) or stored or "org", found))
+    for ident, text, kind, group in conn.execute(
+        f"SELECT n.id, n.name, n.resolved_type, n.group_id FROM names n WHERE n.id IN (SELECT id FROM {mates})"
+    ):
+        if group is None or group not in covered:
+            items.append((ident, text, types.get(ident) or kind or "org", group, pairs[ident]))
+    items.sort(key=lambda item: (item[3] or "", item[0]))  # a group's names together, in one run
     global _MATES
     parts = workers * 4 if len(items) >= PARALLEL_MATES else 1
+    size = -(-len(items) // parts)
     _MATES = (own_forms, items, oversized)  # forked workers inherit it: nothing large is pickled
     try:
-        return set().union(*forked_map(_tied_mates, [range(n, len(items), parts) for n in range(parts)], workers, 2))
+        runs = [range(n * size, min(len(items), (n + 1) * size)) for n in range(parts)]
+        return set().union(*forked_map(_tied_mates, runs, workers, 2))
     finally:
         _MATES = None
 
 
-Mate = tuple[str, str, str, list[tuple[str, str]]]  # id, text, type read as, (name, shared key) pairs
+Mate = tuple[str, str, str, str | None, list[tuple[str, str]]]  # id, text, type read as, group, (name, key) pairs
 _MATES: tuple[dict[str, NameForm], list[Mate], frozenset[str]] | None = None  # `_ties`'s, while it runs
 
 
 def _tied_mates(run: range) -> list[str]:
-    """The mates (of `_MATES`, these positions) tied to a name they share a key with, in a worker
-    process or here."""
+    """The mates (of `_MATES`, these positions, a group's together) tied to a name they share a key
+    with, in a worker process or here: once one name of a group is tied, the others of that group
+    are not judged (the region takes the whole group)."""
     assert _MATES is not None
     own_forms, mates, oversized = _MATES
     tied = []
+    taken: str | None = None  # the group of the last tied mate
     for n in run:
-        mate, text, kind, found = mates[n]
-        read = _reader(text, kind, own_forms.get(mate))
-        if any(_tied(key, own_forms[own], kind, read, oversized) for own, key in found):
+        mate, text, kind, group, found = mates[n]
+        if group is not None and group == taken:
+            continue
+        read = _reader(text, kind)
+        shared: dict[str, list[str]] = defaultdict(list)  # each name → the keys the mate shares with it
+        for own, key in found:
+            shared[own].append(key)
+        if any(_tied(keys, own_forms[own], kind, read, oversized) for own, keys in shared.items()):
             tied.append(mate)
+            taken = group
     return tied
 
 
@@ -312,7 +371,7 @@ class Region(NamedTuple):
     names: set[str]
     oversized: frozenset[str]  # the oversized keys among their keys
     grown: frozenset[str]  # the keys that have just become oversized
-    moved: set[str]  # the names of those keys' blocks
+    moved: set[str]  # the names whose ties those keys took (`_moved`)
     records: list[NameRecord]  # the names as resolution takes them, types settled, in id order
     table: str  # a temporary table of the names
     stored: dict[str, StoredName]  # their resolution as stored
@@ -328,17 +387,19 @@ def incremental_region(store: Store, workers: int = 1) -> Region | None:
     if len(dirty) * 2 > conn.execute("SELECT COUNT(*) FROM names").fetchone()[0]:
         return None  # most names are new (a first ingest): the whole store at once costs less
     grown = _grown(store, dirty)
-    moved = block_members(store, grown) if grown else set()  # their ties go: they may fall into smaller groups
+    moved = _moved(store, grown)  # their ties go: they may fall into smaller groups
     seeds = set(dirty) | moved
     also = frozenset(grown)  # oversized from now on; recorded with the resolution (`record_oversized`)
     new = [row[0] for row in conn.execute("SELECT id FROM names WHERE dirty = 1 AND entity_id IS NULL")]
     edgy = {r.id: r.type for r in name_records(store, new)}  # names whose ties are found anew, as read
     pending = dict(edgy)
     tied: set[str] = set()
+    covered = _groups_of(store, seeds | set(edgy))  # groups in the region whatever the ties
     for _ in range(ROUNDS):
         oversized = (oversized_of_names(store, pending) | also) if pending else also
-        tied |= _ties(store, pending, edgy, oversized, workers)
+        tied |= _ties(store, pending, edgy, oversized, workers, covered)
         region = _group_members(store, seeds | set(edgy) | tied)
+        covered = _groups_of(store, region)
         ordered = sorted(region)
         records = settle_weak_types(name_records(store, ordered))
         table = store.id_table("region", ordered)
