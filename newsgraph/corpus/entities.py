@@ -230,12 +230,17 @@ def compared(key: str, oversized: frozenset[str]) -> bool:
     return key not in oversized and (parent is None or parent in oversized)
 
 
+def compared_keys(form: NameForm, oversized: frozenset[str]) -> set[str]:
+    """The name's blocking keys whose blocks are compared (`compared`)."""
+    return {key for key in blocking_keys(form) if compared(key, oversized)}
+
+
 def _candidate_pairs(
     forms: Mapping[str, NameForm], oversized: frozenset[str], fresh: frozenset[str] | None = None
 ) -> Iterable[tuple[str, str]]:
     """Each pair of names sharing a compared block, once: in the first block (by key) they share.
     With `fresh`, only the pairs with a fresh name."""
-    keys = {ident: {k for k in blocking_keys(form) if compared(k, oversized)} for ident, form in forms.items()}
+    keys = {ident: compared_keys(form, oversized) for ident, form in forms.items()}
     blocks: dict[str, list[str]] = defaultdict(list)
     for ident in sorted(forms):
         for key in keys[ident]:

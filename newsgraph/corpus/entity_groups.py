@@ -54,13 +54,13 @@ from newsgraph.corpus.entities import (
     NameRecord,
     Resolution,
     Rule,
-    compared,
+    compared_keys,
     name_id,
     oversized_of,
     pooled_spellings,
     resolve_names,
 )
-from newsgraph.corpus.matching import NameForm, blocking_keys, parse_name, same_entity, vowel_apart
+from newsgraph.corpus.matching import NameForm, parse_name, same_entity, vowel_apart
 from newsgraph.enrich.namekeys import skeleton_variants
 
 Entry = tuple[str, str]  # a name's text and type, as `parse_name` takes them
@@ -106,7 +106,7 @@ class _Names:
         ordered = [by_id[i] for i in sorted(by_id)]
         forms = [parse_name(r.text, r.type) for r in ordered]
         skipped = oversized_of(forms) if oversized is None else oversized
-        keys = [{k for k in blocking_keys(f) if compared(k, skipped)} if _is_full(f) else set() for f in forms]
+        keys = [compared_keys(f, skipped) if _is_full(f) else set() for f in forms]
         blocks: dict[str, list[int]] = defaultdict(list)
         for n, own in enumerate(keys):
             for key in own:
@@ -119,7 +119,7 @@ def judged_pairs(task: BlockTask) -> list[tuple[int, int]]:
     first block its two names share."""
     entries, blocks, skipped = task
     forms = {n: parse_name(text, kind) for n, (text, kind) in entries.items()}
-    keys = {n: {k for k in blocking_keys(form) if compared(k, skipped)} for n, form in forms.items()}
+    keys = {n: compared_keys(form, skipped) for n, form in forms.items()}
     found = []
     for key, members in blocks:
         for i, a in enumerate(members):

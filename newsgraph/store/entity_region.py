@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from newsgraph.corpus import entities as resolution_rules
-from newsgraph.corpus.entities import NameRecord, compared, name_index_keys, settle_weak_types
+from newsgraph.corpus.entities import NameRecord, compared, compared_keys, name_index_keys, settle_weak_types
 from newsgraph.corpus.entity_groups import acts
-from newsgraph.corpus.matching import MATCHING, NameForm, blocking_keys, parse_name, refined_parent
+from newsgraph.corpus.matching import MATCHING, NameForm, parse_name, refined_parent
 from newsgraph.store.base import Store, upsert
 from newsgraph.store.forked import forked_map
 
@@ -176,7 +176,7 @@ def _moved(store: Store, grown: list[str]) -> set[str]:
         )
     }
     oversized = oversized_of_names(store, ends) | frozenset(grown)
-    keys = {ident: {k for k in blocking_keys(form) if compared(k, oversized)} for ident, form in read.items()}
+    keys = {ident: compared_keys(form, oversized) for ident, form in read.items()}
     return {n for a, b in pairs if not keys[a] & keys[b] for n in (a, b)}
 
 
@@ -251,9 +251,9 @@ def _tied(keys: list[str], a: NameForm, b_kind: str, b: Callable[[], NameForm], 
     return not _lone(other) and bool(a.tokens and other.tokens) and acts(a, other)
 
 
-def _reader(text: str, kind: str, known: NameForm | None = None) -> Callable[[], NameForm]:
-    """A name's form (`known`, or parsed on first use)."""
-    form: list[NameForm] = [known] if known else []
+def _reader(text: str, kind: str) -> Callable[[], NameForm]:
+    """A name's form, parsed on first use."""
+    form: list[NameForm] = []
 
     def read() -> NameForm:
         if not form:
@@ -287,8 +287,7 @@ def _ties(
     for ident, text in conn.execute(f"SELECT id, name FROM names WHERE id IN (SELECT id FROM {table})"):
         texts[ident] = (text, names[ident])
         form = own_forms[ident] = parse_name(text, names[ident])
-        typed = blocking_keys(form) if form.tokens else set()
-        own_keys[ident] = {k for k in typed if compared(k, oversized)}
+        own_keys[ident] = compared_keys(form, oversized)
     for ident, key in conn.execute(f"SELECT name_id, key FROM name_keys WHERE name_id IN (SELECT id FROM {table})"):
         if key.startswith(("n:", "l:")):
             own_keys[ident].add(key)
@@ -399,11 +398,11 @@ def incremental_region(store: Store, workers: int = 1) -> Region | None:
         oversized = (oversized_of_names(store, pending) | also) if pending else also
         tied |= _ties(store, pending, edgy, oversized, workers, covered)
         region = _group_members(store, seeds | set(edgy) | tied)
-        covered = _groups_of(store, region)
         ordered = sorted(region)
         records = settle_weak_types(name_records(store, ordered))
         table = store.id_table("region", ordered)
         stored = stored_names(store, table)
+        covered = frozenset(name.group for name in stored.values() if name.group is not None)
         pending = {r.id: r.type for r in records if r.type != edgy.get(r.id, stored[r.id].type)}
         if not pending:
             return Region(region, oversized_of_names(store, region) | also, also, moved, records, table, stored)
