@@ -222,3 +222,18 @@ def test_cluster_resolver_on_a_local_cluster(client: Client, corpus_names: list[
     rules = _curation(corpus_names, 2)
     assert resolve(corpus_names, rules) == resolve_names(corpus_names, rules)
     assert resolve([], rules) == resolve_names([], rules)
+
+
+def test_a_lone_surname_is_grouped_with_the_full_names_it_is_spelt_like() -> None:
+    """`Giuly` and `Kolo` share a transliteration skeleton but are not spelt alike, so the lone
+    `Kolo` can join only `Nadia Kolo`: the two families are groups of their own, and a batch that
+    names one of them leaves the other alone."""
+    texts = ["Kolo", "Nadia Kolo", "Odile Giuly", "Giuly"]
+    records = [NameRecord(name_id(t), t, "person", 2) for t in texts]
+    groups = sorted(sorted(r.text for r in g) for g in name_groups(records))
+    assert groups == [["Giuly", "Odile Giuly"], ["Kolo", "Nadia Kolo"]]
+    whole = resolve_names(records)
+    assert len({whole.group_of[r.id] for r in records}) == 2
+    assert whole.entity_of[name_id("Kolo")] == whole.entity_of[name_id("Nadia Kolo")]
+    assert whole.entity_of[name_id("Giuly")] != whole.entity_of[name_id("Kolo")]
+    assert_resolved_alike(records, [])

@@ -643,6 +643,51 @@ def test_a_block_grown_too_large_undoes_only_the_ties_it_alone_made(
         assert _snapshot(two) == expected
 
 
+def test_a_batch_naming_a_lone_surname_takes_up_only_the_names_it_is_spelt_like(
+    tmp_path: Path, settings: Settings, new_db: Callable[[str], str]
+) -> None:
+    """`Kolo` alone in a later article can be only `Nadia Kolo`, not `Odile Giuly` (one transliteration
+    skeleton, other letters): the batch resolves the Kolos again and leaves the Giulys' group as it
+    was, and the entities are those of one run over everything."""
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir()
+    later.mkdir()
+    (first / "port.txt").write_text(
+        "Port talks resume\n\nThe negotiator Nadia Kolo said on Monday that the port talks in Mombasa "
+        "would resume next week. Nadia Kolo added that both sides had agreed to meet.\n",
+        encoding="utf-8",
+    )
+    (first / "museum.txt").write_text(
+        "Museum reopens\n\nThe curator Odile Giuly reopened the river museum in Lyon on Sunday. "
+        "Odile Giuly said the new wing would open in spring.\n",
+        encoding="utf-8",
+    )
+    (first / "wing.txt").write_text(
+        'New wing delayed\n\nThe museum\'s new wing will open late, the curator said. "We need more time," '
+        "Ms Giuly told reporters in Lyon on Friday. Giuly said the builders had found old walls.\n",
+        encoding="utf-8",
+    )
+    (later / "stall.txt").write_text(
+        'Port talks stall\n\nThe port talks in Mombasa stalled on Wednesday. "Nobody is ready to sign," '
+        "Ms Kolo told reporters. Kolo said the talks would go on next month.\n",
+        encoding="utf-8",
+    )
+    with open_store(new_db("one")) as one:
+        ingest_paths([first, later], one, settings)
+        expected = _snapshot(one)
+    with open_store(new_db("two")) as two:
+        ingest_paths([first], two, settings)
+        before = _snapshot(two)["names"]
+        ingest_paths([later], two, settings)
+        after = _snapshot(two)
+    names = after["names"]
+    assert isinstance(names, dict) and isinstance(before, dict)
+    assert names["Kolo"][0] == names["Nadia Kolo"][0] and names["Giuly"][0] == names["Odile Giuly"][0]
+    assert names["Kolo"][1] != names["Giuly"][1]  # two groups
+    assert names["Giuly"] == before["Giuly"] and names["Odile Giuly"] == before["Odile Giuly"]
+    assert after == expected
+
+
 def test_the_ties_of_a_batch_found_in_worker_processes_are_those_found_here(
     demo_db: str, copy_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -339,21 +339,20 @@ def resolve_names(
         names_of[uf.find(ident)].append(ident)
     lone_sets: list[_LoneSpellings] = []
     for idents in same_single.values():
-        ties.join(idents)
-        variants = skeleton_variants(forms[idents[0]].tokens[0])
-        fitting = [i for v in sorted(variants) for i in surnames.get(v, [])]  # full names it could be
-        ties.join([idents[0], *fitting])
-        too_common = any("s:" + v in oversized for v in variants)
         for spelling in _spelt_alike_sets(idents, forms):
             token = forms[spelling[0]].tokens[0]
-            lone_sets.append(
-                _LoneSpellings(
-                    spelling,
-                    [i for i in fitting if spelt_alike(token, forms[i].tokens[-1])],
-                    too_common,
-                    any(i in split_off for i in spelling),
-                )
+            variants = skeleton_variants(token)
+            fitting = [i for v in sorted(variants) for i in surnames.get(v, [])]  # full names it could be
+            lone = _LoneSpellings(
+                spelling,
+                [i for i in fitting if spelt_alike(token, forms[i].tokens[-1])],
+                any("s:" + v in oversized for v in variants),
+                any(i in split_off for i in spelling),
             )
+            ties.join(spelling)
+            if lone.settled:  # the full names it may join are the only others its decision reads
+                ties.join([spelling[0], *lone.alike])
+            lone_sets.append(lone)
     if context_of is not None:
         _look_up_context(lone_sets, uf, names_of, by_id, context_of)
 

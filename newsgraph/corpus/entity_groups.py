@@ -9,9 +9,12 @@ A group is a connected component of the graph on names whose edges are
   more than MAX_BLOCK names overall, and a refined key only where its parent's does) that
   `same_entity` or `vowel_apart` holds for: `resolve_names` does nothing with any other pair it
   compares;
-- a lone surname (a one-word person name) and every full person name it could be the family name of,
-  and the other lone surnames of its skeleton: every name holding a skeleton variant (`u:` key)
-  that some lone surname holds (a token's skeleton is among its variants);
+- a lone surname (a one-word person name) and the lone surnames of its skeleton spelt like it
+  (`spelt_alike`): `resolve_names` takes such spellings together;
+- a lone surname and every full person name it could be the family name of (a skeleton variant in
+  common, a `u:` key) whose family name it is spelt like, unless that family-name block is too
+  large to compare: these are the only full names a lone surname can join, and the entities they
+  are in the only ones its decision reads;
 - two names of two words or more with one whole-name key (`name_key`): `settle_weak_types` pools
   their votes, so a store that settles the types of a group's names alone settles them as over all;
 - the two names of a merge rule.
@@ -20,19 +23,20 @@ Names a split rule takes out of their entities keep their edges: more edges than
 Why no step looks across groups. Every union of `resolve_names` joins an edge, so its entities
 (union-find components) never leave a group. `_join_shorter_forms` and `_join_lone_spellings` read
 the entities, sizes and middle names of the two names of an edge. The lone-surname step counts the
-entities its candidates (`u:` keys) are in. `_settle_by_context` scans every record but counts only
-those whose entity is a candidate, and compares co-mention sets, which each record carries whole: the
-ids in them are compared, never looked up. Rules name their names by id, and every group gets all
-the rules. The steps go through the names in sorted order with decisions that depend on what came
-before, but each decision reads and changes one group's entities only, so a group alone sees its own
-steps in the same order and the same state. An entity's id hashes the smallest id among its names,
-the same in its group. So a group's resolution is the whole one's restricted to its names.
+entities its candidates (the full names it is spelt like, tied to it) are in. `_settle_by_context`
+scans every record but counts only those whose entity is a candidate, and compares co-mention sets,
+which each record carries whole: the ids in them are compared, never looked up. Rules name their
+names by id, and every group gets all the rules. The steps go through the names in sorted order
+with decisions that depend on what came before, but each decision reads and changes one group's
+entities only, so a group alone sees its own steps in the same order and the same state. An
+entity's id hashes the smallest id among its names, the same in its group. So a group's resolution
+is the whole one's restricted to its names.
 
 The one rule that looks at the whole set is MAX_BLOCK: a block too large overall is not compared
 (its refined blocks are, if it has any), and a lone surname whose family-name block is too large
 stays unresolved. The oversized keys are counted once over the whole set (or given, counted over a
-store) and every group gets them, so a group skips the blocks the whole set skips. The lone
-surnames of one skeleton are still one group there, as `resolve_names` joins them.
+store) and every group gets them, so a group skips the blocks the whole set skips. A lone surname's
+spellings are still one group there, as `resolve_names` joins them.
 
 Judging the compared pairs is most of the work, so it can run on a cluster too, in a first round of
 tasks: the blocks are dealt among them by their numbers of pairs, and each pair is judged once, in
@@ -60,7 +64,7 @@ from newsgraph.corpus.entities import (
     pooled_spellings,
     resolve_names,
 )
-from newsgraph.corpus.matching import NameForm, parse_name, same_entity, vowel_apart
+from newsgraph.corpus.matching import NameForm, parse_name, same_entity, spelt_alike, vowel_apart
 from newsgraph.enrich.namekeys import skeleton_variants
 
 Entry = tuple[str, str]  # a name's text and type, as `parse_name` takes them
@@ -150,6 +154,32 @@ def _block_tasks(names: _Names, tasks: int) -> list[BlockTask]:
     return out
 
 
+def _join_lone_surnames(names: _Names, components: entities.UnionFind[int]) -> None:
+    """Tie each lone surname to the lone surnames of its skeleton spelt like it, and, where its
+    family-name block is compared, to the full person names whose family name it is spelt like."""
+    forms = names.forms
+    surnames: dict[str, list[int]] = defaultdict(list)
+    by_skeleton: dict[str, list[int]] = defaultdict(list)
+    for n, form in enumerate(forms):
+        for key in _surname_keys(form):
+            surnames[key].append(n)
+        if form.single and _surname_keys(form):
+            by_skeleton[form.skeletons[0]].append(n)
+    for singles in by_skeleton.values():
+        for i, a in enumerate(singles):
+            for b in singles[i + 1 :]:
+                if spelt_alike(forms[a].tokens[0], forms[b].tokens[0]):
+                    components.union(a, b)
+    for key, members in surnames.items():
+        if "s:" + key[2:] in names.skipped:
+            continue  # too common to be guessed
+        singles = [n for n in members if forms[n].single]
+        fulls = [n for n in members if not forms[n].single]
+        for single in singles:
+            token = forms[single].tokens[0]
+            components.join([single, *(n for n in fulls if spelt_alike(token, forms[n].tokens[-1]))])
+
+
 def name_groups(
     records: Iterable[NameRecord],
     rules: Iterable[Rule] = (),
@@ -165,16 +195,7 @@ def name_groups(
     for pairs in map_tasks(judged_pairs, _block_tasks(names, tasks)):
         for a, b in pairs:
             components.union(a, b)
-    surnames: dict[str, list[int]] = defaultdict(list)
-    for n, form in enumerate(names.forms):
-        for key in _surname_keys(form):
-            surnames[key].append(n)
-    for key, members in surnames.items():
-        singles = [n for n in members if names.forms[n].single]
-        if "s:" + key[2:] in names.skipped:
-            components.join(singles)  # too common to be guessed: the lone surnames only
-        elif singles:
-            components.join(members)
+    _join_lone_surnames(names, components)
     index = {r.id: n for n, r in enumerate(names.records)}
     for spellings in pooled_spellings(names.records).values():
         components.join([index[r.id] for r in spellings])

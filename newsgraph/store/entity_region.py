@@ -28,7 +28,7 @@ from typing import NamedTuple
 from newsgraph.corpus import entities as resolution_rules
 from newsgraph.corpus.entities import NameRecord, compared, compared_keys, name_index_keys, settle_weak_types
 from newsgraph.corpus.entity_groups import acts
-from newsgraph.corpus.matching import MATCHING, NameForm, parse_name, refined_parent
+from newsgraph.corpus.matching import MATCHING, NameForm, parse_name, refined_parent, spelt_alike
 from newsgraph.store.base import Store, upsert
 from newsgraph.store.forked import forked_map
 
@@ -235,20 +235,41 @@ def _lone(form: NameForm) -> bool:
     return form.kind == "person" and form.single and bool(form.tokens)
 
 
+def _lone_key(key: str, oversized: frozenset[str]) -> bool:
+    """A family-name block the lone-surname rule reads: a surname key, not refined, not too large."""
+    return key.startswith("s:") and refined_parent(key) is None and key not in oversized
+
+
+def _lone_tied(lone: NameForm, other: NameForm, keys: list[str], oversized: frozenset[str]) -> bool:
+    """Whether a lone surname is tied to another person name sharing these keys: a lone spelling of
+    its skeleton spelt like it, or a full name whose family name it is spelt like, through a
+    family-name block small enough to be guessed from."""
+    if _lone(other):
+        return lone.skeletons[0] == other.skeletons[0] and spelt_alike(lone.tokens[0], other.tokens[0])
+    return (
+        bool(other.tokens)
+        and any(_lone_key(key, oversized) for key in keys)
+        and spelt_alike(lone.tokens[0], other.tokens[-1])
+    )
+
+
 def _tied(keys: list[str], a: NameForm, b_kind: str, b: Callable[[], NameForm], oversized: frozenset[str]) -> bool:
     """Whether two names that share these keys are tied, as `entity_groups.name_groups` ties names
     (or more: a key of the other reading ties as well). `b` reads the other name, of type `b_kind`,
     only where the keys and the two types leave it open: most names a block shares are of another
     type, and reading them is most of the cost. A pair is judged once, whatever keys it shares."""
-    if any(key.startswith(("n:", "l:")) for key in keys):
-        return True  # one whole-name key; lone surnames of one skeleton
-    lone_rule = any(key.startswith("s:") and refined_parent(key) is None and key not in oversized for key in keys)
-    if lone_rule and (_lone(a) or (b_kind == "person" and _lone(b()))):
-        return True  # a lone surname and the names it could be the family name of
-    if _lone(a) or b_kind != a.kind or not any(compared(key, oversized) for key in keys):
-        return False  # a compared pair ties where `acts` holds, never across types
+    if any(key.startswith("n:") for key in keys):
+        return True  # one whole-name key
+    if _lone(a):
+        return b_kind == "person" and _lone_tied(a, b(), keys, oversized)
+    compared_pair = any(compared(key, oversized) for key in keys)
+    lone_rule = a.kind == "person" and any(_lone_key(key, oversized) for key in keys)
+    if b_kind != a.kind or not (compared_pair or lone_rule):
+        return False  # never across types
     other = b()
-    return not _lone(other) and bool(a.tokens and other.tokens) and acts(a, other)
+    if _lone(other):
+        return lone_rule and _lone_tied(other, a, keys, oversized)
+    return compared_pair and bool(a.tokens and other.tokens) and acts(a, other)  # where `acts` holds
 
 
 def _reader(text: str, kind: str) -> Callable[[], NameForm]:
