@@ -65,9 +65,9 @@ def cluster_quote_provenance(store: Store, full: bool = False) -> dict[str, Any]
             earlier[cluster].append(ident)
         table = store.id_table("quote_region", region)
         # an earlier cluster's quotes are joined by pairs that pass (see `_across_clusters`), so
-        # only pairs between two clusters, or with a quote of none, are judged again
+        # only pairs of a new quote and another cluster's are judged again
         cluster_of = {} if full else {ident: c for c, idents in earlier.items() for ident in idents}
-        pairs |= _across_clusters(store, table, cluster_of)
+        pairs |= _across_clusters(store, table, cluster_of, set(seeds))
     norms = dict(conn.execute(f"SELECT id, norm FROM quotes WHERE id IN (SELECT id FROM {table})").fetchall())
     assigned = cluster_quotes(norms, sorted(pairs), joined=[] if full else earlier.values())
     with store.transaction():
@@ -83,11 +83,14 @@ def cluster_quote_provenance(store: Store, full: bool = False) -> dict[str, Any]
     }
 
 
-def _across_clusters(store: Store, region: str, cluster_of: dict[str, str]) -> set[tuple[str, str]]:
-    """Pairs of the region's quotes (`region`, an id table) that share a 4-gram, save those of one
-    earlier cluster (`cluster_of`). Those need not be judged again: quotes are never removed and a
-    quote's words never change, so the pairs that joined a cluster join it again. Skipping them
-    keeps the cost of a large cluster (a reprinted quote, a stock phrase) linear in its size."""
+def _across_clusters(store: Store, region: str, cluster_of: dict[str, str], new: set[str]) -> set[tuple[str, str]]:
+    """Pairs of the region's quotes (`region`, an id table) that share a 4-gram, one of them `new`,
+        save those of one earlier cluster (`cluster_of`). Those need not be judged again: quotes are
+        never removed and a quote's words never change, so the pairs that joined a cluster join it
+        again, and a pair of two earlier quotes was judged when the later of them came, if it was a
+    candidate then (a 4-gram in common that was not yet boilerplate). Skipping them
+        keeps the cost of a large cluster (a reprinted quote, a stock phrase) linear in its size, and
+        the cost of two such clusters that share a phrase from growing with their product."""
     postings: dict[int, list[str]] = defaultdict(list)
     for shingle, ident in store.conn.execute(
         f"SELECT shingle, quote_id FROM quote_shingles WHERE quote_id IN (SELECT id FROM {region})"
@@ -95,12 +98,16 @@ def _across_clusters(store: Store, region: str, cluster_of: dict[str, str]) -> s
         postings[shingle].append(ident)
     pairs: set[tuple[str, str]] = set()
     for members in postings.values():
-        if len(members) < 2 or len({cluster_of.get(m, m) for m in members}) < 2:
+        fresh = [m for m in members if m in new]
+        if not fresh or len(members) < 2:
             continue
-        members.sort()
-        for n, a in enumerate(members):
+        for a in fresh:
             own = cluster_of.get(a, a)
-            pairs.update((a, b) for b in members[n + 1 :] if cluster_of.get(b, b) != own)
+            pairs.update(
+                (min(a, b), max(a, b))
+                for b in members
+                if cluster_of.get(b, b) != own and not (b in new and b <= a)  # two new ones: once
+            )
     return pairs
 
 
