@@ -615,6 +615,14 @@ def test_a_store_without_the_pairs_judged_is_resolved_in_full_once(
         assert _snapshot(store) == expected
 
 
+def _articles(folder: Path, **texts: str) -> Path:
+    """A folder of plain-text articles, one file per keyword (its name) and text."""
+    folder.mkdir()
+    for name, text in texts.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
 def test_a_block_grown_too_large_undoes_only_the_ties_it_alone_made(
     tmp_path: Path, settings: Settings, new_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -622,12 +630,10 @@ def test_a_block_grown_too_large_undoes_only_the_ties_it_alone_made(
     skeletons differ). A batch that grows that block past MAX_BLOCK leaves them unjoined, as one run
     over everything does: the batch takes up the names whose tie only that block made."""
     monkeypatch.setattr(resolution_rules, "MAX_BLOCK", 2)
-    later = tmp_path / "later"
-    later.mkdir()
-    (later / "court.txt").write_text(
-        "Court hearing delayed\n\nThe lawyer Samira Tahiri said on Tuesday that the court in Basra would meet "
-        "again next month. Samira Tahiri added that her client had not been charged.\n",
-        encoding="utf-8",
+    later = _articles(
+        tmp_path / "later",
+        court="Court hearing delayed\n\nThe lawyer Samira Tahiri said on Tuesday that the court in Basra would "
+        "meet again next month. Samira Tahiri added that her client had not been charged.\n",
     )
     with open_store(new_db("one")) as one:
         ingest_paths([ENTITY_FIXTURES, later], one, settings)
@@ -649,28 +655,19 @@ def test_a_batch_naming_a_lone_surname_takes_up_only_the_names_it_is_spelt_like(
     """`Kolo` alone in a later article can be only `Nadia Kolo`, not `Odile Giuly` (one transliteration
     skeleton, other letters): the batch resolves the Kolos again and leaves the Giulys' group as it
     was, and the entities are those of one run over everything."""
-    first, later = tmp_path / "first", tmp_path / "later"
-    first.mkdir()
-    later.mkdir()
-    (first / "port.txt").write_text(
-        "Port talks resume\n\nThe negotiator Nadia Kolo said on Monday that the port talks in Mombasa "
+    first = _articles(
+        tmp_path / "first",
+        port="Port talks resume\n\nThe negotiator Nadia Kolo said on Monday that the port talks in Mombasa "
         "would resume next week. Nadia Kolo added that both sides had agreed to meet.\n",
-        encoding="utf-8",
-    )
-    (first / "museum.txt").write_text(
-        "Museum reopens\n\nThe curator Odile Giuly reopened the river museum in Lyon on Sunday. "
+        museum="Museum reopens\n\nThe curator Odile Giuly reopened the river museum in Lyon on Sunday. "
         "Odile Giuly said the new wing would open in spring.\n",
-        encoding="utf-8",
-    )
-    (first / "wing.txt").write_text(
-        'New wing delayed\n\nThe museum\'s new wing will open late, the curator said. "We need more time," '
+        wing='New wing delayed\n\nThe museum\'s new wing will open late, the curator said. "We need more time," '
         "Ms Giuly told reporters in Lyon on Friday. Giuly said the builders had found old walls.\n",
-        encoding="utf-8",
     )
-    (later / "stall.txt").write_text(
-        'Port talks stall\n\nThe port talks in Mombasa stalled on Wednesday. "Nobody is ready to sign," '
+    later = _articles(
+        tmp_path / "later",
+        stall='Port talks stall\n\nThe port talks in Mombasa stalled on Wednesday. "Nobody is ready to sign," '
         "Ms Kolo told reporters. Kolo said the talks would go on next month.\n",
-        encoding="utf-8",
     )
     with open_store(new_db("one")) as one:
         ingest_paths([first, later], one, settings)
