@@ -265,7 +265,10 @@ def _drop_legal_forms(words: list[str]) -> tuple[list[str], frozenset[str]]:
     skeleton, so a misspelt `Aktiengeselschaft` or `Joynt Stock Company` is still one."""
     kinds: set[str | None] = set()
     skeletons = [skeleton(w) for w in words]
+    present = set(skeletons)
     for form_skeleton, form in _legal_form_skeletons().items():
+        if form_skeleton[0] not in present:
+            continue  # most names give no word of most forms
         n = len(form)
         for start in range(len(words) - n + 1):
             if len(words) > n and tuple(skeletons[start : start + n]) == form_skeleton:
@@ -274,6 +277,7 @@ def _drop_legal_forms(words: list[str]) -> tuple[list[str], frozenset[str]]:
                 kinds.add(_LEGAL_FORM_KINDS[" ".join(form)])
                 words = words[:start] + words[start + n :]
                 skeletons = skeletons[:start] + skeletons[start + n :]
+                present = set(skeletons)
                 break
     kept = [t for t in words if t not in _LEGAL_FORMS]
     if not kept:

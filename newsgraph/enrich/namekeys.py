@@ -76,7 +76,11 @@ def fold(text: str, digits: bool = False) -> str:
     """Lowercase ASCII letters only (and digits when asked): diacritics stripped, apostrophes and
     ayn/hamza marks removed."""
     decomposed = unicodedata.normalize("NFKD", normalise_apostrophes(text).lower())
-    return "".join(ch for ch in decomposed if "a" <= ch <= "z" or ch in " -" or (digits and "0" <= ch <= "9"))
+    return (_NOT_FOLDED_DIGITS if digits else _NOT_FOLDED).sub("", decomposed)
+
+
+_NOT_FOLDED = re.compile(r"[^a-z \-]+")
+_NOT_FOLDED_DIGITS = re.compile(r"[^a-z0-9 \-]+")
 
 
 _ABD = frozenset({"abd", "abdul", "abdel", "abdal", "abdoul"})
@@ -159,6 +163,8 @@ _VOWEL_RUN = re.compile(r"[aeiou]+")
 _DOUBLED = re.compile(r"(.)\1+")
 _H_AFTER_CONSONANT = re.compile(r"(?<=[bcdfgjklmnpqrstvxz])h")
 _FINAL_H = re.compile(r"(?<=[aeiouy])h$")
+# one letter for each class of letters transliterations swap (none is the input of another)
+_LETTER_CLASSES = str.maketrans({"y": "i", "w": "u", "q": "k", "c": "k", "x": "ks", "z": "d", "t": "d"})
 
 
 @lru_cache(maxsize=200_000)
@@ -172,9 +178,7 @@ def skeleton(token: str) -> str:
     """
     s = _FINAL_H.sub("", token) if len(token) > 3 else token
     s = s.replace("dj", "j").replace("ph", "f").replace("gh", "q").replace("j", "g")
-    s = _H_AFTER_CONSONANT.sub("", s)
-    s = s.replace("y", "i").replace("w", "u").replace("q", "k").replace("c", "k").replace("x", "ks")
-    s = s.replace("z", "d").replace("t", "d")
+    s = _H_AFTER_CONSONANT.sub("", s).translate(_LETTER_CLASSES)
     s = _DOUBLED.sub(r"\1", s)
     s = _VOWEL_RUN.sub("a", s)
     return s or token
@@ -182,31 +186,64 @@ def skeleton(token: str) -> str:
 
 # a lookahead: the token ends the way German spellings of Russian and Ukrainian names do
 _GERMAN_SLAVIC = "(?=[a-z]*(?:ow|owa|ew|ewa|jew|jewa|in|ina|ski|skyj|skij|skaja|yj|ij|enko|uk)$)"
+_GERMAN_SLAVIC_ENDS = ("ow", "owa", "ew", "ewa", "in", "ina", "ski", "skyj", "skij", "skaja", "yj", "ij", "enko", "uk")
 
 # Spellings one romanisation system uses for a sound another writes differently. Each may apply
 # or not, so a token has one skeleton for every combination that changes it.
-_READINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
+# Each comes with what a spelling it changes must have: one of these letter runs, and where given,
+# one of these endings. A spelling without them is passed over (most have few of the letters).
+_READINGS: tuple[tuple[re.Pattern[str], str, tuple[str, ...], tuple[str, ...]], ...] = tuple(
+    (re.compile(pattern), replacement, runs, ends)
+    for pattern, replacement, runs, ends in (
         # German romanisation of Russian and Ukrainian, in names with its endings: s for z before a
         # vowel (`Selenskyj`, `Sacharowa`, `Sjuganow`) and sch for zh before one (`Prigoschin`, `Schukow`)
-        (f"(?:^|(?<=[aeiouylmnr]))s(?=[aeiouyj]){_GERMAN_SLAVIC}", "z"),
-        (f"(?:^|(?<=[aeiouy]))sch(?=[aeiouy]){_GERMAN_SLAVIC}", "zh"),
-        ("kh", "h"),  # kh also stands for h (`Khalid` / `Halid`)
-        ("gh?", "q"),  # Arabic q is also written g (`Gaddafi` / `Qadhafi`)
-        ("w", "v"),  # German and Polish w for v (`Wladimir`, `Lawrow`)
-        ("zh", "j"),  # French and Persian j for zh (`Prigojine`, `Ahmadinejad`)
-        ("t?sch|tch", "ch"),  # German tsch and French tch for ch (`Gorbatschow`, `Gorbatchev`)
-        ("(?<!s)ch", "sh"),  # French ch for sh (`Bachar`, `Rachid`)
-        ("t[sz]", "z"),  # ts, tz and z for one affricate (`Tsvetkov` / `Zwetkow`)
-        ("(?<=[vj])s$", ""),  # Latvian nominative -s (`Lavrovs`, `Sergejs`)
-        ("(?<=[aeiouy])j(?![aeiou])", "y"),  # German and Slavic j for y (`Sergej`, `Dmitrij`, `Selenskyj`)
-        ("gu(?=[ei])", "g"),  # French and Spanish gu before e/i (`Evgueni`)
-        ("(?<=[aeiou]n)e$", ""),  # French mute final e (`Poutine`, `Salmane`)
-        ("(?<=.)z(?=[bdgkmnpv])", "s"),  # z for s before a consonant inside a word (`Gasprom` / `Gazprom`)
-        ("^hs", "x"),  # Wade-Giles hs for Pinyin x (`Hsiao` / `Xiao`)
-        ("^ch(?=i)", "j"),  # Wade-Giles ch for Pinyin j before i (`Chiang` / `Jiang`, `Chin-p'ing` / `Jinping`)
-        ("^j(?=[eu])|(?<=.)j(?=[aeiou])", "y"),  # German and Slavic j for y (`Jurij`, `Jelena`, `Tatjana`)
+        (
+            f"(?:^|(?<=[aeiouylmnr]))s(?=[aeiouyj]){_GERMAN_SLAVIC}",
+            "z",
+            ("sa", "se", "si", "so", "su", "sy", "sj"),
+            _GERMAN_SLAVIC_ENDS,
+        ),
+        (f"(?:^|(?<=[aeiouy]))sch(?=[aeiouy]){_GERMAN_SLAVIC}", "zh", ("sch",), _GERMAN_SLAVIC_ENDS),
+        ("kh", "h", ("kh",), ()),  # kh also stands for h (`Khalid` / `Halid`)
+        ("gh?", "q", ("g",), ()),  # Arabic q is also written g (`Gaddafi` / `Qadhafi`)
+        ("w", "v", ("w",), ()),  # German and Polish w for v (`Wladimir`, `Lawrow`)
+        ("zh", "j", ("zh",), ()),  # French and Persian j for zh (`Prigojine`, `Ahmadinejad`)
+        ("t?sch|tch", "ch", ("sch", "tch"), ()),  # German tsch and French tch for ch (`Gorbatschow`, `Gorbatchev`)
+        ("(?<!s)ch", "sh", ("ch",), ()),  # French ch for sh (`Bachar`, `Rachid`)
+        ("t[sz]", "z", ("ts", "tz"), ()),  # ts, tz and z for one affricate (`Tsvetkov` / `Zwetkow`)
+        ("(?<=[vj])s$", "", ("s",), ("vs", "js")),  # Latvian nominative -s (`Lavrovs`, `Sergejs`)
+        (
+            "(?<=[aeiouy])j(?![aeiou])",
+            "y",
+            ("aj", "ej", "ij", "oj", "uj", "yj"),
+            (),
+        ),  # German and Slavic j for y (`Sergej`, `Dmitrij`, `Selenskyj`)
+        ("gu(?=[ei])", "g", ("gue", "gui"), ()),  # French and Spanish gu before e/i (`Evgueni`)
+        (
+            "(?<=[aeiou]n)e$",
+            "",
+            ("e",),
+            ("ane", "ene", "ine", "one", "une"),
+        ),  # French mute final e (`Poutine`, `Salmane`)
+        (
+            "(?<=.)z(?=[bdgkmnpv])",
+            "s",
+            ("zb", "zd", "zg", "zk", "zm", "zn", "zp", "zv"),
+            (),
+        ),  # z for s before a consonant inside a word (`Gasprom` / `Gazprom`)
+        ("^hs", "x", ("hs",), ()),  # Wade-Giles hs for Pinyin x (`Hsiao` / `Xiao`)
+        (
+            "^ch(?=i)",
+            "j",
+            ("chi",),
+            (),
+        ),  # Wade-Giles ch for Pinyin j before i (`Chiang` / `Jiang`, `Chin-p'ing` / `Jinping`)
+        (
+            "^j(?=[eu])|(?<=.)j(?=[aeiou])",
+            "y",
+            ("ja", "je", "ji", "jo", "ju"),
+            (),
+        ),  # German and Slavic j for y (`Jurij`, `Jelena`, `Tatjana`)
     )
 )
 
@@ -216,9 +253,10 @@ def skeleton_variants(token: str) -> frozenset[str]:
     """The skeletons a token can have under the spellings of other romanisation systems:
     `Khadimi` ~ `Kadhimi` ~ `Halid`-style kh, `Sergej Lawrow` ~ `Sergey Lavrov`, `Prigojine` ~ `Prigozhin`."""
     spellings = {token}
-    for pattern, replacement in _READINGS:
-        if pattern.search(token) or len(spellings) > 1:
-            spellings |= {pattern.sub(replacement, spelling) for spelling in spellings}
+    for pattern, replacement, runs, ends in _READINGS:
+        changed = [s for s in spellings if any(run in s for run in runs) and (not ends or s.endswith(ends))]
+        if changed:
+            spellings.update([pattern.sub(replacement, spelling) for spelling in changed])
     return frozenset(skeleton(spelling) for spelling in spellings)
 
 
