@@ -14,6 +14,7 @@ from newsgraph.cli import app
 from newsgraph.corpus import entities as resolution_rules
 from newsgraph.corpus.entities import Judged, NameRecord, Rule, name_id, resolve_names
 from newsgraph.corpus.matching import parse_name, same_entity
+from newsgraph.enrich.namekeys import kept_letters, name_tokens, skeleton_variants
 from newsgraph.run import ingest_paths
 from newsgraph.settings import Settings
 from newsgraph.store import entity_region
@@ -349,6 +350,33 @@ def test_words_joined_or_split() -> None:
     # only between different numbers of words: at a word boundary vowels and letters run together
     assert not same("Michel Aubert", "Michelle Aubert")
     assert not same("Daniel Moss", "Donald Moss")
+
+
+def test_joined_words_under_other_romanisations() -> None:
+    """Joined names meet split ones under other systems' spellings too; the cheap check on the
+    letters no reading changes never turns away a pair whose variants meet."""
+    assert same("WiktorLawrenko", "Viktor Lavrenko")
+    assert same("TatjanaJurenko", "Tatyana Yurenko")
+    assert not same("ViktorLabrenko", "Viktor Lavrenko")
+    tokens = {
+        token
+        for table in (LETTER_CLASSES, READINGS)
+        for _, *pairs in table
+        for pair in pairs
+        for name in pair
+        for token in name_tokens(name)
+    }
+    tokens |= {
+        "".join(name_tokens(name))
+        for table in (LETTER_CLASSES, READINGS)
+        for _, *pairs in table
+        for pair in pairs
+        for name in pair
+    }
+    for a in tokens:
+        for b in tokens:
+            if skeleton_variants(a) & skeleton_variants(b):
+                assert kept_letters(a) == kept_letters(b), (a, b)
 
 
 def test_lone_family_name_and_title() -> None:

@@ -24,6 +24,7 @@ from newsgraph.enrich.namekeys import (
     acronym,
     fold,
     initials,
+    kept_letters,
     name_tokens,
     nickname_of,
     numbers_as_digits,
@@ -157,6 +158,11 @@ class NameForm:
     @cached_property
     def joined_variants(self) -> frozenset[str]:
         return skeleton_variants("".join(self.tokens))
+
+    @cached_property
+    def joined_kept(self) -> str:
+        """The kept letters of the whole name (`kept_letters`): names whose joined variants meet agree in them."""
+        return kept_letters("".join(self.tokens))
 
     @cached_property
     def has_initial(self) -> bool:
@@ -293,7 +299,9 @@ def _joined_agree(a: NameForm, b: NameForm) -> bool:
     if a.has_initial or b.has_initial:
         return False  # an initial can vanish into a joined skeleton (`John H. W.` → johnhw → `John W.`)
     ja, jb = a.joined, b.joined
-    if len(a.tokens) != len(b.tokens) and (ja == jb or a.joined_variants & b.joined_variants):
+    if len(a.tokens) != len(b.tokens) and (
+        ja == jb or (a.joined_kept == b.joined_kept and a.joined_variants & b.joined_variants)
+    ):
         return True
     # a legal form written onto the name (`SiemensAG`)
     return (a.whole not in {"", ja} and a.whole == jb) or (b.whole not in {"", jb} and b.whole == ja)

@@ -260,6 +260,19 @@ def skeleton_variants(token: str) -> frozenset[str]:
     return frozenset(skeleton(spelling) for spelling in spellings)
 
 
+# Letters no reading and no skeleton step writes, removes or changes.
+_KEPT_LETTERS = re.compile(r"[^blmnr]+")
+
+
+def kept_letters(token: str) -> str:
+    """The letters b, l, m, n and r of a folded token, in order, a repeated one once
+    (`Ballmer` → blmr). Every spelling `skeleton_variants` reads a token as, and its skeleton, keeps
+    them as they are: no reading or skeleton step writes or removes them, and doubled letters are
+    written once here as there. So two tokens whose kept letters differ share no variant, and the
+    variants of neither need be found."""
+    return _DOUBLED.sub(r"\1", _KEPT_LETTERS.sub("", token))
+
+
 # Hypocorisms of common English given names: a nickname and the full names it is short for.
 _NICKNAMES = {
     "bill": "william",
