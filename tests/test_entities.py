@@ -405,6 +405,23 @@ def test_middle_names() -> None:
     assert not same("John Walker Miller", "John H. W. Miller")
 
 
+def test_abd_joined_as_pronounced() -> None:
+    """`Abd al-` joined to the name after it, as it is said: the article taken by a doubled sun
+    letter, or a linking vowel in its place, is the same given name as the written-out article."""
+    assert same("Abdurrahman Qasimi", "Abd al-Rahman Qasimi")
+    assert same("Abderrahmane Qasimi", "Abdurrahman Qasimi")
+    assert same("Abderrazak Mansouri", "Abdul Razak Mansouri")
+    assert same("Abdessalam Tarhouni", "Abdel Salam Tarhouni")
+    assert same("Abdennour Belkadi", "Abd al-Nour Belkadi")
+    assert same("Abdirahman Warsame", "Abdulrahman Warsame")
+    assert same("Abdurashid Yusupov", "Abd al-Rashid Yusupov")
+    assert same("Abdurrahman", "Abdulrahman"), "as a lone name too"
+    assert not same("Abdurrahman Qasimi", "Abdul Razzaq Qasimi"), "another name after the article"
+    assert not same("Abdirahman Warsame", "Abdirashid Warsame")
+    assert name_tokens("Abduh Salami") == ["abduh", "salami"], "a short name after `Abd` is not split"
+    assert name_tokens("Abdullah Faraj") == ["abdullah", "faraj"]
+
+
 def test_nicknames() -> None:
     assert same("Ted Lindqvist", "Theodore Lindqvist")
     assert same("Bill Hargreaves", "William Hargreaves")

@@ -35,7 +35,7 @@ from newsgraph.enrich.namekeys import (
     undigit,
 )
 
-MATCHING = "matching.v8"
+MATCHING = "matching.v9"
 CLOSE_LABEL_TOKEN = 0.9  # Jaro-Winkler on skeletons for one token of an organisation or place name
 # Jaro-Winkler on the spellings of a lone person name and the word it is compared with: one word says
 # little, so its skeleton's agreement is not enough (`Igor` / `Acker`, `Velez` / `Walid`)

@@ -84,13 +84,18 @@ _NOT_FOLDED_DIGITS = re.compile(r"[^a-z0-9 \-]+")
 
 
 _ABD = frozenset({"abd", "abdul", "abdel", "abdal", "abdoul"})
+# `Abd al-` joined to the name after it as it is pronounced: the article's `l` taken by a doubled sun
+# letter (`Abdurrahman`, `Abdessalam`, `Abdennour`), or a linking vowel in its place (`Abdirahman`,
+# `Abdurashid`); read as `abdal` and the name, as `Abdulrahman` is
+_ABD_JOINED = re.compile(r"abd(?:[aeiou]([dnrstz])\1|[iu](?=[b-df-hj-km-np-tv-z]))([a-z]{3,})")
 
 
 def name_tokens(name: str) -> list[str]:
     """Folded tokens of a name without particles: `Abu Mahdi al-Muhandis` → [mahdi, muhandis].
 
     A hyphen after a particle separates it (`al-Kadhimi` → kadhimi); any other hyphen joins
-    (`Ahmadi-Nejad` → ahmadinejad, `Jong-un` → jongun). `Abd al-`, `Abdel`, `Abdul` are one form.
+    (`Ahmadi-Nejad` → ahmadinejad, `Jong-un` → jongun). `Abd al-`, `Abdel`, `Abdul` are one form, and
+    so are `Abdur-` and `Abdi-` joined to the name after them (`Abdurrahman` → abdalrahman).
     """
     return list(_name_tokens(name))
 
@@ -112,6 +117,8 @@ def _name_tokens(name: str) -> tuple[str, ...]:
             if i + 1 < len(words) and words[i + 1] in {"al", "el", "ul"}:
                 i += 1
             token = "abdal"
+        elif joined := _ABD_JOINED.fullmatch(token):
+            token = "abdal" + (joined.group(1) or "") + joined.group(2)
         tokens.append(token)
         i += 1
     # `Ben` before a lone family name is the given name (`Ben Carter`), not `ben` as in `Ben Ali`
