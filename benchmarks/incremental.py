@@ -303,29 +303,57 @@ def _up_to_date(target: Path) -> dict[str, Any]:
         store.close()
 
 
+def _cached(work: Path, size: int, key: str) -> dict[str, Any]:
+    """What a cached store of this size says of its build (`_build`), or {} where there is none."""
+    meta = work / f"store-{size}-{key}.json"
+    if not (meta.is_file() and (work / f"store-{size}-{key}.db").is_file()):
+        return {}
+    found: dict[str, Any] = json.loads(meta.read_text())
+    return found
+
+
+def _cached_sizes(work: Path, key: str) -> list[int]:
+    """The sizes of the cached stores of this key, smallest first."""
+    sizes = []
+    for meta in work.glob(f"store-*-{key}.json"):
+        size = meta.name.split("-")[1]
+        if size.isdigit() and _cached(work, int(size), key):
+            sizes.append(int(size))
+    return sorted(sizes)
+
+
 def _build(replicator: Replicator, sizes: list[int], work: Path, key: str) -> dict[int, dict[str, Any]]:
     """Stores of each size (cached as `store-SIZE-KEY.db`): one file grown replica by replica, with
-    the set-level steps run and a copy kept each time it passes a size."""
+    the set-level steps run and a copy kept each time it passes a size; grown on from the largest
+    cached store smaller than the sizes to build, where there is one."""
     from newsgraph.settings import Settings
     from newsgraph.store.sqlite import open_sqlite
 
     info: dict[int, dict[str, Any]] = {}
-    wanted = [s for s in sizes if not (work / f"store-{s}-{key}.db").is_file()]
+    wanted = [s for s in sizes if not _cached(work, s, key)]
     for size in sizes:
-        meta = work / f"store-{size}-{key}.json"
-        if size not in wanted and meta.is_file():
-            info[size] = json.loads(meta.read_text()) | {"cached": True}
+        if size not in wanted:
+            info[size] = _cached(work, size, key) | {"cached": True}
             info[size] |= _up_to_date(work / f"store-{size}-{key}.db")
     if not wanted:
         return info
     growing = work / f"growing-{key}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{growing}{suffix}").unlink(missing_ok=True)
+    written, replica = 0, 0
+    write_seconds = steps_seconds = before = 0.0
+    # grown on from the largest cached store below the first size wanted: the same replicas follow
+    # it as in a build from nothing (a size's last replica is cut short, and the next size starts a
+    # new one), and the set-level steps ran on it at that size as they would have
+    below = [s for s in _cached_sizes(work, key) if s < wanted[0]]
+    if below:
+        start = info.get(below[-1]) or _cached(work, below[-1], key) | _up_to_date(work / f"store-{below[-1]}-{key}.db")
+        shutil.copyfile(work / f"store-{below[-1]}-{key}.db", growing)
+        written, replica = below[-1], start["replicas"]
+        write_seconds, steps_seconds, before = start["write_seconds"], start["steps_seconds"], start["build_seconds"]
     settings = Settings(processes=2)
     store = open_sqlite(growing)
-    written, replica = 0, 0
-    write_seconds = steps_seconds = 0.0
-    started = time.perf_counter()
+    started = time.perf_counter() - before
     try:
         for size in wanted:
             pending: list[Any] = []
@@ -366,6 +394,8 @@ def _build(replicator: Replicator, sizes: list[int], work: Path, key: str) -> di
                 "steps_seconds": round(steps_seconds, 1),
                 "mb": round(target.stat().st_size / 1e6, 1),
             }
+            if below:
+                info[size]["grown_from"] = below[-1]
             (work / f"store-{size}-{key}.json").write_text(json.dumps(info[size]))
             info[size]["cached"] = False
     finally:
@@ -588,7 +618,9 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         "diff summaries), `cluster_stories`, and ANALYZE. The whole batch is `ingest_paths` from opening the store.",
         "Build: "
         + ", ".join(
-            f"{s:,}: {'cached' if built[s].get('cached') else 'built'} "
+            f"{s:,}: {'cached' if built[s].get('cached') else 'built'}"
+            + (f" on from the cached {built[s]['grown_from']:,}" if built[s].get("grown_from") else "")
+            + " "
             f"(cumulative {built[s]['build_seconds']:.0f} s: writes {built[s]['write_seconds']:.0f} s, "
             f"set-level {built[s]['steps_seconds']:.0f} s)"
             + (
