@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -165,17 +165,23 @@ class BatchCounts:
 class Store:
     """Reads and writes newsgraph records through one connection to a SQLite or PostgreSQL database."""
 
-    def __init__(self, conn: Connection, path: str, dialect: Dialect) -> None:
+    def __init__(
+        self, conn: Connection, path: str, dialect: Dialect, on_close: Callable[[], None] | None = None
+    ) -> None:
         self.conn = conn
         self.path = path  # the file, or the server URL without its password
         self.dialect = dialect
         self._source_ids: dict[str, int] = {}  # source names seen in committed transactions
+        self._on_close = on_close  # run before the connection closes (a backend's helper stops)
 
     @property
     def backend(self) -> str:
         return self.dialect.name
 
     def close(self) -> None:
+        if self._on_close is not None:
+            stop, self._on_close = self._on_close, None
+            stop()
         self.conn.close()
 
     def __enter__(self) -> Store:

@@ -13,6 +13,7 @@ from typing import Any
 
 from newsgraph.errors import DatabaseUnavailable
 from newsgraph.store.base import BatchCounts, Connection, Cursor, Store
+from newsgraph.store.checkpoint import start_checkpoints
 from newsgraph.store.migrations import MIGRATIONS as SQLITE_MIGRATIONS
 from newsgraph.store.migrations import apply_migrations
 
@@ -110,7 +111,9 @@ def open_sqlite(path: str | Path, create: bool = True) -> Store:
         apply_migrations(conn)
     except sqlite3.DatabaseError as exc:
         raise DatabaseUnavailable(f"cannot open database {target}: {exc}") from None
-    return Store(conn, target, DIALECT)
+    if target == ":memory:":
+        return Store(conn, target, DIALECT)
+    return Store(conn, target, DIALECT, on_close=start_checkpoints(conn, target).stop)
 
 
 def open_reader(path: str | Path) -> Store:
