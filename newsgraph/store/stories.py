@@ -231,11 +231,12 @@ def _restore(
     clusterer.df.subtract(counted)
     clusterer.df = +clusterer.df
     clusterer.seen = conn.execute("SELECT COUNT(*) FROM story_vectors").fetchone()[0] - replayed
-    # the newest article clustered before: read down the date index, not over every member
+    # the newest article clustered before: read down the date index, each article's membership
+    # looked up by its id (`IN (SELECT article_id ...)` read every member and sorted their dates)
     newest = conn.execute(
         "SELECT a.published_utc FROM articles a WHERE a.published_utc IS NOT NULL "
-        f"AND a.id IN (SELECT article_id FROM story_members) AND a.id NOT IN (SELECT id FROM {table}) "
-        "ORDER BY a.published_utc DESC LIMIT 1"
+        "AND EXISTS (SELECT 1 FROM story_members m WHERE m.article_id = a.id) "
+        f"AND a.id NOT IN (SELECT id FROM {table}) ORDER BY a.published_utc DESC LIMIT 1"
     ).fetchone()
     latest = newest[0] if newest else None
     clusterer.latest = _when(latest)
