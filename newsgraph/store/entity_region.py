@@ -320,13 +320,14 @@ def _ties(
     pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)  # mate → (name, key)
     for key, mate in conn.execute(f"SELECT key, name_id FROM name_keys WHERE key IN (SELECT id FROM {tying})"):
         pairs[mate].extend((own, key) for own in owners[key] if own != mate)
-    # the names themselves are in the region already, and so is every name of a covered group
-    mates = store.id_table("mates", sorted(set(pairs) - set(texts)))
+    # the names themselves are in the region already, and so is every name of a covered group; the
+    # mates are read through the same keys, which the database dedupes (faster than a table of ids)
     items = []
     for ident, text, kind, group in conn.execute(
-        f"SELECT n.id, n.name, n.resolved_type, n.group_id FROM names n WHERE n.id IN (SELECT id FROM {mates})"
+        "SELECT n.id, n.name, n.resolved_type, n.group_id FROM names n "
+        f"WHERE n.id IN (SELECT name_id FROM name_keys WHERE key IN (SELECT id FROM {tying}))"
     ):
-        if group is None or group not in covered:
+        if ident not in texts and ident in pairs and (group is None or group not in covered):
             items.append((ident, text, types.get(ident) or kind or "org", group, pairs[ident]))
     items.sort(key=lambda item: (item[3] or "", item[0]))  # a group's names together, in one run
     global _MATES
