@@ -50,7 +50,7 @@ from benchmarks.throughput import PeakRss
 
 NAME = "incremental"
 TITLE = "Incremental ingest — 100 new articles into a large store"
-DEFAULT_SIZES = (10_000, 30_000)  # the 100,000 by the variable: its store takes about an hour to build
+DEFAULT_SIZES = (10_000, 30_000)  # the 100,000 by the variable: its store takes 1.5-2 hours to build
 BASE_TEXTS = 300  # real texts whose per-article results are replicated
 BATCH = 100  # new articles ingested into each store
 PER_DAY = 500  # articles a day in the built stores
