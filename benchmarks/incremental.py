@@ -347,8 +347,9 @@ def _build(replicator: Replicator, sizes: list[int], work: Path, key: str) -> di
     # new one), and the set-level steps ran on it at that size as they would have
     below = [s for s in _cached_sizes(work, key) if s < wanted[0]]
     if below:
-        start = info.get(below[-1]) or _cached(work, below[-1], key) | _up_to_date(work / f"store-{below[-1]}-{key}.db")
-        shutil.copyfile(work / f"store-{below[-1]}-{key}.db", growing)
+        base = work / f"store-{below[-1]}-{key}.db"
+        start = info.get(below[-1]) or (_cached(work, below[-1], key) | _up_to_date(base))
+        shutil.copyfile(base, growing)
         written, replica = below[-1], start["replicas"]
         write_seconds, steps_seconds, before = start["write_seconds"], start["steps_seconds"], start["build_seconds"]
     settings = Settings(processes=2)

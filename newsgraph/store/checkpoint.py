@@ -4,9 +4,10 @@ In WAL mode a commit appends pages to the `-wal` file, and a checkpoint copies t
 database file. By default the writer does that itself when its commit takes the WAL past 1,000
 pages (SQLite's auto-checkpoint), so the next step of an ingest waits for seconds of page copying
 and syncing after a batch that touched large indexes. Here a thread with its own connection runs
-a PASSIVE checkpoint whenever the WAL has grown: it takes no lock a writer or reader waits on, and
-SQLite's own step releases the GIL, so the copying overlaps the writer's next work. The writer's
-auto-checkpoint stays as a backstop, at a higher mark, for a WAL the thread cannot keep up with.
+a PASSIVE checkpoint every half second once the WAL has passed 4 MB: it takes no lock a writer or
+reader waits on, and SQLite's own step releases the GIL, so the copying overlaps the writer's next
+work. The writer's auto-checkpoint stays as a backstop, at a higher mark, for a WAL the thread
+cannot keep up with.
 """
 
 from __future__ import annotations

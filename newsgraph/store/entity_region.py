@@ -327,7 +327,7 @@ def _ties(
         "SELECT n.id, n.name, n.resolved_type, n.group_id FROM names n "
         f"WHERE n.id IN (SELECT name_id FROM name_keys WHERE key IN (SELECT id FROM {tying}))"
     ):
-        if ident not in texts and ident in pairs and (group is None or group not in covered):
+        if ident not in texts and (group is None or group not in covered):
             items.append((ident, text, types.get(ident) or kind or "org", group, pairs[ident]))
     items.sort(key=lambda item: (item[3] or "", item[0]))  # a group's names together, in one run
     global _MATES
