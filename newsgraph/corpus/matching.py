@@ -298,12 +298,14 @@ def _joined_agree(a: NameForm, b: NameForm) -> bool:
     together (`Michel Obama` and `Michelle Obama` would agree)."""
     if a.has_initial or b.has_initial:
         return False  # an initial can vanish into a joined skeleton (`John H. W.` → johnhw → `John W.`)
-    ja, jb = a.joined, b.joined
     if len(a.tokens) != len(b.tokens) and (
-        ja == jb or (a.joined_kept == b.joined_kept and a.joined_variants & b.joined_variants)
+        a.joined == b.joined or (a.joined_kept == b.joined_kept and a.joined_variants & b.joined_variants)
     ):
         return True
+    if not (a.whole or b.whole):
+        return False  # person names: no legal form to look for (and no joined skeleton to read)
     # a legal form written onto the name (`SiemensAG`)
+    ja, jb = a.joined, b.joined
     return (a.whole not in {"", ja} and a.whole == jb) or (b.whole not in {"", jb} and b.whole == ja)
 
 

@@ -317,9 +317,9 @@ def _ties(
         for key in keys:
             owners[key].append(ident)
     tying = store.id_table("tying_keys", owners)
-    pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)  # mate → (name, key)
+    mate_keys: dict[str, list[str]] = defaultdict(list)  # mate → the tying keys it has
     for key, mate in conn.execute(f"SELECT key, name_id FROM name_keys WHERE key IN (SELECT id FROM {tying})"):
-        pairs[mate].extend((own, key) for own in owners[key] if own != mate)
+        mate_keys[mate].append(key)
     # the names themselves are in the region already, and so is every name of a covered group; the
     # mates are read through the same keys, which the database dedupes (faster than a table of ids)
     items = []
@@ -328,12 +328,12 @@ def _ties(
         f"WHERE n.id IN (SELECT name_id FROM name_keys WHERE key IN (SELECT id FROM {tying}))"
     ):
         if ident not in texts and (group is None or group not in covered):
-            items.append((ident, text, types.get(ident) or kind or "org", group, pairs[ident]))
+            items.append((ident, text, types.get(ident) or kind or "org", group, mate_keys[ident]))
     items.sort(key=lambda item: (item[3] or "", item[0]))  # a group's names together, in one run
     global _MATES
     parts = workers * 4 if len(items) >= PARALLEL_MATES else 1
     size = -(-len(items) // parts)
-    _MATES = (own_forms, items, oversized)  # forked workers inherit it: nothing large is pickled
+    _MATES = (own_forms, owners, items, oversized)  # forked workers inherit it: nothing large is pickled
     try:
         runs = [range(n * size, min(len(items), (n + 1) * size)) for n in range(parts)]
         return set().union(*forked_map(_tied_mates, runs, workers, 2))
@@ -341,8 +341,15 @@ def _ties(
         _MATES = None
 
 
-Mate = tuple[str, str, str, str | None, list[tuple[str, str]]]  # id, text, type read as, group, (name, key) pairs
-_MATES: tuple[dict[str, NameForm], list[Mate], frozenset[str]] | None = None  # `_ties`'s, while it runs
+Mate = tuple[str, str, str, str | None, list[str]]  # id, text, type read as, group, the tying keys it has
+# `_ties`'s, while it runs: the names as read, the names that have each key, the mates, oversized keys
+_MATES: tuple[dict[str, NameForm], dict[str, list[str]], list[Mate], frozenset[str]] | None = None
+
+
+def _may_tie(own: NameForm, kind: str) -> bool:
+    """Whether a name can be tied to a name of this type through a key other than a whole-name
+    one (`_tied`): never across types, but for a lone surname and a person."""
+    return own.kind == kind or (kind == "person" and _lone(own))
 
 
 def _tied_mates(run: range) -> list[str]:
@@ -350,18 +357,25 @@ def _tied_mates(run: range) -> list[str]:
     with, in a worker process or here: once one name of a group is tied, the others of that group
     are not judged (the region takes the whole group)."""
     assert _MATES is not None
-    own_forms, mates, oversized = _MATES
+    own_forms, owners, mates, oversized = _MATES
     tied = []
     taken: str | None = None  # the group of the last tied mate
     for n in run:
-        mate, text, kind, group, found = mates[n]
+        mate, text, kind, group, keys = mates[n]
         if group is not None and group == taken:
             continue
+        # each name → the keys the mate shares with it that can tie the two (most mates are of
+        # another type than the names they share keys with, and are settled here, unread)
+        shared: dict[str, list[str]] = defaultdict(list)
+        for key in keys:
+            whole = key.startswith("n:")
+            for own in owners[key]:
+                if whole or _may_tie(own_forms[own], kind):
+                    shared[own].append(key)
+        if not shared:
+            continue
         read = _reader(text, kind)
-        shared: dict[str, list[str]] = defaultdict(list)  # each name → the keys the mate shares with it
-        for own, key in found:
-            shared[own].append(key)
-        if any(_tied(keys, own_forms[own], kind, read, oversized) for own, keys in shared.items()):
+        if any(_tied(found, own_forms[own], kind, read, oversized) for own, found in shared.items()):
             tied.append(mate)
             taken = group
     return tied
