@@ -179,14 +179,14 @@ def test_co_mentions_reach_across_groups() -> None:
 
 def _reza_names() -> Names:
     """Three Reza Tahmasebis: a short form that fits one fuller name through a compared key
-    (`tahmasebi`) and another only through a prefix block (`tah`), and a rule that merges it with
-    the second; two more names fill the prefix block."""
-    names = ["Reza Tahmasebi", "Reza Ali Tahmasebi", "Reza Hassan Tahmasbi", "Ali Tahiri", "Omar Tahir"]
+    (`tahmasebi`) and another only through a prefix block (`tah` under the initial r), and a rule
+    that merges it with the second; two more names fill the prefix block."""
+    names = ["Reza Tahmasebi", "Reza Ali Tahmasebi", "Reza Hassan Tahmasbi", "Rami Tahiri", "Rafiq Tahir"]
     return [NameRecord(name_id(n), n, "person") for n in names], [Rule("merge", names[0], names[2])]
 
 
 def test_a_skipped_prefix_block_is_not_compared_in_a_group(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`tah` holds five names, over MAX_BLOCK: never compared overall, so the short form joins the
+    """`tah` under r holds five names, over MAX_BLOCK: never compared overall, so the short form joins the
     one fuller name it fits and then, by the rule, the other. A group holding the three Rezas alone
     would compare them, find the short form fitting two people and leave it unresolved, were it not
     given the whole set's oversized keys."""

@@ -35,7 +35,7 @@ from newsgraph.enrich.namekeys import (
     undigit,
 )
 
-MATCHING = "matching.v9"
+MATCHING = "matching.v10"
 CLOSE_LABEL_TOKEN = 0.9  # Jaro-Winkler on skeletons for one token of an organisation or place name
 # Jaro-Winkler on the spellings of a lone person name and the word it is compared with: one word says
 # little, so its skeleton's agreement is not enough (`Igor` / `Acker`, `Velez` / `Walid`)
@@ -577,13 +577,17 @@ def blocking_keys(form: NameForm) -> set[str]:
     A surname or label-token key also comes refined (`s:…|h`, `t:…|bm`), by the given name's initial or
     the initials of the label's other distinctive tokens, which two names that match share. A block too
     large to compare (a common surname in a big corpus) is compared through its refined blocks instead
-    (`refined_parent`)."""
+    (`refined_parent`). A full person name's family name is also blocked by its first three letters
+    under the given name's initial (`p:tah.r`), for the family names spelt with another skeleton
+    (`Tahmasebi` / `Tahmasbi`): without the initial, that block holds every family name of those
+    letters, and a new name is judged against all of them."""
     keys: set[str] = set()
     if not form.tokens:
         return keys
     if form.kind == "person":
         surnames = set(skeleton_variants(form.tokens[-1]))
-        keys.add("p:" + form.tokens[-1][:3])
+        if not form.single:  # a family name of another skeleton (`Zawahri`), among one given initial's names
+            keys.add(f"p:{form.tokens[-1][:3]}.{form.tokens[0][:1]}")
         if len(form.tokens) >= 3:  # a family name written in two words: `Kim Jong Un` / `Kim Jong-un`
             surnames.update(skeleton_variants(form.tokens[-2] + form.tokens[-1]))
         if form.patronym:  # `Mohammad bin Salman Al Saud` / `Mohammed bin Salman`
