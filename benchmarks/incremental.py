@@ -32,6 +32,7 @@ import os
 import pickle
 import random
 import re
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -46,7 +47,7 @@ from typing import Any
 
 from benchmarks import REPO_ROOT, marked_outcome, result, row, skipped
 from benchmarks.dask import MAX_TEXT_WORDS, load_texts
-from benchmarks.throughput import PeakRss
+from benchmarks.throughput import _BUSY_FIELDS, PeakRss
 
 NAME = "incremental"
 TITLE = "Incremental ingest — 100 new articles into a large store"
@@ -502,10 +503,24 @@ def _ingest(store_file: Path, batch: Path) -> dict[str, Any]:
 
 
 def _ingest_apart(store_file: Path, batch: Path) -> dict[str, Any]:
-    """`_ingest` in a fresh interpreter, so its memory is the ingest's alone."""
+    """`_ingest` in a fresh interpreter, so its memory is the ingest's alone; with the CPU seconds
+    of that interpreter and its workers (all waited for when it ends), of everything else on the
+    machine meanwhile, and of the hypervisor's steal, which say whether the machine was idle."""
+    import psutil
+
     command = [sys.executable, "-m", "benchmarks.incremental", str(store_file), str(batch)]
+    before, children = psutil.cpu_times(), resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
-    return marked_outcome(done.stdout, done.stderr, done.returncode, MARK, f"ingest of {batch}")
+    after, reaped = psutil.cpu_times(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    outcome = marked_outcome(done.stdout, done.stderr, done.returncode, MARK, f"ingest of {batch}")
+    ours = reaped.ru_utime + reaped.ru_stime - children.ru_utime - children.ru_stime
+    busy = sum(getattr(after, f) - getattr(before, f) for f in _BUSY_FIELDS if hasattr(after, f))
+    outcome["cpu_seconds"] = {
+        "batch": ours,
+        "others": max(0.0, busy - ours),
+        "steal": getattr(after, "steal", 0.0) - getattr(before, "steal", 0.0),
+    }
+    return outcome
 
 
 def _fts_rows(path: Path) -> int:
@@ -599,6 +614,12 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
     rows.append(row(label, [ratios] + [""] * (len(sizes) - 1)))
     rows.append(row("peak RSS, ingest process + workers (MB)", [measured[s]["rss_mb"] for s in sizes], fmt=",.0f"))
     rows.append(row("store file (MB)", [built[s]["mb"] for s in sizes], fmt=",.0f"))
+    rows.append(
+        row(
+            "CPU s during the batch: its processes · other processes · steal",
+            [" · ".join(f"{measured[s]['cpu_seconds'][k]:.1f}" for k in ("batch", "others", "steal")) for s in sizes],
+        )
+    )
     elapsed = time.perf_counter() - begun
     cached = all(built[s].get("cached") for s in sizes)
     counts = built[last]["counts"]
@@ -621,7 +642,9 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         "timed by wrapping the functions it calls: `ingest_documents` (reading, extraction, NLP and fingerprints in 2 "
         "worker processes including their start and model load, and the batch writes, which also fill the FTS5 "
         "index by trigger, timed apart), `resolve_entities`, `cluster_quote_provenance`, `match_copies` (with "
-        "diff summaries), `cluster_stories`, and ANALYZE. The whole batch is `ingest_paths` from opening the store.",
+        "diff summaries), `cluster_stories`, and ANALYZE. The whole batch is `ingest_paths` from opening the store. "
+        "CPU seconds: the batch's interpreter and its workers; everything else the machine ran meanwhile; and time "
+        "the hypervisor took away. Other load or steal makes the figures unreliable: rerun on an idle machine.",
         "Build: "
         + ", ".join(
             f"{s:,}: {'cached' if built[s].get('cached') else 'built'}"
