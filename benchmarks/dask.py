@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import REPO_ROOT, env_int, marked_outcome, result, row, skipped
-from benchmarks.throughput import _BUSY_FIELDS, PeakRss
+from benchmarks.throughput import PeakRss, machine_cpu
 
 NAME = "dask"
 TITLE = "Dask runner — speedup with workers"
@@ -208,10 +208,8 @@ def _phase(engine: str, workers: int, inputs: Path, db: Path) -> dict[str, Any]:
 
 def measure(engine: str, workers: int, inputs: Path, db: Path) -> dict[str, Any]:
     """One phase in a fresh interpreter: wall time of the whole command, CPU of its tree and others."""
-    import psutil
-
     command = [sys.executable, "-m", "benchmarks.dask", engine, str(workers), str(inputs), str(db)]
-    before, spawned, started = psutil.cpu_times(), time.time(), time.perf_counter()
+    before, spawned, started = machine_cpu(), time.time(), time.perf_counter()
     proc = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with PeakRss(proc.pid) as tree:
         try:
@@ -220,13 +218,13 @@ def measure(engine: str, workers: int, inputs: Path, db: Path) -> dict[str, Any]
             proc.kill()
             proc.communicate()
             raise RuntimeError(f"dask benchmark phase {engine} {workers} ran over {PHASE_TIMEOUT} s") from None
-    wall, after = time.perf_counter() - started, psutil.cpu_times()
+    wall, after = time.perf_counter() - started, machine_cpu()
     outcome = marked_outcome(out, err, proc.returncode, MARK, f"dask benchmark phase {engine} {workers}")
     marks, steps = outcome["marks"], outcome["summary"]
     step_seconds = {name: float(steps[name].get("seconds", 0.0)) for name in STEPS}
     startup = marks["ready"] - spawned
     articles_stage = marks["last"] - marks["ready"]
-    busy = sum(getattr(after, f) - getattr(before, f) for f in _BUSY_FIELDS if hasattr(after, f))
+    busy = after[0] - before[0]
     tree_cpu = sum(tree.cpu_by_pid.values())
     outcome.update(
         wall_seconds=wall,
@@ -239,7 +237,7 @@ def measure(engine: str, workers: int, inputs: Path, db: Path) -> dict[str, Any]
         cpu_seconds_root=tree.cpu_by_pid.get(proc.pid, 0.0),
         cpu_seconds_children=tree_cpu - tree.cpu_by_pid.get(proc.pid, 0.0),
         cpu_seconds_others=max(0.0, busy - tree_cpu),
-        cpu_seconds_steal=getattr(after, "steal", 0.0) - getattr(before, "steal", 0.0),
+        cpu_seconds_steal=after[1] - before[1],
     )
     return outcome
 

@@ -47,7 +47,7 @@ from typing import Any
 
 from benchmarks import REPO_ROOT, marked_outcome, result, row, skipped
 from benchmarks.dask import MAX_TEXT_WORDS, load_texts
-from benchmarks.throughput import _BUSY_FIELDS, PeakRss
+from benchmarks.throughput import PeakRss, machine_cpu
 
 NAME = "incremental"
 TITLE = "Incremental ingest — 100 new articles into a large store"
@@ -506,20 +506,14 @@ def _ingest_apart(store_file: Path, batch: Path) -> dict[str, Any]:
     """`_ingest` in a fresh interpreter, so its memory is the ingest's alone; with the CPU seconds
     of that interpreter and its workers (all waited for when it ends), of everything else on the
     machine meanwhile, and of the hypervisor's steal, which say whether the machine was idle."""
-    import psutil
-
     command = [sys.executable, "-m", "benchmarks.incremental", str(store_file), str(batch)]
-    before, children = psutil.cpu_times(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, children = machine_cpu(), resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
-    after, reaped = psutil.cpu_times(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    after, reaped = machine_cpu(), resource.getrusage(resource.RUSAGE_CHILDREN)
     outcome = marked_outcome(done.stdout, done.stderr, done.returncode, MARK, f"ingest of {batch}")
     ours = reaped.ru_utime + reaped.ru_stime - children.ru_utime - children.ru_stime
-    busy = sum(getattr(after, f) - getattr(before, f) for f in _BUSY_FIELDS if hasattr(after, f))
-    outcome["cpu_seconds"] = {
-        "batch": ours,
-        "others": max(0.0, busy - ours),
-        "steal": getattr(after, "steal", 0.0) - getattr(before, "steal", 0.0),
-    }
+    others, steal = max(0.0, after[0] - before[0] - ours), after[1] - before[1]
+    outcome["cpu_seconds"] = {"batch": ours, "others": others, "steal": steal}
     return outcome
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from benchmarks import REPO_ROOT, env_int, result, row, skipped
 from benchmarks.pgwrite import write_rate
-from benchmarks.throughput import _BUSY_FIELDS, PeakRss, prepare
+from benchmarks.throughput import PeakRss, machine_cpu, prepare
 from benchmarks.web import DEFAULT_REQUESTS, DEFAULT_SECONDS, TARGET_P95_MS, _cell, _good, add_cursor_page, pick, plan
 from benchmarks.webserve import (
     Server,
@@ -78,12 +78,9 @@ class Cpu:
         return total
 
     def _now(self) -> tuple[float, float, float, float]:
-        import psutil
-
-        m = psutil.cpu_times()
-        busy = sum(getattr(m, f) for f in _BUSY_FIELDS if hasattr(m, f))
+        busy, steal = machine_cpu()
         usage = (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
-        return busy, sum(u.ru_utime + u.ru_stime for u in usage), self._postgres(), getattr(m, "steal", 0.0)
+        return busy, sum(u.ru_utime + u.ru_stime for u in usage), self._postgres(), steal
 
     def __enter__(self) -> Cpu:
         self._start = self._now()

@@ -49,6 +49,15 @@ MARK = "NEWSGRAPH-BENCH-RESULT "
 _BUSY_FIELDS = ("user", "nice", "system", "irq", "softirq", "guest", "guest_nice")
 
 
+def machine_cpu() -> tuple[float, float]:
+    """CPU seconds the whole machine has been busy (every process) and lost to the hypervisor's
+    steal, since boot: two readings apart say what ran meanwhile."""
+    import psutil
+
+    times = psutil.cpu_times()
+    return sum(getattr(times, f) for f in _BUSY_FIELDS if hasattr(times, f)), getattr(times, "steal", 0.0)
+
+
 # ---- preparation ----------------------------------------------------------------------------------
 
 
@@ -196,9 +205,7 @@ class PeakRss:
 def measure(phase: str, work_dir: Path, processes: int) -> dict[str, Any]:
     """Run one phase in a fresh interpreter; its own timing plus the peak RSS of its process tree."""
     command = [sys.executable, "-m", "benchmarks.throughput", phase, str(work_dir), str(processes)]
-    import psutil
-
-    before = psutil.cpu_times()
+    before = machine_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with PeakRss(proc.pid) as rss:
@@ -209,9 +216,9 @@ def measure(phase: str, work_dir: Path, processes: int) -> dict[str, Any]:
             out, err = proc.communicate()
             raise RuntimeError(f"throughput phase {phase!r} ran over {PHASE_TIMEOUT} s") from None
     wall = time.perf_counter() - started
-    after = psutil.cpu_times()
+    after = machine_cpu()
     outcome = marked_outcome(out, err, proc.returncode, MARK, f"throughput phase {phase!r}")
-    busy = sum(getattr(after, f) - getattr(before, f) for f in _BUSY_FIELDS if hasattr(after, f))
+    busy = after[0] - before[0]
     tree_cpu = sum(rss.cpu_by_pid.values())
     outcome.update(
         peak_rss_bytes=rss.peak,
@@ -223,7 +230,7 @@ def measure(phase: str, work_dir: Path, processes: int) -> dict[str, Any]:
         # time the hypervisor took away; a busy machine makes the two sides incomparable
         cpu_seconds_phase=tree_cpu,
         cpu_seconds_others=max(0.0, busy - tree_cpu),
-        cpu_seconds_steal=getattr(after, "steal", 0.0) - getattr(before, "steal", 0.0),
+        cpu_seconds_steal=after[1] - before[1],
     )
     return outcome
 
