@@ -253,6 +253,12 @@ def _lone_tied(lone: NameForm, other: NameForm, keys: list[str], oversized: froz
     )
 
 
+def _may_tie(own: NameForm, kind: str) -> bool:
+    """Whether a name can be tied to a name of this type through a key other than a whole-name
+    one: never across types, but for a lone surname and a person."""
+    return own.kind == kind or (kind == "person" and _lone(own))
+
+
 def _tied(keys: list[str], a: NameForm, b_kind: str, b: Callable[[], NameForm], oversized: frozenset[str]) -> bool:
     """Whether two names that share these keys are tied, as `entity_groups.name_groups` ties names
     (or more: a key of the other reading ties as well). `b` reads the other name, of type `b_kind`,
@@ -260,12 +266,14 @@ def _tied(keys: list[str], a: NameForm, b_kind: str, b: Callable[[], NameForm], 
     type, and reading them is most of the cost. A pair is judged once, whatever keys it shares."""
     if any(key.startswith("n:") for key in keys):
         return True  # one whole-name key
+    if not _may_tie(a, b_kind):
+        return False  # never across types
     if _lone(a):
-        return b_kind == "person" and _lone_tied(a, b(), keys, oversized)
+        return _lone_tied(a, b(), keys, oversized)
     compared_pair = any(compared(key, oversized) for key in keys)
     lone_rule = a.kind == "person" and any(_lone_key(key, oversized) for key in keys)
-    if b_kind != a.kind or not (compared_pair or lone_rule):
-        return False  # never across types
+    if not (compared_pair or lone_rule):
+        return False
     other = b()
     if _lone(other):
         return lone_rule and _lone_tied(other, a, keys, oversized)
@@ -344,12 +352,6 @@ def _ties(
 Mate = tuple[str, str, str, str | None, list[str]]  # id, text, type read as, group, the tying keys it has
 # `_ties`'s, while it runs: the names as read, the names that have each key, the mates, oversized keys
 _MATES: tuple[dict[str, NameForm], dict[str, list[str]], list[Mate], frozenset[str]] | None = None
-
-
-def _may_tie(own: NameForm, kind: str) -> bool:
-    """Whether a name can be tied to a name of this type through a key other than a whole-name
-    one (`_tied`): never across types, but for a lone surname and a person."""
-    return own.kind == kind or (kind == "person" and _lone(own))
 
 
 def _tied_mates(run: range) -> list[str]:
