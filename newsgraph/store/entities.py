@@ -12,6 +12,7 @@ stored row.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -72,14 +73,16 @@ def _context(store: Store, ids: list[str]) -> dict[str, frozenset[str]]:
             f"SELECT DISTINCT name_id, article_id FROM mentions WHERE name_id IN ({marks})", chunk
         ):
             articles[ident].append(article)
-    named: dict[str, list[str]] = defaultdict(list)
+    names_in: dict[str, frozenset[str]] = {}
+    # an article's names come gathered into one array by the database: a row a mention made the
+    # reading of these rows most of the lookup's cost
+    names = store.dialect.names_json("DISTINCT name_id")
     for chunk in chunks(sorted({a for found in articles.values() for a in found})):
         marks = ",".join("?" * len(chunk))
-        for article, ident in store.conn.execute(
-            f"SELECT DISTINCT article_id, name_id FROM mentions WHERE article_id IN ({marks})", chunk
+        for article, found in store.conn.execute(
+            f"SELECT article_id, {names} FROM mentions WHERE article_id IN ({marks}) GROUP BY article_id", chunk
         ):
-            named[article].append(ident)
-    names_in = {article: frozenset(found) for article, found in named.items()}
+            names_in[article] = frozenset(json.loads(found))
     context = {}
     for ident in ids:
         found = set().union(*(names_in[a] for a in articles.get(ident, ())))
