@@ -325,19 +325,29 @@ def _ties(
         for key in keys:
             owners[key].append(ident)
     tying = store.id_table("tying_keys", owners)
-    mate_keys: dict[str, list[str]] = defaultdict(list)  # mate → the tying keys it has
-    for key, mate in conn.execute(f"SELECT key, name_id FROM name_keys WHERE key IN (SELECT id FROM {tying})"):
-        mate_keys[mate].append(key)
-    # the names themselves are in the region already, and so is every name of a covered group; the
-    # mates are read through the same keys, which the database dedupes (faster than a table of ids)
-    items = []
-    for ident, text, kind, group in conn.execute(
-        "SELECT n.id, n.name, n.resolved_type, n.group_id FROM names n "
-        f"WHERE n.id IN (SELECT name_id FROM name_keys WHERE key IN (SELECT id FROM {tying}))"
-    ):
-        if ident not in texts and (group is None or group not in covered):
-            items.append((ident, text, types.get(ident) or kind or "org", group, mate_keys[ident]))
-    items.sort(key=lambda item: (item[3] or "", item[0]))  # a group's names together, in one run
+    # a mate is read with the keys it can be tied through: a whole-name key, or a key one of these
+    # names of its type has (`_may_tie`: never across types); a mate read as another type than
+    # its stored one (`types`) with all its keys. Most of the blocks' names are of other types,
+    # and the database leaves them out.
+    kinded = store.id_table("tying_kinds", {f"{own_forms[n].kind}/{key}" for key, held in owners.items() for n in held})
+    retyped = store.id_table("retyped", [ident for ident in types if ident not in texts])
+    rows = conn.execute(
+        "SELECT n.id, n.name, n.resolved_type, n.group_id, k.key FROM name_keys k JOIN names n ON n.id = k.name_id "
+        f"WHERE k.key IN (SELECT id FROM {tying}) AND (substr(k.key, 1, 2) = 'n:' "
+        f"OR COALESCE(n.resolved_type, 'org') || '/' || k.key IN (SELECT id FROM {kinded}) "
+        f"OR n.id IN (SELECT id FROM {retyped})) ORDER BY n.group_id, n.id"  # a group's names together, in one run
+    )
+    # the names themselves are in the region already, and so is every name of a covered group
+    items: list[Mate] = []
+    last, kept = None, False
+    for ident, text, kind, group, key in rows:
+        if ident == last:  # the same mate through another key
+            if kept:
+                items[-1][4].append(key)
+            continue
+        last, kept = ident, ident not in texts and (group is None or group not in covered)
+        if kept:
+            items.append((ident, text, types.get(ident) or kind or "org", group, [key]))
     global _MATES
     parts = workers * 4 if len(items) >= PARALLEL_MATES else 1
     size = -(-len(items) // parts)
