@@ -243,11 +243,13 @@ def _restore(
     if latest is None:
         return touched
     since = (datetime.fromisoformat(latest) - timedelta(days=settings.window_days)).isoformat()
+    # the window's articles along the date index, then their stories (a join let SQLite read every
+    # membership in story order instead, a scan that grows with the corpus)
     active = sorted(
         r[0]
         for r in conn.execute(
-            "SELECT DISTINCT m.story_id FROM story_members m JOIN articles a ON a.id = m.article_id "
-            f"WHERE a.published_utc >= ? AND m.article_id NOT IN (SELECT id FROM {table})",
+            "SELECT DISTINCT story_id FROM story_members WHERE article_id IN "
+            f"(SELECT id FROM articles WHERE published_utc >= ?) AND article_id NOT IN (SELECT id FROM {table})",
             (since,),
         )
     )
