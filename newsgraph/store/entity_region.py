@@ -431,7 +431,9 @@ def incremental_region(store: Store, workers: int = 1) -> Region | None:
     dirty = [row[0] for row in conn.execute("SELECT id FROM names WHERE dirty = 1")]
     if not dirty:
         return Region(set(), frozenset(), frozenset(), set(), [], "", {})
-    if len(dirty) * 2 > conn.execute("SELECT COUNT(*) FROM names").fetchone()[0]:
+    # counted up to twice the dirty names only: a small batch does not count the whole name table
+    counted = conn.execute("SELECT COUNT(*) FROM (SELECT 1 FROM names LIMIT ?) AS upto", (len(dirty) * 2,))
+    if len(dirty) * 2 > counted.fetchone()[0]:
         return None  # most names are new (a first ingest): the whole store at once costs less
     grown = _grown(store, dirty)
     moved = _moved(store, grown)  # their ties go: they may fall into smaller groups
