@@ -538,3 +538,39 @@ def test_a_quote_repeated_in_many_articles_costs_a_batch_no_more_than_its_size(
     with open_store(new_db("one")) as store:
         ingest_paths([first, later], store, settings)
         assert store.conn.execute("SELECT id, cluster_id FROM quotes ORDER BY id").fetchall() == by_batches
+
+
+def _short_quote_page(folder: Path, n: int, line: str) -> None:
+    (folder / f"berth-{n:02d}.txt").write_text(
+        f"Harbour report {n}\n\nDock crews at berth {n} worked through the night after the storm closed the "
+        f"crossing.\n\n{line}\n",
+        encoding="utf-8",
+    )
+
+
+def test_a_quote_too_short_for_4_grams_joins_its_earlier_appearance(tmp_path: Path, settings: Any, new_db: Any) -> None:
+    """A quote of fewer than four words has no 4-grams to be found by: a later batch finds its earlier
+    appearance by its words (along the index of short quotes), and a quote differing by a word stays
+    apart."""
+    from newsgraph.run import ingest_paths
+    from newsgraph.store.connect import open_store
+    from newsgraph.store.quotes import SHORT_NORM
+
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir()
+    later.mkdir()
+    _short_quote_page(first, 1, '"Not this week," said Ivo Brandt of the ferry union.')
+    _short_quote_page(first, 2, '"Not this month," said Ivo Brandt of the ferry union.')
+    _short_quote_page(later, 3, '"Not this week," said Ivo Brandt, the union secretary.')
+    with open_store(new_db("short")) as store:
+        for folder in (first, later):
+            ingest_paths([folder], store, settings)
+        rows = store.conn.execute("SELECT norm, cluster_id FROM quotes ORDER BY article_id").fetchall()
+        indexed = {r[0] for r in store.conn.execute(f"SELECT norm FROM quotes WHERE {SHORT_NORM}")}
+    clusters: dict[str, set[str]] = {}
+    for norm, cluster in rows:
+        clusters.setdefault(norm, set()).add(cluster)
+    assert sorted(norm for norm, _ in rows) == ["not this month", "not this week", "not this week"]
+    assert len(clusters["not this week"]) == 1, "the later appearance joins the first"
+    assert clusters["not this week"] != clusters["not this month"]
+    assert indexed == {"not this week", "not this month"}, "the short quotes are the ones the index holds"

@@ -382,6 +382,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX name_edges_b ON name_edges(b);
         """,
     ),
+    (
+        "0013_batch_lookups",
+        # what a small batch looks up in a large store, found along an index instead of a scan:
+        # the quotes of fewer than four words (no 4-grams) by their words, the fingerprints still
+        # without a stored sample, and the links of a copy group
+        """
+        CREATE INDEX quotes_short_norm ON quotes(norm) WHERE length(norm) - length(replace(norm, ' ', '')) < 3;
+        CREATE INDEX fingerprints_unsampled ON fingerprints(article_id) WHERE sample IS NULL;
+        CREATE INDEX copy_links_group ON copy_links(group_id);
+        """,
+    ),
 ]
 
 

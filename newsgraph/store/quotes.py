@@ -111,12 +111,17 @@ def _across_clusters(store: Store, region: str, cluster_of: dict[str, str], new:
     return pairs
 
 
+# a normalised quote of fewer than four words (its words are one space apart): the condition of the
+# index `quotes_short_norm`, which holds just the quotes `_same_words` looks up by their words
+SHORT_NORM = "length(norm) - length(replace(norm, ' ', '')) < 3"
+
+
 def _same_words(store: Store, seeds: list[str]) -> list[tuple[str, str]]:
     """(seed, other) for every other quote whose normalised words equal a seed's.
 
     Equal words give equal 4-grams, so a quote of four words or more finds its equals among the
     quotes sharing its smallest 4-gram (a primary-key range); only the shorter ones, which have no
-    4-grams, are looked for by their words, in one pass over the quotes."""
+    4-grams, are looked for by their words, along an index of the short quotes."""
     conn = store.conn
     table = store.id_table("quote_seeds", seeds)
     found: list[tuple[str, str]] = conn.execute(
@@ -132,7 +137,9 @@ def _same_words(store: Store, seeds: list[str]) -> list[tuple[str, str]]:
     if short:
         norms = store.id_table("quote_short_norms", {norm for _, norm in short})
         by_norm: dict[str, list[str]] = defaultdict(list)
-        for ident, norm in conn.execute(f"SELECT id, norm FROM quotes WHERE norm IN (SELECT id FROM {norms})"):
+        for ident, norm in conn.execute(
+            f"SELECT id, norm FROM quotes WHERE norm IN (SELECT id FROM {norms}) AND {SHORT_NORM}"
+        ):
             by_norm[norm].append(ident)
         found += [(seed, other) for seed, norm in short for other in by_norm[norm] if other != seed]
     return found
