@@ -111,22 +111,23 @@ def match_copies(
     rules = rules or CopyRules()
     conn = store.conn
     _backfill_samples(store)
-    rows = conn.execute("SELECT article_id, dirty, samples FROM fingerprints ORDER BY article_id").fetchall()
-    dirty_mask = np.fromiter((full or bool(r[1]) for r in rows), dtype=bool, count=len(rows))
-    if not dirty_mask.any():
-        # links left undescribed by an interrupted run get their diffs now
-        described = describe_copies(store, workers=workers) if describe else 0
-        return {"articles": 0, "pairs": 0, "groups": 0, "described": described, "seconds": 0.0}
-    ids = [str(r[0]) for r in rows]
-    counts = np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows))
-    dirty = [ident for ident, new in zip(ids, dirty_mask.tolist(), strict=True) if new]
     found_at = time.perf_counter()
     if find_candidates is None:
-        hashes, owners = _sample_entries(store, ids, dirty_mask)
+        read = _read_samples(store, full)
+        if read is None:
+            return _nothing_new(store, describe, workers)
+        ids, dirty_mask, counts, hashes, owners = read
         pairs = shared_sample_pairs(hashes, owners, counts, dirty_mask, rules.min_containment)
         del hashes, owners
     else:
+        rows = conn.execute("SELECT article_id, dirty, samples FROM fingerprints ORDER BY article_id").fetchall()
+        dirty_mask = np.fromiter((full or bool(r[1]) for r in rows), dtype=bool, count=len(rows))
+        if not dirty_mask.any():
+            return _nothing_new(store, describe, workers)
+        ids = [str(r[0]) for r in rows]
+        counts = np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows))
         pairs = find_candidates(_sample_chunks(store, ids), dirty_mask, rules.min_containment)
+    dirty = [ids[i] for i in np.flatnonzero(dirty_mask).tolist()]
     candidates = {(min(ids[i], ids[j]), max(ids[i], ids[j])) for i, j, _ in pairs}
     if full:
         candidates.update(
@@ -165,14 +166,46 @@ def match_copies(
     }
 
 
-def _sample_entries(store: Store, ids: list[str], dirty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every article's sampled hashes with its index in `ids`, read SAMPLE_CHUNK articles at a time.
-    When only some articles are new, only hashes a new article has are kept."""
+def _nothing_new(store: Store, describe: bool, workers: int) -> dict[str, Any]:
+    # links left undescribed by an interrupted run get their diffs now
+    described = describe_copies(store, workers=workers) if describe else 0
+    return {"articles": 0, "pairs": 0, "groups": 0, "described": described, "seconds": 0.0}
+
+
+SampleRead = tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _read_samples(store: Store, full: bool) -> SampleRead | None:
+    """In one pass over the fingerprints, SAMPLE_CHUNK at a time: the article ids, which are new
+    (all with `full`), their sample sizes, and the (hash, article index) entries; when only some
+    articles are new, only the entries of hashes a new article has. None when none is new."""
+    conn = store.conn
+    new = [blob or b"" for (blob,) in conn.execute("SELECT sample FROM fingerprints WHERE dirty = 1")]
+    if not new and not full:
+        return None
+    # whether every article is new, counted no further than one more than the new ones
+    older = conn.execute("SELECT COUNT(*) FROM (SELECT 1 FROM fingerprints LIMIT ?) AS upto", (len(new) + 1,))
     wanted = None
-    if not dirty.all():
-        rows = store.conn.execute("SELECT sample FROM fingerprints WHERE dirty = 1")
-        wanted = np.unique(np.frombuffer(b"".join(blob or b"" for (blob,) in rows), dtype="<i8"))
-    return sample_entries(_sample_chunks(store, ids), wanted)
+    if not full and older.fetchone()[0] > len(new):
+        wanted = np.unique(np.frombuffer(b"".join(new), dtype="<i8"))
+    ids: list[str] = []
+    flags: list[bool] = []
+    sizes: list[int] = []
+
+    def chunks() -> SampleChunks:
+        cursor = store.stream("SELECT article_id, dirty, sample FROM fingerprints")
+        while batch := cursor.fetchmany(SAMPLE_CHUNK):
+            start = len(ids)
+            for ident, dirty, blob in batch:
+                ids.append(str(ident))
+                flags.append(full or bool(dirty))
+                sizes.append(len(blob or b"") // 8)
+            yield [(start + n, blob or b"") for n, (_, _, blob) in enumerate(batch)]
+
+    hashes, owners = sample_entries(chunks(), wanted)
+    if not any(flags):
+        return None
+    return ids, np.asarray(flags, dtype=bool), np.asarray(sizes, dtype=np.int64), hashes, owners
 
 
 def _sample_chunks(store: Store, ids: list[str]) -> SampleChunks:
