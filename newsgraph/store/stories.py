@@ -264,11 +264,12 @@ def _restore(
             (STORIES,),
         ).fetchall()
     )
+    # a story put back from its saved sums needs its members' ids only, in no order of theirs (the
+    # sums are saved): read along the story index, without looking up each member's article
     members: dict[str, list[str]] = defaultdict(list)
     for story_id, article in conn.execute(
-        "SELECT m.story_id, m.article_id FROM story_members m JOIN articles a ON a.id = m.article_id "
-        f"WHERE m.story_id IN (SELECT id FROM {active_table}) AND m.article_id NOT IN (SELECT id FROM {table}) "
-        "ORDER BY a.published_utc NULLS FIRST, m.article_id"
+        f"SELECT story_id, article_id FROM story_members WHERE story_id IN (SELECT id FROM {active_table}) "
+        f"AND article_id NOT IN (SELECT id FROM {table}) ORDER BY story_id, article_id"
     ):
         members[story_id].append(article)
     for story_id in active:
