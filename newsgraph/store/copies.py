@@ -167,7 +167,7 @@ def match_copies(
 
 
 def _nothing_new(store: Store, describe: bool, workers: int) -> dict[str, Any]:
-    # links left undescribed by an interrupted run get their diffs now
+    """No new article to match: links left undescribed by an interrupted run get their diffs now."""
     described = describe_copies(store, workers=workers) if describe else 0
     return {"articles": 0, "pairs": 0, "groups": 0, "described": described, "seconds": 0.0}
 
@@ -183,10 +183,10 @@ def _read_samples(store: Store, full: bool) -> SampleRead | None:
     new = [blob or b"" for (blob,) in conn.execute("SELECT sample FROM fingerprints WHERE dirty = 1")]
     if not new and not full:
         return None
-    # whether every article is new, counted no further than one more than the new ones
-    older = conn.execute("SELECT COUNT(*) FROM (SELECT 1 FROM fingerprints LIMIT ?) AS upto", (len(new) + 1,))
+    # whether some article is not new, counted no further than one more than the new ones
+    counted = conn.execute("SELECT COUNT(*) FROM (SELECT 1 FROM fingerprints LIMIT ?) AS upto", (len(new) + 1,))
     wanted = None
-    if not full and older.fetchone()[0] > len(new):
+    if not full and counted.fetchone()[0] > len(new):
         wanted = np.unique(np.frombuffer(b"".join(new), dtype="<i8"))
     ids: list[str] = []
     flags: list[bool] = []

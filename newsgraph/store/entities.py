@@ -74,8 +74,8 @@ def _context(store: Store, ids: list[str]) -> dict[str, frozenset[str]]:
         ):
             articles[ident].append(article)
     names_in: dict[str, frozenset[str]] = {}
-    # an article's names come gathered into one array by the database: a row a mention made the
-    # reading of these rows most of the lookup's cost
+    # the database gathers each article's names into one array: reading a row a mention was most of
+    # the lookup's cost
     names = store.dialect.names_json("DISTINCT name_id")
     for chunk in chunks(sorted({a for found in articles.values() for a in found})):
         marks = ",".join("?" * len(chunk))
