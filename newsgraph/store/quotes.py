@@ -90,10 +90,13 @@ def _across_clusters(store: Store, region: str, cluster_of: dict[str, str], new:
         again, and a pair of two earlier quotes was judged when the later of them came, if it was a
     candidate then (a 4-gram in common that was not yet boilerplate). Skipping them
         keeps the cost of a large cluster (a reprinted quote, a stock phrase) linear in its size, and
-        the cost of two such clusters that share a phrase from growing with their product."""
+        the cost of two such clusters that share a phrase from growing with their product. Only the
+        4-grams a new quote has are read: no other can make a pair with one."""
     postings: dict[int, list[str]] = defaultdict(list)
+    new_table = store.id_table("quote_fresh", new)
     for shingle, ident in store.conn.execute(
-        f"SELECT shingle, quote_id FROM quote_shingles WHERE quote_id IN (SELECT id FROM {region})"
+        f"SELECT shingle, quote_id FROM quote_shingles WHERE quote_id IN (SELECT id FROM {region}) "
+        f"AND shingle IN (SELECT shingle FROM quote_shingles WHERE quote_id IN (SELECT id FROM {new_table}))"
     ):
         postings[shingle].append(ident)
     pairs: set[tuple[str, str]] = set()
