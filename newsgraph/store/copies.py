@@ -180,14 +180,15 @@ def _read_samples(store: Store, full: bool) -> SampleRead | None:
     (all with `full`), their sample sizes, and the (hash, article index) entries; when only some
     articles are new, only the entries of hashes a new article has. None when none is new."""
     conn = store.conn
-    new = [blob or b"" for (blob,) in conn.execute("SELECT sample FROM fingerprints WHERE dirty = 1")]
-    if not new and not full:
-        return None
-    # whether some article is not new, counted no further than one more than the new ones
-    counted = conn.execute("SELECT COUNT(*) FROM (SELECT 1 FROM fingerprints LIMIT ?) AS upto", (len(new) + 1,))
     wanted = None
-    if not full and counted.fetchone()[0] > len(new):
-        wanted = np.unique(np.frombuffer(b"".join(new), dtype="<i8"))
+    if not full:
+        new = [blob or b"" for (blob,) in conn.execute("SELECT sample FROM fingerprints WHERE dirty = 1")]
+        if not new:
+            return None
+        # whether some article is not new, counted no further than one more than the new ones
+        counted = conn.execute("SELECT COUNT(*) FROM (SELECT 1 FROM fingerprints LIMIT ?) AS upto", (len(new) + 1,))
+        if counted.fetchone()[0] > len(new):
+            wanted = np.unique(np.frombuffer(b"".join(new), dtype="<i8"))
     ids: list[str] = []
     flags: list[bool] = []
     sizes: list[int] = []
