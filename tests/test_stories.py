@@ -318,6 +318,50 @@ def test_a_story_comes_back_from_its_state_as_it_was() -> None:
     assert back == story
 
 
+def test_stories_put_back_from_their_sums_are_found_and_merged_as_if_never_put_away() -> None:
+    """A batch's clusterer takes the active stories back from their saved sums and enters in its
+    postings only their keys that the batch's articles have; it still finds each story, lets it
+    take articles and ties a lone article's story to another, exactly as the clusterer that never
+    stopped."""
+    shelter = "The sports hall opened as a shelter; the Red Cross brought blankets and hot meals for families."
+    before_cut = [
+        article("f0", FLOOD, 0, ["aldmoor"]),
+        article("f1", FLOOD.replace("boats", "dinghies"), 0.05, ["aldmoor"]),
+        article("g0", shelter, 0.1),  # too few shared words: a story of its own, for now
+        article("m0", FIRE, 0.2, ["brackwater"]),
+    ]
+    after_cut = [  # the flood's reports that take in the shelter tie the two stories
+        article("b0", f"{FLOOD} {shelter}", 0.5, ["aldmoor"]),
+        article("b1", f"{FLOOD} {shelter}".replace("farms", "fields"), 0.6, ["aldmoor"]),
+        article("m1", FIRE.replace("night", "morning"), 0.7, ["brackwater"]),
+    ]
+    whole = StoryClusterer()
+    for a in [*before_cut, *after_cut]:
+        whole.add(a, "s-" + a.id)
+    expected = {a: whole._live(s) for a, s in whole.story_of.items()}
+
+    before = StoryClusterer()
+    for a in before_cut:
+        before.add(a, "s-" + a.id)
+    assert len(before.live_stories()) == 3
+    after = StoryClusterer()
+    after.df, after.seen, after.latest = before.df.copy(), before.seen, before.latest
+    vocabulary = frozenset({t for a in after_cut for t in a.terms} | {"E:" + e for a in after_cut for e in a.entities})
+    for story in before.live_stories():
+        after.restore_state(Story.from_state(story.id, list(story.members), story.state()), vocabulary)
+    left_out = set().union(*(s.keys for s in after.stories.values())) - vocabulary
+    assert len(after.partial) == 3 and set(after.postings) <= vocabulary and left_out
+    # whatever keys are asked for, in the vocabulary or not, the stories that have them are found
+    for keys in ({"E:aldmoor"}, set(list(left_out)[:2]), {"E:brackwater", *list(left_out)[-1:]}, {"nothing"}):
+        assert after._holding(keys) == {s.id for s in after.stories.values() if s.keys & keys}
+    for a in after_cut:
+        after.add(a, "s-" + a.id)
+    placed = {a: after._live(s) for a, s in after.story_of.items()}
+
+    assert placed == expected
+    assert expected["g0"] == expected["f0"] == expected["b1"] and expected["m1"] == expected["m0"] != expected["f0"]
+
+
 def test_a_replay_moves_only_the_members_of_stories_merged_away() -> None:
     """After a replay, the members to move in the store are those of the stories merged into
     others; the members of stories left as they were are not rewritten."""

@@ -110,7 +110,7 @@ class Story:
     centroid: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     entities: Counter[str] = field(default_factory=Counter)
     merged_into: str | None = None
-    keys: set[str] = field(default_factory=set)  # its entries in the postings
+    keys: set[str] = field(default_factory=set)  # its keys, in the postings (`StoryClusterer.partial`)
     square: float = 0.0  # squared norm of the centroid, kept as the centroid grows
     types: dict[str, str] = field(default_factory=dict)  # name key → type, as first seen
     kinds: Counter[str] = field(default_factory=Counter)  # names of each type
@@ -235,6 +235,10 @@ class StoryClusterer:
         self.stories: dict[str, Story] = {}
         self.story_of: dict[str, str] = {}
         self.postings: dict[str, set[str]] = {}
+        # stories put back from their saved sums with only their keys in `vocabulary` in the
+        # postings (a long story has more keys than a batch can ask for)
+        self.partial: set[str] = set()
+        self.vocabulary: frozenset[str] = frozenset()
         self.vectors: dict[str, dict[str, float]] = {}  # each placed article's TF-IDF vector, as used
         self.latest: datetime | None = None
         self.keep_states = keep_states
@@ -322,10 +326,20 @@ class StoryClusterer:
 
     def candidates(self, article: StoryArticle, vector: dict[str, float]) -> list[str]:
         """The active stories that share a strong term or a name with the article, in id order."""
-        found: set[str] = set()
-        for key in _index_keys(vector, article.entities):
-            found |= self.postings.get(key, set())
+        keys = _index_keys(vector, article.entities)
+        found = self._holding(keys)
         return [s for s in sorted(found) if self._active(self.stories[s], article.published)]
+
+    def _holding(self, keys: Iterable[str]) -> set[str]:
+        """The stories (any, active or not) that have one of these keys."""
+        keys = set(keys)
+        found: set[str] = set()
+        for key in keys:
+            found |= self.postings.get(key, set())
+        outside = keys - self.vocabulary if self.partial else None  # keys the postings may lack
+        if outside:
+            found.update(s for s in self.partial if s not in found and not self.stories[s].keys.isdisjoint(outside))
+        return found
 
     def restore(self, story: Story, vectors: Sequence[dict[str, float]], entities: Sequence[dict[str, str]]) -> None:
         """Put back a story as it stood, from its members' vectors (as they were used) and names."""
@@ -340,12 +354,22 @@ class StoryClusterer:
                 self.postings.setdefault(key, set()).add(story.id)
                 story.keys.add(key)
 
-    def restore_state(self, story: Story) -> None:
-        """Put back a story made by `Story.from_state`."""
+    def restore_state(self, story: Story, vocabulary: frozenset[str] | None = None) -> None:
+        """Put back a story made by `Story.from_state`. With `vocabulary` (the terms and the `E:`
+        name keys of the articles to come), only its keys in it are entered in the postings:
+        candidates for those articles are found there alone, and its other keys are looked at
+        directly where asked for (the head terms of a story that may merge)."""
         self.stories[story.id] = story
-        for member in story.members:
-            self.story_of[member] = story.id
-        for key in story.keys:
+        self.story_of.update(dict.fromkeys(story.members, story.id))
+        if vocabulary is None:
+            entered: Iterable[str] = story.keys
+        else:
+            if self.partial and vocabulary is not self.vocabulary and vocabulary != self.vocabulary:
+                raise ValueError("the stories of one clusterer are put back within one vocabulary")
+            self.vocabulary = vocabulary
+            entered = story.keys & vocabulary
+            self.partial.add(story.id)
+        for key in entered:
             self.postings.setdefault(key, set()).add(story.id)
 
     def evict(self) -> None:
@@ -369,6 +393,7 @@ class StoryClusterer:
                 ids.discard(story.id)
                 if not ids:
                     del self.postings[key]
+        self.partial.discard(story.id)
         del self.stories[story.id]
 
     def _live(self, story_id: str) -> str:
@@ -396,9 +421,7 @@ class StoryClusterer:
         """Merge the story with an active one whose centroid now matches it closely (into the older)."""
         centroid = story.centroid
         head = heapq.nlargest(MERGE_HEAD_TERMS, centroid, key=centroid.__getitem__)
-        candidates: set[str] = set()
-        for key in head[:TOP_TERMS]:
-            candidates |= self.postings.get(key, set())
+        candidates = self._holding(head[:TOP_TERMS])
         head_values = [(t, centroid[t]) for t in head]
         # Cauchy-Schwarz: the terms outside the head add at most |rest| × |other| to the dot product
         rest = math.sqrt(max(0.0, story.square - sum(v * v for _, v in head_values)))

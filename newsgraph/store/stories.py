@@ -108,7 +108,9 @@ def cluster_stories(store: Store, settings: StorySettings | None = None, full: b
         )
     }
     new_terms = {t for a in features.values() for t in a.terms}
-    df_terms = _restore(store, clusterer, replay_table, shrunk, new_terms, settings)
+    # every key a replayed article can look up: its terms and its names
+    vocabulary = frozenset(new_terms | {"E:" + e for a in features.values() for e in a.entities})
+    df_terms = _restore(store, clusterer, replay_table, shrunk, new_terms, settings, vocabulary)
     ordered = sorted(features.values(), key=story_order)
     placed: dict[str, str] = {}
     vectors: dict[str, dict[str, float]] = {}
@@ -207,6 +209,7 @@ def _restore(
     shrunk: set[str],
     new_terms: set[str],
     settings: StorySettings,
+    vocabulary: frozenset[str] | None = None,
 ) -> set[str]:
     """The clusterer as it stood just before the replay point; returns the terms whose document
     frequencies it read.
@@ -274,7 +277,7 @@ def _restore(
         members[story_id].append(article)
     for story_id in active:
         if story_id in states and story_id not in shrunk:
-            clusterer.restore_state(Story.from_state(story_id, members[story_id], states[story_id]))
+            clusterer.restore_state(Story.from_state(story_id, members[story_id], states[story_id]), vocabulary)
     rebuilt = [story_id for story_id in active if story_id not in states or story_id in shrunk]
     if rebuilt:
         _restore_from_articles(store, clusterer, rebuilt, table)
