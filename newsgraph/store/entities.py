@@ -200,34 +200,84 @@ def _write_resolution(
         for chunk in chunks(sorted(set(old_members) - kept)):
             marks = ",".join("?" * len(chunk))
             conn.execute(f"DELETE FROM entities WHERE id IN ({marks})", chunk)
-        for entity, members in resolution.members.items():
-            if entity not in kept:
-                _write_entity(store, entity, [by_id[m] for m in members], resolution)
+        written = {entity: members for entity, members in resolution.members.items() if entity not in kept}
+        counted = _mention_counts(store, written)
+        columns = ("id", "type", "name", "article_count", "mention_count", "first_seen", "last_seen", "unresolved")
+        conn.executemany(
+            upsert("entities", (*columns, "method"), ("id",)),
+            [_entity_values(e, [by_id[m] for m in members], resolution, counted[e]) for e, members in written.items()],
+        )
 
 
-def _write_entity(store: Store, entity: str, members: list[NameRecord], resolution: Resolution) -> None:
+Counts = tuple[int, int, str | None, str | None]  # articles, mentions, first and last publication
+
+
+def _mention_counts(store: Store, entities: dict[str, list[str]]) -> dict[str, Counts]:
+    """Each entity's articles, mentions and first and last publication, over its names' mentions.
+
+    The mentions come along the name index alone, as (name, article, count) rows; the publication
+    times are then read once an article however many of the entities it names. Reading an article's
+    time reads its row (past its text, in overflow pages): looked up again for each entity that
+    names it, as a join per entity did, it was most of the cost of writing a large store's batch.
+    Entities are taken in parts of about `ENTITY_PART_NAMES` names, and the times kept for up to
+    `DATES_KEPT` articles, so a whole store's resolution holds a part at a time."""
     conn = store.conn
-    marks = ",".join("?" * len(members))
-    ids = [m.id for m in members]
-    articles, mentions, first, last = conn.execute(
-        f"SELECT COUNT(DISTINCT m.article_id), COUNT(*), MIN(a.published_utc), MAX(a.published_utc) "
-        f"FROM mentions m JOIN articles a ON a.id = m.article_id WHERE m.name_id IN ({marks})",
-        ids,
-    ).fetchone()
+    dates: dict[str, str | None] = {}
+    out: dict[str, Counts] = {}
+    for part in _parts(entities):
+        pairs: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for chunk in chunks(sorted({n for e in part for n in entities[e]})):
+            marks = ",".join("?" * len(chunk))
+            for name, article, count in conn.execute(
+                f"SELECT name_id, article_id, COUNT(*) FROM mentions WHERE name_id IN ({marks}) "
+                "GROUP BY name_id, article_id",
+                chunk,
+            ):
+                pairs[name].append((article, count))
+        if len(dates) > DATES_KEPT:
+            dates.clear()
+        unread = sorted({a for e in part for n in entities[e] for a, _ in pairs[n]} - dates.keys())
+        for chunk in chunks(unread):
+            marks = ",".join("?" * len(chunk))
+            dates.update(conn.execute(f"SELECT id, published_utc FROM articles WHERE id IN ({marks})", chunk))
+        for entity in part:
+            articles: set[str] = set()
+            mentions = 0
+            for name in entities[entity]:
+                for article, count in pairs[name]:
+                    if article in dates:  # a mention counts with its stored article, as the join did
+                        articles.add(article)
+                        mentions += count
+            times = [t for t in (dates[a] for a in articles) if t is not None]
+            out[entity] = (len(articles), mentions, min(times, default=None), max(times, default=None))
+    return out
+
+
+ENTITY_PART_NAMES = 20_000
+DATES_KEPT = 500_000
+
+
+def _parts(entities: dict[str, list[str]]) -> list[list[str]]:
+    parts: list[list[str]] = [[]]
+    size = 0
+    for entity, names in entities.items():
+        if size and size + len(names) > ENTITY_PART_NAMES:
+            parts.append([])
+            size = 0
+        parts[-1].append(entity)
+        size += len(names)
+    return parts
+
+
+def _entity_values(entity: str, members: list[NameRecord], resolution: Resolution, counts: Counts) -> tuple[Any, ...]:
+    """An entity's row: its type by its names' articles, its name, counts and unresolved mark."""
     votes: Counter[str] = Counter()
     for member in members:
         votes[member.type] += member.articles
     kind = max(sorted(votes), key=lambda k: votes[k])
     name = resolution.renamed.get(entity) or preferred_name((m.text, m.articles) for m in members)
     unresolved = int(all(m.id in resolution.unresolved for m in members))
-    conn.execute(
-        upsert(
-            "entities",
-            ("id", "type", "name", "article_count", "mention_count", "first_seen", "last_seen", "unresolved", "method"),
-            ("id",),
-        ),
-        (entity, kind, name, articles, mentions, first, last, unresolved, RESOLUTION),
-    )
+    return (entity, kind, name, *counts, unresolved, RESOLUTION)
 
 
 # ---- curation -------------------------------------------------------------------------------------
