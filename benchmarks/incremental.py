@@ -69,6 +69,12 @@ OUTLETS = tuple(
 )
 START = datetime(2025, 1, 6, 6, 0)
 _WORD = re.compile(r"[A-Za-z]+")
+# the parts of entity resolution, timed by wrapping these functions of newsgraph.store.entities
+ENTITY_PARTS = (
+    ("region and ties", "incremental_region"),
+    ("co-mentions", "_context"),
+    ("writing", "_write_resolution"),
+)
 STEPS = (  # (label, function name in newsgraph.run.local)
     ("entities", "resolve_entities"),
     ("quote provenance", "cluster_quote_provenance"),
@@ -503,6 +509,7 @@ def _full_reads(conn: sqlite3.Connection, statements: set[str]) -> list[str]:
 def _ingest(store_file: Path, batch: Path) -> dict[str, Any]:
     from newsgraph.run import local
     from newsgraph.settings import Settings
+    from newsgraph.store import entities
     from newsgraph.store.base import Store
     from newsgraph.store.sqlite import DIALECT, open_sqlite
 
@@ -521,6 +528,8 @@ def _ingest(store_file: Path, batch: Path) -> dict[str, Any]:
     for label, function in STEPS:
         timer.wrap(local, function, label)
     timer.wrap(DIALECT, "analyze", "planner statistics")
+    for label, function in ENTITY_PARTS:
+        timer.wrap(entities, function, f"entities: {label}")
     statements: set[str] = set()
     steps = local.run_corpus_steps
 
@@ -632,6 +641,14 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
     ]
     for label, _ in STEPS:
         rows.append(row(f"set-level: {label} (s)", [step(s, label) for s in sizes], fmt=".2f"))
+        if label == "entities":
+            parts = " · ".join(part for part, _ in ENTITY_PARTS)
+            rows.append(
+                row(
+                    f"entities, of which: {parts} (s)",
+                    [" · ".join(f"{step(s, f'entities: {part}'):.2f}" for part, _ in ENTITY_PARTS) for s in sizes],
+                )
+            )
     rows.append(row("set-level: planner statistics (ANALYZE) (s)", [step(s, "planner statistics") for s in sizes]))
     rows.append(
         row(
@@ -705,7 +722,10 @@ def run(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         "timed by wrapping the functions it calls: `ingest_documents` (reading, extraction, NLP and fingerprints in 2 "
         "worker processes including their start and model load, and the batch writes, which also fill the FTS5 "
         "index by trigger, timed apart), `resolve_entities`, `cluster_quote_provenance`, `match_copies` (with "
-        "diff summaries), `cluster_stories`, and ANALYZE. The whole batch is `ingest_paths` from opening the store. "
+        "diff summaries), `cluster_stories`, and ANALYZE; within `resolve_entities`, finding the region to resolve "
+        "again with the new names' ties (`incremental_region`), reading the co-mentions that settle contested lone "
+        "surnames (`_context`) and writing the entities (`_write_resolution`). The whole batch is `ingest_paths` "
+        "from opening the store. "
         "CPU seconds: the batch's interpreter and its workers; everything else the machine ran meanwhile; and time "
         "the hypervisor took away. Other load or steal makes the figures unreliable: rerun on an idle machine.",
         "Whole-table reads: every distinct statement the set-level steps ran (traced on the store's connection), "
